@@ -1,0 +1,32 @@
+# reegeo: `make run` serves the app on http://localhost:8501, `make test` runs every test.
+# Both create the virtual environment .venv from the requirements files first.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test test-fast test-browser venv clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(PY) -m streamlit run app.py --server.port 8501 --server.headless true
+
+test: $(VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+test-browser: $(VENV)/.installed
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,149 @@
+"""Command line: ``python -m reegeo COMMAND``.
+
+Each command is a docstring and a few library calls. Library errors
+(``ReegeoError``) are turned into one line on stderr and exit code 2 in
+exactly one place, :func:`main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from reegeo import __version__
+from reegeo.errors import ReegeoError
+from reegeo.exports import TABLE_FORMATS, write_results
+from reegeo.layers import load_layers
+from reegeo.rules import load_rules
+from reegeo.screening import screen_sites
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+_PROGRESS_MIN_SITES = 5_000
+
+
+class _UsageError(ReegeoError):
+    """Bad command-line arguments."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports errors as one line, through main's handler."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        raise _UsageError(f"{message} (see 'python -m reegeo {self.prog.split()[-1]} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m reegeo``."""
+    parser = _Parser(prog="reegeo", description="Screen candidate rare-earth refinery sites in Malaysia.")
+    parser.add_argument("--version", action="version", version=f"reegeo {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    screen = commands.add_parser("screen", help="screen candidate sites and write the results")
+    screen.add_argument("sites", metavar="SITES", help="candidate sites: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV, Excel, GeoParquet or FlatGeobuf")
+    screen.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its suffix picks the format: " + ", ".join(sorted(TABLE_FORMATS)))
+    screen.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled geodata/rules.toml)")
+    screen.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run, e.g. forest_reserves=jpsm.gpkg (repeatable)")
+    screen.add_argument("--sites-layer", metavar="NAME", help="layer to read from a multi-layer SITES file (e.g. a GeoPackage)")
+    screen.add_argument("--max-features", type=int, metavar="N", help="most sites to accept from SITES (default 100000)")
+    screen.set_defaults(handler=_screen)
+
+    layers = commands.add_parser("layers", help="list the layers in use with their provenance and accuracy")
+    layers.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="show as if this file replaced a layer")
+    layers.set_defaults(handler=_layers)
+
+    rules = commands.add_parser("rules", help="list the screening rules")
+    rules.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled one)")
+    rules.set_defaults(handler=_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 success, 2 bad input or arguments)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.handler(args)
+    except ReegeoError as exc:
+        print(f"reegeo: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("reegeo: interrupted", file=sys.stderr)
+        return 130
+
+
+def _screen(args: argparse.Namespace) -> int:
+    """Screen SITES against the layers and rules; write OUT."""
+    from reegeo.uploads import UploadLimits, read_sites
+
+    output = Path(args.output)
+    if output.suffix.lower() not in TABLE_FORMATS:
+        raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted(TABLE_FORMATS))}")
+    limits = UploadLimits() if args.max_features is None else _limits_with(UploadLimits(), args.max_features)
+    rules = load_rules(args.rules)
+    layers = load_layers(overrides=_parse_layer_args(args.layer))
+    upload = read_sites(Path(args.sites), layer=args.sites_layer, limits=limits)
+    for note in upload.notes:
+        print(f"reegeo: note: {note}", file=sys.stderr)
+    progress = _print_progress if len(upload.frame) >= _PROGRESS_MIN_SITES else None
+    results = screen_sites(upload.frame, layers, rules, progress=progress)
+    write_results(results, output)
+    counts = results["verdict"].value_counts()
+    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("prohibited", "review", "eligible"))
+    print(f"reegeo: screened {len(results)} site(s): {summary}; wrote {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _layers(args: argparse.Namespace) -> int:
+    """Print each layer with its provenance and accuracy."""
+    layers = load_layers(overrides=_parse_layer_args(args.layer))
+    for layer in layers.values():
+        status = "AUTHORITATIVE" if layer.authoritative else ("APPROXIMATE" if layer.approximate else "not authoritative")
+        print(f"{layer.name}: {layer.title}")
+        print(f"  features: {layer.feature_count}; accuracy: {layer.accuracy_m:g} m; {status}; origin: {layer.origin}")
+        print(f"  source: {layer.source}")
+        print(f"  licence: {layer.licence}; date: {layer.date}")
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    """Print the screening rules."""
+    for rule in load_rules(args.rules):
+        relation = rule.relation if rule.relation != "within_distance" else f"within {rule.distance_m:g} m of"
+        target = f" {rule.layer}" if rule.layer else " every site"
+        print(f"{rule.id} [{rule.severity}]: {relation}{target}")
+        print(f"  basis: {rule.legal_basis}")
+    return EXIT_OK
+
+
+def _parse_layer_args(values: Sequence[str]) -> dict[str, Path]:
+    overrides: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise _UsageError(f"--layer {value!r} is not NAME=PATH: write e.g. --layer forest_reserves=reserves.gpkg")
+        if not Path(path).exists():
+            raise _UsageError(f"--layer {name}: file {path} does not exist: check the path")
+        overrides[name.strip()] = Path(path)
+    return overrides
+
+
+def _limits_with(limits, max_features: int):
+    from dataclasses import replace
+
+    if max_features < 1:
+        raise _UsageError(f"--max-features {max_features}: give a positive number of sites")
+    return replace(limits, max_features=max_features, max_bytes=max(limits.max_bytes, max_features * 2_000))
+
+
+def _print_progress(done: int, total: int) -> None:
+    print(f"reegeo: screened {done}/{total} sites", file=sys.stderr, flush=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

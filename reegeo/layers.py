@@ -1,0 +1,378 @@
+"""Constraint and context layers: the bundled ones, installed ones, and user files.
+
+A :class:`Layer` is a GeoDataFrame in EPSG:4326 with at least the columns
+``name`` and ``accuracy_m`` (metres, per feature), plus its provenance.
+Bundled layers are described by ``geodata/manifest.toml``; layers installed
+with ``python -m reegeo data import`` live in the user data folder (see
+:func:`user_data_dir`) and take precedence over bundled ones; a file given for
+one run (``--layer NAME=PATH``) takes precedence over both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from reegeo.errors import LayerError
+
+__all__ = [
+    "Layer",
+    "GEODATA_DIR",
+    "MANIFEST_PATH",
+    "CANONICAL_LAYERS",
+    "CONSTRAINT_LAYERS",
+    "load_layers",
+    "load_manifest",
+    "layer_from_frame",
+    "read_layer_file",
+    "user_data_dir",
+    "file_sha256",
+]
+
+GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
+MANIFEST_PATH = GEODATA_DIR / "manifest.toml"
+
+CANONICAL_LAYERS = ("states", "deposits", "lynas", "forest_reserves", "water_catchments")
+CONSTRAINT_LAYERS = ("forest_reserves", "water_catchments")
+USER_MANIFEST_NAME = "manifest.toml"
+DATA_DIR_ENV = "REEGEO_DATA_DIR"
+
+_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_ROLES = ("constraint", "context", "sites")
+_REQUIRED_FIELDS = ("title", "file", "source", "licence", "date", "accuracy_m", "authoritative")
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """A named layer with its features and provenance.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name (``forest_reserves``, ``states``, ...).
+    frame : GeoDataFrame
+        Features in EPSG:4326 with ``name`` (str) and ``accuracy_m`` (float).
+    title, source, licence, date, notes : str
+        Provenance as recorded in the manifest.
+    accuracy_m : float
+        Layer-wide (typical) positional accuracy in metres.
+    authoritative : bool
+        True only for an authoritative boundary (e.g. a gazetted layer).
+    approximate : bool
+        True when the layer is an estimate that must be labelled as such.
+    origin : str
+        ``bundled``, ``installed`` or ``file`` (given for one run).
+    path : Path or None
+        The file the features came from.
+    sha256 : str
+        SHA-256 of that file (for the audit stamp), or of the features when
+        built in memory.
+    """
+
+    name: str
+    frame: gpd.GeoDataFrame
+    title: str = ""
+    source: str = ""
+    licence: str = ""
+    date: str = ""
+    accuracy_m: float = 0.0
+    authoritative: bool = False
+    approximate: bool = False
+    notes: str = ""
+    role: str = "constraint"
+    title_ms: str = ""
+    origin: str = "file"
+    path: Path | None = None
+    sha256: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def feature_count(self) -> int:
+        """Number of features."""
+        return len(self.frame)
+
+    def describe(self) -> dict[str, Any]:
+        """Provenance as a flat dict (for tables, the CLI and reports)."""
+        return {
+            "layer": self.name,
+            "title": self.title,
+            "features": self.feature_count,
+            "accuracy_m": self.accuracy_m,
+            "authoritative": self.authoritative,
+            "approximate": self.approximate,
+            "origin": self.origin,
+            "source": self.source,
+            "licence": self.licence,
+            "date": self.date,
+            "notes": self.notes,
+            "file": str(self.path) if self.path else "",
+            "sha256": self.sha256,
+        }
+
+
+def user_data_dir() -> Path:
+    """The folder for installed (authoritative) layers.
+
+    ``$REEGEO_DATA_DIR`` when set, else ``$XDG_DATA_HOME/reegeo``, else
+    ``~/.local/share/reegeo``.
+    """
+    explicit = os.environ.get(DATA_DIR_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "reegeo"
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_manifest(path: str | Path = MANIFEST_PATH) -> dict[str, dict[str, Any]]:
+    """Read and validate a layer manifest.
+
+    Returns
+    -------
+    dict
+        Layer name to its manifest entry.
+
+    Raises
+    ------
+    LayerError
+        Naming the manifest, the layer and the field that is wrong.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LayerError(f"layer manifest {path} does not exist: reinstall reegeo or reset the data folder") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LayerError(f"layer manifest {path} cannot be read ({exc}): fix or remove it") from None
+    layers = data.get("layers", {})
+    if not isinstance(layers, dict):
+        raise LayerError(f"layer manifest {path}: 'layers' must be a table of [layers.NAME] tables")
+    for name, entry in layers.items():
+        _check_manifest_entry(path, name, entry)
+    return layers
+
+
+def load_layers(
+    *,
+    overrides: Mapping[str, str | Path] | None = None,
+    include_installed: bool = True,
+    roles: tuple[str, ...] = ("constraint", "context"),
+) -> dict[str, Layer]:
+    """Load the layers screening uses.
+
+    Parameters
+    ----------
+    overrides : mapping of name to path, optional
+        Files that replace (or add) layers for this run, as given with
+        ``--layer NAME=PATH``. Taken as exact (accuracy 0) unless they have an
+        ``accuracy_m`` column.
+    include_installed : bool
+        Use layers installed in :func:`user_data_dir` (default True).
+    roles : tuple of str
+        Which manifest roles to load; the ``examples`` sites are role
+        ``sites`` and are loaded with :func:`load_example_sites`.
+
+    Returns
+    -------
+    dict of str to Layer
+        In manifest order, installed layers replacing bundled ones, then
+        overrides.
+    """
+    layers: dict[str, Layer] = {}
+    for name, entry in load_manifest(MANIFEST_PATH).items():
+        if entry.get("role", "constraint") in roles:
+            layers[name] = _layer_from_manifest(name, entry, GEODATA_DIR, origin="bundled")
+    if include_installed:
+        user_manifest = user_data_dir() / USER_MANIFEST_NAME
+        if user_manifest.exists():
+            for name, entry in load_manifest(user_manifest).items():
+                layers[name] = _layer_from_manifest(name, entry, user_manifest.parent, origin="installed")
+    for name, path in (overrides or {}).items():
+        layers[name] = read_layer_file(name, path)
+    return layers
+
+
+def load_example_sites() -> gpd.GeoDataFrame:
+    """The bundled example candidate sites (the ``examples`` layer)."""
+    manifest = load_manifest(MANIFEST_PATH)
+    if "examples" not in manifest:
+        raise LayerError(f"{MANIFEST_PATH} has no 'examples' layer: reinstall reegeo")
+    path = GEODATA_DIR / manifest["examples"]["file"]
+    frame = _read_frame(path, "examples")
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    return frame
+
+
+def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:
+    """Read a user-supplied layer file (any format the upload reader accepts).
+
+    The features' names come from a ``name`` column or else the first text
+    column; accuracy is 0 (taken as exact) unless the file has an
+    ``accuracy_m`` column or ``accuracy_m`` is given.
+
+    Raises
+    ------
+    LayerError, UploadError
+        When the name is not a valid layer name or the file cannot be read.
+    """
+    from reegeo.uploads import read_layer
+
+    _check_layer_name(name)
+    path = Path(path)
+    result = read_layer(path)
+    accuracy = float(provenance.pop("accuracy_m", 0.0) or 0.0)
+    return layer_from_frame(
+        name,
+        result.frame,
+        accuracy_m=accuracy,
+        title=provenance.pop("title", f"{name} (from {path.name})"),
+        source=provenance.pop("source", f"user file {path.name}"),
+        licence=provenance.pop("licence", "as supplied by the user"),
+        origin="file",
+        path=path,
+        sha256=result.sha256,
+        authoritative=provenance.pop("authoritative", False),
+        notes=provenance.pop("notes", "; ".join(result.notes)),
+        **provenance,
+    )
+
+
+def layer_from_frame(name: str, frame: gpd.GeoDataFrame, *, accuracy_m: float = 0.0, **metadata: Any) -> Layer:
+    """Build a :class:`Layer` from a GeoDataFrame in any CRS.
+
+    The frame is reprojected to EPSG:4326, given a ``name`` column (from
+    ``name``, else the first text column, else ``"<layer> #<n>"``) and an
+    ``accuracy_m`` column (kept when present and valid, else ``accuracy_m``).
+    """
+    _check_layer_name(name)
+    if frame.crs is None:
+        raise LayerError(f"layer {name!r} has no coordinate reference system: supply a file that declares its CRS")
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].copy()
+    frame = frame.to_crs(4326)
+    frame["name"] = _feature_names(frame, name)
+    if "accuracy_m" in frame.columns:
+        values = pd.to_numeric(frame["accuracy_m"], errors="coerce")
+        if (values < 0).any():
+            raise LayerError(f"layer {name!r}: column accuracy_m has negative values: give accuracy in metres, 0 or more")
+        frame["accuracy_m"] = values.fillna(float(accuracy_m)).astype(float)
+    else:
+        frame["accuracy_m"] = float(accuracy_m)
+    invalid = ~frame.geometry.is_valid
+    if invalid.any():
+        frame.loc[invalid, frame.geometry.name] = shapely.make_valid(frame.geometry[invalid].values)
+    frame = frame.reset_index(drop=True)
+    if not metadata.get("sha256"):
+        digest = hashlib.sha256()
+        for blob in shapely.to_wkb(frame.geometry.values):
+            digest.update(blob)
+        digest.update("\n".join(frame["name"]).encode("utf-8"))
+        metadata["sha256"] = digest.hexdigest()
+    if "accuracy_m" not in metadata:
+        layer_accuracy = float(frame["accuracy_m"].max()) if len(frame) else float(accuracy_m)
+    else:
+        layer_accuracy = float(metadata.pop("accuracy_m"))
+    return Layer(name=name, frame=frame, accuracy_m=layer_accuracy, **metadata)
+
+
+def _layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, origin: str) -> Layer:
+    path = folder / entry["file"]
+    if not path.exists():
+        raise LayerError(
+            f"layer {name!r}: file {path} listed in the manifest is missing: "
+            + ("reinstall reegeo" if origin == "bundled" else f"run 'python -m reegeo data reset {name}' or import it again")
+        )
+    frame = _read_frame(path, name)
+    known = {"title", "title_ms", "source", "licence", "date", "authoritative", "approximate", "notes", "role"}
+    metadata = {key: entry[key] for key in known if key in entry}
+    extra = {key: value for key, value in entry.items() if key not in known | {"file", "accuracy_m"}}
+    return layer_from_frame(
+        name,
+        frame,
+        accuracy_m=float(entry["accuracy_m"]),
+        origin=origin,
+        path=path,
+        sha256=entry.get("sha256") or file_sha256(path),
+        extra=extra,
+        **metadata,
+    )
+
+
+def _read_frame(path: Path, name: str) -> gpd.GeoDataFrame:
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
+        raise LayerError(f"layer {name!r}: {path} cannot be read ({exc}): restore or re-import the file") from None
+    if frame.crs is None:
+        raise LayerError(f"layer {name!r}: {path} has no CRS: layer files must declare one")
+    return frame
+
+
+def _feature_names(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
+    fallback = pd.Series([f"{layer} #{i}" for i in range(1, len(frame) + 1)], index=frame.index, dtype=object)
+    column = None
+    for candidate in frame.columns:
+        if str(candidate).lower() == "name":
+            column = candidate
+            break
+    if column is None:
+        for candidate in frame.columns:
+            if candidate == frame.geometry.name:
+                continue
+            series = frame[candidate]
+            if pd.api.types.is_string_dtype(series) or series.dtype == object:
+                if series.map(lambda v: isinstance(v, str)).any():
+                    column = candidate
+                    break
+    if column is None:
+        return fallback
+    names = frame[column].map(lambda v: str(v).strip() if v is not None and not (isinstance(v, float) and np.isnan(v)) else "")
+    return names.where(names != "", fallback).astype(object)
+
+
+def _check_layer_name(name: str) -> None:
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+        raise LayerError(
+            f"{name!r} is not a valid layer name: use lower_snake_case, e.g. "
+            + ", ".join(CANONICAL_LAYERS)
+        )
+
+
+def _check_manifest_entry(path: Path, name: str, entry: Any) -> None:
+    where = f"layer manifest {path}, layer {name!r}"
+    _check_layer_name(name)
+    if not isinstance(entry, dict):
+        raise LayerError(f"{where}: must be a table")
+    for key in _REQUIRED_FIELDS:
+        if key not in entry:
+            raise LayerError(f"{where}, field '{key}': missing; every layer needs {', '.join(_REQUIRED_FIELDS)}")
+    accuracy = entry["accuracy_m"]
+    if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)) or accuracy < 0:
+        raise LayerError(f"{where}, field 'accuracy_m': {accuracy!r} is not a distance in metres (0 or more)")
+    if not isinstance(entry["authoritative"], bool):
+        raise LayerError(f"{where}, field 'authoritative': must be true or false")
+    role = entry.get("role", "constraint")
+    if role not in _ROLES:
+        raise LayerError(f"{where}, field 'role': {role!r} is not one of {', '.join(_ROLES)}")
+    file_name = entry["file"]
+    if not isinstance(file_name, str) or Path(file_name).name != file_name:
+        raise LayerError(f"{where}, field 'file': {file_name!r} must be a plain file name inside the data folder")

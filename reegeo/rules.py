@@ -1,0 +1,277 @@
+"""Screening rules: data in a TOML file, validated on load.
+
+A rule says which layer it tests, how (``intersects``, ``within_distance`` or
+``always``), how severe a hit is (``prohibited``, ``review`` or ``advisory``),
+the legal basis, and what it means in English and Bahasa Malaysia.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import tomli_w
+
+from reegeo.errors import RulesError
+
+__all__ = [
+    "Rule",
+    "RELATIONS",
+    "SEVERITIES",
+    "DEFAULT_RULES_PATH",
+    "load_rules",
+    "parse_rules",
+    "dump_rules",
+    "default_rules",
+    "update_rule",
+]
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "geodata" / "rules.toml"
+
+RELATIONS = ("intersects", "within_distance", "always")
+SEVERITIES = ("prohibited", "review", "advisory")
+LANGUAGES = ("en", "ms")
+
+_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_LAYER_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_MAX_RULES = 200
+_MAX_DISTANCE_M = 200_000.0
+_FIELDS = (
+    "id",
+    "layer",
+    "relation",
+    "distance_m",
+    "severity",
+    "legal_basis",
+    "message_en",
+    "message_ms",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One screening rule.
+
+    Attributes
+    ----------
+    id : str
+        Unique lower_snake_case identifier; it appears in the ``violations``,
+        ``flags`` and ``advisories`` columns.
+    layer : str or None
+        Canonical name of the layer the rule tests; None for ``always``.
+    relation : str
+        ``intersects``, ``within_distance`` or ``always``.
+    distance_m : float or None
+        Buffer in metres for ``within_distance``; None otherwise.
+    severity : str
+        ``prohibited``, ``review`` or ``advisory``.
+    legal_basis : str
+        The law, order or guideline the rule encodes.
+    message_en, message_ms : str
+        What a hit means, in English and Bahasa Malaysia.
+    """
+
+    id: str
+    layer: str | None
+    relation: str
+    distance_m: float | None
+    severity: str
+    legal_basis: str
+    message_en: str
+    message_ms: str
+
+    def message(self, lang: str = "en") -> str:
+        """The rule's message in ``lang`` (``en`` or ``ms``)."""
+        return self.message_ms if lang == "ms" else self.message_en
+
+
+def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
+    """Read and validate a rules TOML file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The rules file; the bundled ``geodata/rules.toml`` when omitted.
+
+    Returns
+    -------
+    tuple of Rule
+        In file order.
+
+    Raises
+    ------
+    RulesError
+        When the file is missing, is not TOML, or a rule is invalid; the
+        message names the file, the rule and the field.
+    """
+    path = Path(path) if path is not None else DEFAULT_RULES_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulesError(f"rules file {path} does not exist: give the path of a rules TOML file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesError(f"rules file {path} cannot be read ({exc}): give a UTF-8 TOML file") from None
+    return parse_rules(text, source=str(path))
+
+
+def default_rules() -> tuple[Rule, ...]:
+    """The bundled rules (``geodata/rules.toml``)."""
+    return load_rules(DEFAULT_RULES_PATH)
+
+
+def parse_rules(text: str, *, source: str = "rules") -> tuple[Rule, ...]:
+    """Parse and validate rules from TOML text.
+
+    Parameters
+    ----------
+    text : str
+        TOML with one ``[[rules]]`` table per rule.
+    source : str
+        Name of the file or upload, used in error messages.
+
+    Raises
+    ------
+    RulesError
+        Naming ``source``, the rule (by id, or by position when it has none)
+        and the offending field.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{source} is not valid TOML ({exc}): fix the syntax or start from geodata/rules.toml") from None
+    unknown_top = sorted(set(data) - {"rules"})
+    if unknown_top:
+        raise RulesError(
+            f"{source}: unknown top-level key(s) {', '.join(unknown_top)}: "
+            "a rules file holds only [[rules]] tables"
+        )
+    entries = data.get("rules")
+    if not isinstance(entries, list) or not entries:
+        raise RulesError(f"{source} has no [[rules]] tables: add at least one rule (see geodata/rules.toml)")
+    if len(entries) > _MAX_RULES:
+        raise RulesError(f"{source} has {len(entries)} rules; at most {_MAX_RULES} are allowed")
+    rules = tuple(_parse_rule(entry, position, source) for position, entry in enumerate(entries, start=1))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RulesError(f"{source}: rule id {rule.id!r} is used twice: give each rule a unique id")
+        seen.add(rule.id)
+    return rules
+
+
+def dump_rules(rules: Iterable[Rule]) -> str:
+    """Write rules as TOML text that :func:`parse_rules` reads back unchanged."""
+    tables = []
+    for rule in rules:
+        table: dict[str, Any] = {"id": rule.id}
+        if rule.layer is not None:
+            table["layer"] = rule.layer
+        table["relation"] = rule.relation
+        if rule.distance_m is not None:
+            table["distance_m"] = float(rule.distance_m)
+        table["severity"] = rule.severity
+        table["legal_basis"] = rule.legal_basis
+        table["message_en"] = rule.message_en
+        table["message_ms"] = rule.message_ms
+        tables.append(table)
+    header = "# reegeo screening rules (see geodata/rules.toml for the field reference)\n\n"
+    return header + tomli_w.dumps({"rules": tables})
+
+
+def update_rule(
+    rules: Iterable[Rule],
+    rule_id: str,
+    *,
+    severity: str | None = None,
+    distance_m: float | None = None,
+) -> tuple[Rule, ...]:
+    """Return a copy of ``rules`` with one rule's severity and/or buffer changed.
+
+    Raises
+    ------
+    RulesError
+        When no rule has ``rule_id``, or the new values are invalid.
+    """
+    rules = tuple(rules)
+    if rule_id not in {rule.id for rule in rules}:
+        raise RulesError(f"no rule has id {rule_id!r}: known ids are {', '.join(r.id for r in rules)}")
+    updated = []
+    for rule in rules:
+        if rule.id == rule_id:
+            changes: dict[str, Any] = {}
+            if severity is not None:
+                changes["severity"] = severity
+            if distance_m is not None:
+                changes["distance_m"] = distance_m
+            candidate = replace(rule, **changes)
+            rule = _parse_rule(_rule_table(candidate), 1, "edited rules")
+        updated.append(rule)
+    return tuple(updated)
+
+
+def _rule_table(rule: Rule) -> dict[str, Any]:
+    return {field: getattr(rule, field) for field in _FIELDS if getattr(rule, field) is not None}
+
+
+def _parse_rule(entry: Any, position: int, source: str) -> Rule:
+    if not isinstance(entry, Mapping):
+        raise RulesError(f"{source}: rule #{position} is not a table: write it as [[rules]] with key = value lines")
+    raw_id = entry.get("id")
+    label = f"rule {raw_id!r}" if isinstance(raw_id, str) and raw_id else f"rule #{position}"
+
+    def fail(field: str, problem: str) -> RulesError:
+        return RulesError(f"{source}: {label}, field '{field}': {problem}")
+
+    unknown = sorted(set(entry) - set(_FIELDS))
+    if unknown:
+        raise fail(unknown[0], f"unknown field; allowed fields are {', '.join(_FIELDS)}")
+    if not isinstance(raw_id, str) or not _ID_PATTERN.match(raw_id):
+        raise fail("id", f"{raw_id!r} is not a valid id: use lower_snake_case letters, digits and _ (e.g. forest_reserve)")
+
+    relation = entry.get("relation")
+    if relation not in RELATIONS:
+        raise fail("relation", f"{relation!r} is not allowed; use one of {', '.join(RELATIONS)}")
+
+    severity = entry.get("severity")
+    if severity not in SEVERITIES:
+        raise fail("severity", f"{severity!r} is not allowed; use one of {', '.join(SEVERITIES)}")
+
+    layer = entry.get("layer")
+    if relation == "always":
+        if layer is not None:
+            raise fail("layer", "a rule with relation 'always' tests no layer: remove the field")
+    elif not isinstance(layer, str) or not _LAYER_PATTERN.match(layer):
+        raise fail("layer", f"{layer!r} is not a layer name: name a layer such as forest_reserves or water_catchments")
+
+    distance = entry.get("distance_m")
+    if relation == "within_distance":
+        if isinstance(distance, bool) or not isinstance(distance, (int, float)):
+            raise fail("distance_m", f"{distance!r} is not a number: give the buffer in metres, e.g. distance_m = 500")
+        distance = float(distance)
+        if not (0 < distance <= _MAX_DISTANCE_M):
+            raise fail("distance_m", f"{distance:g} m is out of range: use more than 0 and at most {_MAX_DISTANCE_M:g} m")
+    elif distance is not None:
+        raise fail("distance_m", f"only rules with relation 'within_distance' take a distance (this one is {relation!r}): remove the field")
+
+    texts = {}
+    for field in ("legal_basis", "message_en", "message_ms"):
+        value = entry.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(field, "missing or empty: every rule needs its legal basis and its message in English (en) and Bahasa Malaysia (ms)")
+        if len(value) > 2000:
+            raise fail(field, f"{len(value)} characters; at most 2000 are allowed")
+        texts[field] = value.strip()
+
+    return Rule(
+        id=raw_id,
+        layer=layer,
+        relation=relation,
+        distance_m=distance,
+        severity=severity,
+        legal_basis=texts["legal_basis"],
+        message_en=texts["message_en"],
+        message_ms=texts["message_ms"],
+    )

@@ -1,0 +1,431 @@
+"""Screen candidate sites against layers and rules.
+
+All measurement happens in metres in GDM2000 RSO, chosen per site: EPSG:3375
+(Peninsular Malaysia) or EPSG:3376 (Sabah, Sarawak and Labuan). Each layer is
+queried once per batch of sites through a shapely ``STRtree``; there is no
+Python loop over sites and layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from reegeo.errors import ScreeningError
+from reegeo.layers import Layer
+from reegeo.rules import Rule
+
+__all__ = [
+    "screen_sites",
+    "result_columns",
+    "metric_crs_for",
+    "DISTANCE_LAYERS",
+    "OVERLAP_LAYERS",
+    "PENINSULAR_EPSG",
+    "EAST_MALAYSIA_EPSG",
+    "OUTSIDE_FLAG",
+    "SPANS_STATES_FLAG",
+    "UNCERTAIN_SUFFIX",
+    "VERDICTS",
+]
+
+PENINSULAR_EPSG = 3375
+EAST_MALAYSIA_EPSG = 3376
+# Sarawak's western tip is at about 109.6 E; Peninsular Malaysia ends at about 104.6 E.
+_EAST_MALAYSIA_MIN_LON = 107.0
+
+DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "deposits", "lynas")
+OVERLAP_LAYERS = ("forest_reserves", "water_catchments")
+VERDICTS = ("prohibited", "review", "eligible")
+OUTSIDE_FLAG = "outside_malaysia"
+SPANS_STATES_FLAG = "spans_states"
+UNCERTAIN_SUFFIX = "_uncertain"
+_SITE_ID_COLUMNS = ("site_id", "id", "name")
+_CHUNK = 25_000
+# Geometries closer than this touch: reprojection round trips move shared
+# boundaries by far less than a millimetre.
+TOUCH_TOLERANCE_M = 0.001
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A layer projected to one metric CRS, with its spatial index."""
+
+    geoms: np.ndarray
+    names: np.ndarray
+    accuracy_m: np.ndarray
+    tree: shapely.STRtree
+
+
+def result_columns(distance_layers: Sequence[str] = DISTANCE_LAYERS) -> list[str]:
+    """The output contract's columns, in order (without geometry)."""
+    columns = ["site_id", "verdict", "violations", "flags", "advisories", "state"]
+    for layer in distance_layers:
+        columns += [f"dist_{layer}_m", f"nearest_{layer}"]
+    for layer in OVERLAP_LAYERS:
+        columns += [f"overlap_{layer}_m2", f"overlap_{layer}_pct"]
+    return columns + ["site_area_m2", "states_spanned", "metric_crs"]
+
+
+def metric_crs_for(longitudes: np.ndarray) -> np.ndarray:
+    """EPSG code of the GDM2000 RSO grid to measure in, per longitude."""
+    return np.where(np.asarray(longitudes) >= _EAST_MALAYSIA_MIN_LON, EAST_MALAYSIA_EPSG, PENINSULAR_EPSG)
+
+
+def screen_sites(
+    sites: gpd.GeoDataFrame,
+    layers: Mapping[str, Layer],
+    rules: Iterable[Rule],
+    *,
+    progress: Progress | None = None,
+) -> gpd.GeoDataFrame:
+    """Screen candidate sites against layers and rules.
+
+    Each site is measured in metres in GDM2000 RSO (EPSG:3375 for Peninsular
+    Malaysia, EPSG:3376 for Sabah, Sarawak and Labuan, chosen by the site's
+    representative point). For every rule, the site fires it when it
+    intersects (``intersects``) or lies within ``distance_m`` of
+    (``within_distance``) any feature of the rule's layer; ``always`` rules
+    fire for every site. The verdict is the worst severity among fired
+    prohibited and review rules; advisories never change it.
+
+    Two checks are built in, as ``review`` flags:
+
+    * ``outside_malaysia``: the site's representative point is in no state
+      (nor within the states layer's accuracy of one);
+    * ``<rule>_uncertain``: a prohibiting rule did not fire, but the site is
+      within the accuracy (metres) of a feature of the rule's layer, so the
+      approximate boundary may put it inside.
+
+    A site that spans several states gets the advisory ``spans_states``
+    (permits from each state).
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Points and polygons (multi-part too) in any CRS. The site id comes
+        from the ``site_id``, ``id`` or ``name`` column (the first found),
+        else the 1-based row number (the index when it is named ``row``, as
+        the upload reader gives it).
+    layers : mapping of str to Layer
+        Must include ``states`` and every layer a rule tests.
+    rules : iterable of Rule
+    progress : callable, optional
+        Called as ``progress(done, total)`` as batches of sites finish.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per input site, in input order, with the columns of
+        :func:`result_columns` and the site geometry in EPSG:4326.
+
+    Raises
+    ------
+    ScreeningError
+        When sites have no CRS, have empty or line geometries, or a rule
+        tests a layer that is not loaded.
+    """
+    rules = tuple(rules)
+    _check_sites(sites)
+    _check_layers(layers, rules)
+    distance_layers = list(DISTANCE_LAYERS) + sorted(
+        {r.layer for r in rules if r.layer and r.layer not in DISTANCE_LAYERS and r.layer != "states"}
+    )
+    total = len(sites)
+    site_ids = _site_ids(sites)
+    sites_ll = sites.geometry.to_crs(4326)
+    anchor_lon = shapely.get_x(shapely.point_on_surface(sites_ll.values))
+    zones = metric_crs_for(anchor_lon)
+
+    columns: dict[str, np.ndarray] = _empty_columns(total, distance_layers)
+    fired = {rule.id: np.zeros(total, dtype=bool) for rule in rules}
+    uncertain = {rule.id: np.zeros(total, dtype=bool) for rule in rules if rule.severity == "prohibited" and rule.layer}
+    outside = np.zeros(total, dtype=bool)
+    spans = np.zeros(total, dtype=bool)
+
+    done = 0
+    for epsg in sorted(set(zones.tolist())):
+        in_zone = np.flatnonzero(zones == epsg)
+        projected = sites.geometry.iloc[in_zone].to_crs(epsg).values
+        prepared = {name: _prepare(layers[name], epsg) for name in _needed_layers(layers, rules, distance_layers)}
+        for start in range(0, len(in_zone), _CHUNK):
+            positions = in_zone[start : start + _CHUNK]
+            geoms = np.asarray(projected[start : start + _CHUNK])
+            _measure_batch(
+                geoms, positions, epsg, prepared, rules, distance_layers,
+                columns, fired, uncertain, outside, spans,
+            )
+            done += len(positions)
+            if progress is not None:
+                progress(done, total)
+
+    for rule in rules:
+        if rule.relation == "always":
+            fired[rule.id][:] = True
+    verdict, violations, flags, advisories = _verdicts(rules, fired, uncertain, outside, spans, total)
+    data = {"site_id": site_ids, "verdict": verdict, "violations": violations, "flags": flags, "advisories": advisories}
+    data.update(columns)
+    frame = pd.DataFrame(data, columns=result_columns(distance_layers))
+    return gpd.GeoDataFrame(frame, geometry=np.asarray(sites_ll.values), crs=4326)
+
+
+def _needed_layers(layers: Mapping[str, Layer], rules: Sequence[Rule], distance_layers: Sequence[str]) -> list[str]:
+    needed = {"states"} | {name for name in distance_layers if name in layers} | {r.layer for r in rules if r.layer}
+    return sorted(needed)
+
+
+def _prepare(layer: Layer, epsg: int) -> _Prepared:
+    geoms = np.asarray(layer.frame.geometry.to_crs(epsg).values)
+    return _Prepared(
+        geoms=geoms,
+        names=layer.frame["name"].astype(str).to_numpy(dtype=object),
+        accuracy_m=layer.frame["accuracy_m"].to_numpy(dtype=float),
+        tree=shapely.STRtree(geoms),
+    )
+
+
+def _measure_batch(
+    geoms: np.ndarray,
+    positions: np.ndarray,
+    epsg: int,
+    prepared: Mapping[str, _Prepared],
+    rules: Sequence[Rule],
+    distance_layers: Sequence[str],
+    columns: dict[str, np.ndarray],
+    fired: dict[str, np.ndarray],
+    uncertain: dict[str, np.ndarray],
+    outside: np.ndarray,
+    spans: np.ndarray,
+) -> None:
+    shapely.prepare(geoms)
+    areas = shapely.area(geoms)
+    columns["site_area_m2"][positions] = np.round(areas, 1)
+    columns["metric_crs"][positions] = f"EPSG:{epsg}"
+
+    state, spanned, is_outside, is_spanning = _locate_states(geoms, prepared["states"])
+    columns["state"][positions] = state
+    columns["states_spanned"][positions] = spanned
+    outside[positions] = is_outside
+    spans[positions] = is_spanning
+
+    nearest: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    intersecting: dict[str, np.ndarray] = {}
+    for name in distance_layers:
+        if name not in prepared:
+            continue
+        layer = prepared[name]
+        hits = layer.tree.query(geoms, predicate="intersects")
+        touches = np.zeros(len(geoms), dtype=bool)
+        touches[hits[0]] = True
+        distance, feature = _nearest(geoms, layer)
+        touches |= distance <= TOUCH_TOLERANCE_M
+        distance[touches] = 0.0
+        nearest[name] = (distance, feature)
+        intersecting[name] = touches
+        columns[f"dist_{name}_m"][positions] = np.round(distance, 1)
+        columns[f"nearest_{name}"][positions] = np.where(feature >= 0, layer.names[np.maximum(feature, 0)], "")
+        if name in OVERLAP_LAYERS:
+            overlap = _overlap_areas(geoms, areas, layer, hits)
+            columns[f"overlap_{name}_m2"][positions] = np.round(overlap, 1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(areas > 0, np.clip(overlap / areas * 100.0, 0.0, 100.0), 0.0)
+            columns[f"overlap_{name}_pct"][positions] = np.round(share, 2)
+
+    for rule in rules:
+        if rule.relation == "always":
+            continue
+        distance, _ = nearest[rule.layer]
+        if rule.relation == "intersects":
+            hit = intersecting[rule.layer]
+            threshold = 0.0
+        else:
+            hit = distance <= rule.distance_m
+            threshold = rule.distance_m
+        fired[rule.id][positions] = hit
+        if rule.id in uncertain:
+            uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, prepared[rule.layer], threshold)
+
+
+def _nearest(geoms: np.ndarray, layer: _Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) to and index of the nearest feature; ties go to the lowest index."""
+    distance = np.full(len(geoms), np.nan)
+    feature = np.full(len(geoms), -1, dtype=np.int64)
+    if len(layer.geoms) == 0 or len(geoms) == 0:
+        return distance, feature
+    pairs, dist = layer.tree.query_nearest(geoms, return_distance=True, all_matches=True)
+    order = np.lexsort((pairs[1], pairs[0]))
+    site, first = np.unique(pairs[0][order], return_index=True)
+    distance[site] = dist[order][first]
+    feature[site] = pairs[1][order][first]
+    return distance, feature
+
+
+def _within_accuracy(geoms: np.ndarray, layer: _Prepared, threshold_m: float) -> np.ndarray:
+    """Sites within ``threshold_m`` + a feature's own accuracy of that feature."""
+    result = np.zeros(len(geoms), dtype=bool)
+    if len(layer.geoms) == 0 or not np.any(layer.accuracy_m > 0):
+        return result
+    reach = threshold_m + float(layer.accuracy_m.max())
+    pairs = layer.tree.query(geoms, predicate="dwithin", distance=reach)
+    if pairs.shape[1] == 0:
+        return result
+    gap = shapely.distance(geoms[pairs[0]], layer.geoms[pairs[1]])
+    close = gap <= threshold_m + layer.accuracy_m[pairs[1]]
+    result[pairs[0][close]] = True
+    return result
+
+
+def _overlap_areas(geoms: np.ndarray, areas: np.ndarray, layer: _Prepared, hits: np.ndarray) -> np.ndarray:
+    """Area (m²) of each site inside the union of the layer's features."""
+    overlap = np.zeros(len(geoms))
+    polygonal = areas[hits[0]] > 0
+    site_idx, feature_idx = hits[0][polygonal], hits[1][polygonal]
+    if len(site_idx) == 0:
+        return overlap
+    pieces = shapely.intersection(geoms[site_idx], layer.geoms[feature_idx])
+    counts = np.bincount(site_idx, minlength=len(geoms))
+    single = counts[site_idx] == 1
+    overlap[site_idx[single]] = shapely.area(pieces[single])
+    # Sites over several features: union the pieces so overlapping features count once.
+    for site in np.unique(site_idx[~single]):
+        overlap[site] = shapely.area(shapely.union_all(pieces[site_idx == site]))
+    return overlap
+
+
+def _locate_states(geoms: np.ndarray, states: _Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """State of each site's representative point, all states it touches, outside and spanning masks."""
+    n = len(geoms)
+    anchors = shapely.point_on_surface(geoms)
+    state = np.full(n, "", dtype=object)
+    if len(states.geoms):
+        pairs = states.tree.query(anchors, predicate="intersects")
+        order = np.lexsort((pairs[1], pairs[0]))
+        site, first = np.unique(pairs[0][order], return_index=True)
+        state[site] = states.names[pairs[1][order][first]]
+        # Coastal sites can fall just outside a generalised coastline: take the
+        # nearest state when it is within that state's stated accuracy.
+        missing = np.flatnonzero(state == "")
+        if len(missing):
+            distance, feature = _nearest(anchors[missing], states)
+            ok = (feature >= 0) & (distance <= states.accuracy_m[np.maximum(feature, 0)])
+            state[missing[ok]] = states.names[feature[ok]]
+    touched = states.tree.query(geoms, predicate="intersects") if len(states.geoms) else np.empty((2, 0), dtype=int)
+    spanned = np.full(n, "", dtype=object)
+    is_spanning = np.zeros(n, dtype=bool)
+    if touched.shape[1]:
+        frame = pd.DataFrame({"site": touched[0], "state": states.names[touched[1]]})
+        grouped = frame.groupby("site")["state"].agg(lambda s: ";".join(sorted(set(s))))
+        spanned[grouped.index.to_numpy()] = grouped.to_numpy()
+        counts = frame.drop_duplicates().groupby("site").size()
+        is_spanning[counts.index[counts.to_numpy() > 1].to_numpy()] = True
+    spanned = np.where(spanned == "", state, spanned)
+    return state, spanned, state == "", is_spanning
+
+
+def _verdicts(
+    rules: Sequence[Rule],
+    fired: Mapping[str, np.ndarray],
+    uncertain: Mapping[str, np.ndarray],
+    outside: np.ndarray,
+    spans: np.ndarray,
+    total: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    by_severity: dict[str, list[tuple[str, np.ndarray]]] = {"prohibited": [], "review": [], "advisory": []}
+    for rule in rules:
+        by_severity[rule.severity].append((rule.id, fired[rule.id]))
+    for rule_id, mask in uncertain.items():
+        by_severity["review"].append((rule_id + UNCERTAIN_SUFFIX, mask))
+    by_severity["review"].append((OUTSIDE_FLAG, outside))
+    by_severity["advisory"].append((SPANS_STATES_FLAG, spans))
+
+    joined = {severity: _join_ids(entries, total) for severity, entries in by_severity.items()}
+    prohibited = joined["prohibited"] != ""
+    review = joined["review"] != ""
+    verdict = np.where(prohibited, "prohibited", np.where(review, "review", "eligible")).astype(object)
+    return verdict, joined["prohibited"], joined["review"], joined["advisory"]
+
+
+def _join_ids(entries: list[tuple[str, np.ndarray]], total: int) -> np.ndarray:
+    """Per site, the sorted ids whose mask is set, joined with ';'."""
+    result = np.full(total, "", dtype=object)
+    for rule_id, mask in sorted(entries, key=lambda item: item[0]):
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            current = result[rows]
+            result[rows] = np.where(current == "", rule_id, current + ";" + rule_id)
+    return result
+
+
+def _empty_columns(total: int, distance_layers: Sequence[str]) -> dict[str, np.ndarray]:
+    columns: dict[str, np.ndarray] = {
+        "state": np.full(total, "", dtype=object),
+        "states_spanned": np.full(total, "", dtype=object),
+        "metric_crs": np.full(total, "", dtype=object),
+        "site_area_m2": np.zeros(total),
+    }
+    for name in distance_layers:
+        columns[f"dist_{name}_m"] = np.full(total, np.nan)
+        columns[f"nearest_{name}"] = np.full(total, "", dtype=object)
+    for name in OVERLAP_LAYERS:
+        columns[f"overlap_{name}_m2"] = np.zeros(total)
+        columns[f"overlap_{name}_pct"] = np.zeros(total)
+    return columns
+
+
+def _site_ids(sites: gpd.GeoDataFrame) -> np.ndarray:
+    if sites.index.name == "row" and pd.api.types.is_integer_dtype(sites.index):
+        fallback = sites.index.astype(str).to_numpy(dtype=object)
+    else:
+        fallback = np.arange(1, len(sites) + 1).astype(str).astype(object)
+    for column in _SITE_ID_COLUMNS:
+        if column in sites.columns:
+            values = sites[column]
+            text = values.map(_id_text).to_numpy(dtype=object)
+            return np.where(text == "", fallback, text)
+    return fallback
+
+
+def _id_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _check_sites(sites: gpd.GeoDataFrame) -> None:
+    if not isinstance(sites, gpd.GeoDataFrame):
+        raise ScreeningError(f"sites must be a GeoDataFrame, not {type(sites).__name__}: read files with reegeo.uploads.read_sites")
+    if sites.crs is None:
+        raise ScreeningError("the sites have no coordinate reference system: set one (e.g. sites.set_crs(4326)) or read them with reegeo.uploads.read_sites")
+    geometry = sites.geometry
+    missing = np.flatnonzero((geometry.isna() | geometry.is_empty).to_numpy())
+    if len(missing):
+        rows = ", ".join(str(i + 1) for i in missing[:10])
+        raise ScreeningError(f"sites at row(s) {rows} have no geometry: remove them or give them coordinates")
+    kinds = shapely.get_type_id(geometry.values)
+    lines = np.flatnonzero(~np.isin(kinds, (0, 3, 4, 6)))
+    if len(lines):
+        rows = ", ".join(str(i + 1) for i in lines[:10])
+        raise ScreeningError(
+            f"sites at row(s) {rows} are {geometry.iloc[lines[0]].geom_type} geometries: "
+            "a site is a point or an area (Polygon/MultiPolygon); convert lines to polygons"
+        )
+
+
+def _check_layers(layers: Mapping[str, Layer], rules: Sequence[Rule]) -> None:
+    if "states" not in layers:
+        raise ScreeningError("the 'states' layer is missing: every verdict must name the state a site lies in; load the bundled layers or give --layer states=PATH")
+    for rule in rules:
+        if rule.layer and rule.layer not in layers:
+            raise ScreeningError(
+                f"rule {rule.id!r} tests layer {rule.layer!r}, which is not loaded (loaded: {', '.join(sorted(layers))}): "
+                f"give it with --layer {rule.layer}=PATH or remove the rule"
+            )

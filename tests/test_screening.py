@@ -1,0 +1,257 @@
+"""screen_sites: relations, severities, distances, overlaps, states, CRSs, golden output."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from pyproj import Geod
+from shapely.geometry import MultiPolygon, Point, box
+
+from conftest import EAST, OX, OY, PENINSULA, SX, SY, at, frame, square
+from reegeo.errors import ScreeningError
+from reegeo.exports import results_to_csv
+from reegeo.rules import parse_rules
+from reegeo.screening import result_columns, screen_sites
+
+GOLDEN = Path(__file__).parent / "golden" / "screening_small.csv"
+
+
+def screen_one(geometry, test_layers, rules, epsg=PENINSULA, **properties):
+    sites = frame([{"site_id": "s", **properties, "geometry": geometry}], epsg)
+    return screen_sites(sites, test_layers, rules).iloc[0]
+
+
+def test_point_inside_reserve_is_prohibited_with_distance_zero(test_layers, rules):
+    row = screen_one(at(-15_000, 15_000), test_layers, rules)
+    assert row.verdict == "prohibited"
+    assert row.violations == "forest_reserve"
+    assert "forest_reserve_buffer" in row["flags"].split(";")
+    assert row.dist_forest_reserves_m == 0
+    assert row.nearest_forest_reserves == "North Reserve"
+    assert row.state == "Alpha"
+    assert row.overlap_forest_reserves_m2 == 0 and row.overlap_forest_reserves_pct == 0
+
+
+def test_point_in_buffer_is_review_with_distance(test_layers, rules):
+    row = screen_one(at(-15_000, 9_700), test_layers, rules)
+    assert row.verdict == "review"
+    assert row.violations == ""
+    assert row["flags"] == "forest_reserve_buffer"
+    assert row.dist_forest_reserves_m == pytest.approx(300, abs=0.5)
+
+
+def test_point_beyond_buffer_of_exact_layer_is_eligible(test_layers, rules):
+    row = screen_one(at(-15_000, 9_000), test_layers, rules)
+    assert row.verdict == "eligible"
+    assert row["flags"] == ""
+    assert row.advisories == "aelb_licence;eia_required"
+    assert row.dist_forest_reserves_m == pytest.approx(1_000, abs=0.5)
+    assert row.dist_deposits_m == pytest.approx(np.hypot(20_000, 4_000), abs=0.5)
+    assert row.nearest_deposits == "Clay Prospect"
+    assert row.nearest_lynas == "Test Plant"
+
+
+def test_point_within_layer_accuracy_is_review_as_uncertain(test_layers, rules):
+    row = screen_one(at(25_000, -9_200), test_layers, rules)  # 800 m north of Fuzzy Reserve (accuracy 1000 m)
+    assert row.verdict == "review"
+    assert row["flags"] == "forest_reserve_uncertain"
+    assert row.dist_forest_reserves_m == pytest.approx(800, abs=0.5)
+
+
+def test_polygon_touching_a_boundary_is_prohibited_with_no_overlap(test_layers, rules):
+    row = screen_one(square(-20_000, 9_000, -19_000, 10_000), test_layers, rules)
+    assert row.verdict == "prohibited"
+    assert row.dist_forest_reserves_m == 0
+    assert row.overlap_forest_reserves_m2 == 0
+    assert row.site_area_m2 == pytest.approx(1_000_000, rel=1e-9)
+
+
+def test_polygon_overlapping_two_reserves_sums_the_overlap(test_layers, rules):
+    # 2 km x 2 km centred on the North/East reserve border, half inside the reserves.
+    row = screen_one(square(-11_000, 9_000, -9_000, 11_000), test_layers, rules)
+    assert row.verdict == "prohibited"
+    assert row.overlap_forest_reserves_m2 == pytest.approx(2_000_000, rel=1e-6)
+    assert row.overlap_forest_reserves_pct == pytest.approx(50.0, abs=0.01)
+    assert row.nearest_forest_reserves == "North Reserve"
+
+
+def test_multipolygon_site_with_one_part_inside(test_layers, rules):
+    inside = square(-16_000, 14_000, -15_000, 15_000)
+    outside = square(-16_000, 0, -15_000, 1_000)
+    row = screen_one(MultiPolygon([inside, outside]), test_layers, rules)
+    assert row.verdict == "prohibited"
+    assert row.overlap_forest_reserves_pct == pytest.approx(50.0, abs=0.01)
+    assert row.site_area_m2 == pytest.approx(2_000_000, rel=1e-9)
+
+
+def test_site_spanning_two_states_names_both(test_layers, rules):
+    row = screen_one(square(-3_000, -1_000, 1_000, 1_000), test_layers, rules)
+    assert row.state == "Alpha"  # its representative point
+    assert row.states_spanned == "Alpha;Beta"
+    assert "spans_states" in row.advisories.split(";")
+    assert row.verdict == "eligible"
+
+
+def test_site_in_sabah_is_measured_in_east_malaysia_rso(test_layers, rules):
+    row = screen_one(Point(SX + 2_500, SY - 400), test_layers, rules, epsg=EAST)
+    assert row.metric_crs == "EPSG:3376"
+    assert row.state == "Sabah Test"
+    assert row.verdict == "review"
+    assert row.nearest_forest_reserves == "Crocker Test"
+    assert row.dist_forest_reserves_m == pytest.approx(400, abs=0.5)
+
+
+def test_site_outside_malaysia_is_flagged_and_has_no_state(test_layers, rules):
+    row = screen_one(at(200_000, 0), test_layers, rules)
+    assert row.state == ""
+    assert row.verdict == "review"
+    assert "outside_malaysia" in row["flags"].split(";")
+
+
+def test_sites_in_kertau_rso_chains_give_the_same_answers(test_layers, rules):
+    sites = frame([
+        {"site_id": "buffer", "geometry": at(-15_000, 9_700)},
+        {"site_id": "parcel", "geometry": square(-11_000, 9_000, -9_000, 11_000)},
+    ])
+    in_3375 = screen_sites(sites, test_layers, rules)
+    in_3167 = screen_sites(sites.to_crs(3167), test_layers, rules)
+    assert sites.to_crs(3167).crs.axis_info[0].unit_name == "British chain (Sears 1922 truncated)"
+    assert list(in_3167.verdict) == list(in_3375.verdict)
+    assert in_3167.dist_forest_reserves_m.iloc[0] == pytest.approx(300, abs=1.0)
+    assert in_3167.overlap_forest_reserves_m2.iloc[1] == pytest.approx(2_000_000, rel=1e-3)
+
+
+def test_output_has_one_row_per_site_in_input_order_with_contract_columns(test_layers, rules):
+    sites = frame([
+        {"name": "third", "geometry": at(0, 0)},
+        {"name": None, "geometry": at(1_000, 0)},
+        {"name": "first", "geometry": at(2_000, 0)},
+    ])
+    result = screen_sites(sites, test_layers, rules)
+    assert list(result.site_id) == ["third", "2", "first"]
+    assert list(result.columns[:-1]) == result_columns()
+    assert result.crs.to_epsg() == 4326
+
+
+def test_site_id_prefers_site_id_then_id_then_name(test_layers, rules):
+    sites = frame([{"name": "n", "id": 7, "geometry": at(0, 0)}])
+    assert screen_sites(sites, test_layers, rules).site_id.iloc[0] == "7"
+
+
+def test_within_distance_rule_can_prohibit_and_always_rule_advises(test_layers):
+    rules = parse_rules(
+        """
+[[rules]]
+id = "near_deposit"
+layer = "deposits"
+relation = "within_distance"
+distance_m = 2000
+severity = "prohibited"
+legal_basis = "test basis"
+message_en = "near"
+message_ms = "dekat"
+
+[[rules]]
+id = "note"
+relation = "always"
+severity = "advisory"
+legal_basis = "test"
+message_en = "n"
+message_ms = "n"
+"""
+    )
+    sites = frame([{"geometry": at(5_000, 6_500)}, {"geometry": at(5_000, 8_000)}])
+    result = screen_sites(sites, test_layers, rules)
+    assert list(result.verdict) == ["prohibited", "eligible"]
+    assert list(result.violations) == ["near_deposit", ""]
+    assert list(result.advisories) == ["note", "note"]
+
+
+def test_review_rule_on_extra_layer_adds_its_distance_columns(test_layers):
+    test_layers = dict(test_layers)
+    test_layers["ports"] = test_layers["deposits"].__class__(name="ports", frame=test_layers["deposits"].frame)
+    rules = parse_rules(
+        '[[rules]]\nid = "port"\nlayer = "ports"\nrelation = "within_distance"\ndistance_m = 100\n'
+        'severity = "review"\nlegal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
+    )
+    result = screen_sites(frame([{"geometry": at(5_000, 5_050)}]), test_layers, rules)
+    assert result.verdict.iloc[0] == "review"
+    assert result.dist_ports_m.iloc[0] == pytest.approx(50, abs=0.1)
+
+
+def test_distances_and_areas_agree_with_geodesic_measurement(test_layers, rules):
+    geod = Geod(ellps="GRS80")
+    site = at(-15_000, 9_000)
+    sites = frame([{"geometry": site}, {"geometry": square(-30_000, 0, -25_000, 4_000)}])
+    result = screen_sites(sites, test_layers, rules)
+    # Nearest point of North Reserve is straight north, on its southern edge.
+    ll = gpd.GeoSeries([site, at(-15_000, 10_000)], crs=PENINSULA).to_crs(4326)
+    _, _, geodesic_m = geod.inv(ll.x[0], ll.y[0], ll.x[1], ll.y[1])
+    assert result.dist_forest_reserves_m.iloc[0] == pytest.approx(geodesic_m, rel=0.005, abs=5)
+    polygon_ll = gpd.GeoSeries([sites.geometry[1]], crs=PENINSULA).to_crs(4326)[0]
+    geodesic_area = abs(geod.geometry_area_perimeter(polygon_ll)[0])
+    assert result.site_area_m2.iloc[1] == pytest.approx(geodesic_area, rel=0.005)
+
+
+def test_lines_are_refused_with_the_row(test_layers, rules):
+    from shapely.geometry import LineString
+
+    sites = frame([{"geometry": at(0, 0)}, {"geometry": LineString([at(0, 0), at(1, 1)])}])
+    with pytest.raises(ScreeningError, match=r"row\(s\) 2 .*point or an area"):
+        screen_sites(sites, test_layers, rules)
+
+
+def test_sites_without_crs_are_refused(test_layers, rules):
+    sites = gpd.GeoDataFrame(geometry=[Point(101.7, 3.5)])
+    with pytest.raises(ScreeningError, match="no coordinate reference system"):
+        screen_sites(sites, test_layers, rules)
+
+
+def test_rule_on_missing_layer_names_rule_and_layer(test_layers):
+    rules = parse_rules(
+        '[[rules]]\nid = "x"\nlayer = "parcels"\nrelation = "intersects"\nseverity = "review"\n'
+        'legal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
+    )
+    with pytest.raises(ScreeningError, match=r"rule 'x' tests layer 'parcels'.*--layer parcels=PATH"):
+        screen_sites(frame([{"geometry": at(0, 0)}]), test_layers, rules)
+
+
+def test_progress_is_reported(test_layers, rules):
+    calls = []
+    screen_sites(frame([{"geometry": at(i, 0)} for i in range(5)]), test_layers, rules, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (5, 5)
+
+
+def test_same_input_gives_identical_output(test_layers, rules):
+    sites = frame([{"geometry": at(i * 997.0, i * 13.0)} for i in range(-20, 20)])
+    first = results_to_csv(screen_sites(sites, test_layers, rules))
+    second = results_to_csv(screen_sites(sites, test_layers, rules))
+    assert first == second
+
+
+def golden_sites():
+    return frame([
+        {"site_id": "inside_north", "geometry": at(-15_000, 15_000)},
+        {"site_id": "buffer_north", "geometry": at(-15_000, 9_700)},
+        {"site_id": "clear", "geometry": at(-15_000, 9_000)},
+        {"site_id": "fuzzy_edge", "geometry": at(25_000, -9_200)},
+        {"site_id": "two_reserves", "geometry": square(-11_000, 9_000, -9_000, 11_000)},
+        {"site_id": "two_states", "geometry": square(-3_000, -1_000, 1_000, 1_000)},
+        {"site_id": "catchment", "geometry": at(-35_000, -35_000)},
+        {"site_id": "near_plant", "geometry": at(40_500, 39_000)},
+        {"site_id": "offshore", "geometry": at(200_000, 0)},
+    ])
+
+
+def test_golden_csv_for_a_small_fixed_set(test_layers, rules):
+    """Regenerate with REEGEO_REGENERATE_GOLDEN=1 after an intended change."""
+    csv_bytes = results_to_csv(screen_sites(golden_sites(), test_layers, rules))
+    if os.environ.get("REEGEO_REGENERATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_bytes(csv_bytes)
+    assert GOLDEN.exists(), "golden file missing: run with REEGEO_REGENERATE_GOLDEN=1"
+    assert csv_bytes.decode() == GOLDEN.read_text(encoding="utf-8")
