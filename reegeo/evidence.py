@@ -1,0 +1,154 @@
+"""Explain a screening result: each rule that fired, its legal basis and what was measured.
+
+The dashboard's evidence panel and the reports both call :func:`explain_site`
+on a row of :func:`reegeo.screening.screen_sites` output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from reegeo.i18n import t
+from reegeo.layers import Layer
+from reegeo.rules import Rule
+from reegeo.screening import OUTSIDE_FLAG, SPANS_STATES_FLAG, UNCERTAIN_SUFFIX
+
+__all__ = ["Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
+
+_SEVERITY_ORDER = {"prohibited": 0, "review": 1, "advisory": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule or built-in check that fired for a site."""
+
+    rule_id: str
+    severity: str
+    message: str
+    legal_basis: str
+    layer: str | None
+    measurement: str
+
+
+def format_distance(metres: float) -> str:
+    """``850 m`` or ``12.3 km``."""
+    if metres != metres:  # NaN
+        return "n/a"
+    return f"{metres:,.0f} m" if metres < 10_000 else f"{metres / 1000:,.1f} km"
+
+
+def format_area(square_metres: float) -> str:
+    """``4,500 m²`` or ``12.50 ha``."""
+    return f"{square_metres:,.0f} m²" if square_metres < 10_000 else f"{square_metres / 10_000:,.2f} ha"
+
+
+def explain_site(
+    row: Mapping,
+    rules: Sequence[Rule],
+    *,
+    layers: Mapping[str, Layer] | None = None,
+    lang: str = "en",
+) -> list[Finding]:
+    """The findings behind one site's verdict, worst first.
+
+    Parameters
+    ----------
+    row : mapping
+        One row of screening results (a pandas Series or dict).
+    rules : sequence of Rule
+        The rules the site was screened with.
+    layers : mapping of str to Layer, optional
+        Used to state a layer's accuracy in boundary-uncertainty findings.
+    lang : str
+        ``en`` or ``ms``.
+    """
+    by_id = {rule.id: rule for rule in rules}
+    fired = [i for column in ("violations", "flags", "advisories") for i in str(row.get(column) or "").split(";") if i]
+    findings = []
+    for finding_id in fired:
+        if finding_id in by_id:
+            rule = by_id[finding_id]
+            findings.append(
+                Finding(rule.id, rule.severity, rule.message(lang), rule.legal_basis, rule.layer, _measure(row, rule, lang))
+            )
+        elif finding_id == OUTSIDE_FLAG:
+            findings.append(
+                Finding(finding_id, "review", t("flag.outside_malaysia", lang), t("flag.outside_malaysia.basis", lang), "states", "")
+            )
+        elif finding_id == SPANS_STATES_FLAG:
+            states = str(row.get("states_spanned") or "").replace(";", ", ")
+            findings.append(
+                Finding(finding_id, "advisory", t("flag.spans_states", lang, states=states), t("flag.spans_states.basis", lang), "states", states)
+            )
+        elif finding_id.endswith(UNCERTAIN_SUFFIX) and finding_id[: -len(UNCERTAIN_SUFFIX)] in by_id:
+            findings.append(_uncertain(row, by_id[finding_id[: -len(UNCERTAIN_SUFFIX)]], finding_id, layers, lang))
+    findings.sort(key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.rule_id))
+    return findings
+
+
+def permitting_bodies(state: str) -> list[str]:
+    """Bodies whose permits a refinery in ``state`` needs (federal and state).
+
+    A planning aid, not legal advice: it follows the split of powers in the
+    Federal Constitution (land, forests and water are state matters) and the
+    federal acts in the rules.
+    """
+    if not state:
+        return []
+    federal_territory = state.startswith("W.P.")
+    bodies = []
+    if federal_territory:
+        bodies.append(f"{state}: Federal Territories land office and local planning authority")
+    else:
+        bodies.append(f"{state} State Government / State Economic Planning Unit (land alienation, state approvals)")
+        bodies.append(f"{state} Land and Mines Office (PTG)")
+        bodies.append(f"{state} forestry department (forest reserves, excision)")
+        bodies.append(f"{state} water regulator (gazetted catchments)")
+        bodies.append("Local planning authority (planning permission under the local plan)")
+    if state == "Sarawak":
+        bodies.append("Natural Resources and Environment Board (NREB) Sarawak (environmental approval)")
+    elif state == "Sabah":
+        bodies.append("Environment Protection Department (EPD) Sabah and the federal Department of Environment (EIA)")
+    else:
+        bodies.append("Department of Environment (DOE), federal: EIA approval")
+    bodies.append("Atomic Energy Licensing Board (AELB), federal: licence for radioactive (NORM) material")
+    bodies.append("Department of Mineral and Geoscience (JMG), federal: mineral matters")
+    return bodies
+
+
+def _measure(row: Mapping, rule: Rule, lang: str) -> str:
+    if rule.relation == "always":
+        return t("measure.always", lang)
+    layer = rule.layer or ""
+    feature = str(row.get(f"nearest_{layer}") or "")
+    distance = row.get(f"dist_{layer}_m")
+    parts = []
+    if distance is not None and distance == distance and float(distance) == 0.0:
+        parts.append(t("measure.inside", lang, feature=feature))
+    elif distance is not None:
+        parts.append(t("measure.distance", lang, distance=format_distance(float(distance)), feature=feature))
+    overlap = row.get(f"overlap_{layer}_m2")
+    if overlap:
+        pct = float(row.get(f"overlap_{layer}_pct") or 0.0)
+        parts.append(t("measure.overlap", lang, area=format_area(float(overlap)), pct=f"{pct:.1f} %", layer=_layer_label(layer, lang)))
+    return "; ".join(parts)
+
+
+def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, Layer] | None, lang: str) -> Finding:
+    layer = rule.layer or ""
+    accuracy = ""
+    if layers and layer in layers:
+        accuracy = format_distance(layers[layer].accuracy_m)
+    feature = str(row.get(f"nearest_{layer}") or "")
+    message = t("flag.uncertain", lang, layer=_layer_label(layer, lang), accuracy=accuracy or "n/a", feature=feature)
+    basis = t("flag.uncertain.basis", lang, rule=f"{rule.id}: {rule.legal_basis}")
+    return Finding(finding_id, "review", message, basis, layer, _measure(row, rule, lang))
+
+
+def _layer_label(layer: str, lang: str) -> str:
+    key = f"layer.{layer}"
+    try:
+        return t(key, lang)
+    except KeyError:
+        return layer

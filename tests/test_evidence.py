@@ -1,0 +1,35 @@
+"""explain_site: the findings behind a verdict, in both languages."""
+
+from __future__ import annotations
+
+from conftest import at, frame, square
+from reegeo.evidence import explain_site, format_area, format_distance, permitting_bodies
+from reegeo.screening import screen_sites
+
+
+def test_findings_for_a_prohibited_parcel_are_worst_first_with_measurements(test_layers, rules):
+    result = screen_sites(frame([{"geometry": square(-11_000, 9_000, -9_000, 11_000)}]), test_layers, rules)
+    findings = explain_site(result.iloc[0], rules, layers=test_layers)
+    assert [f.rule_id for f in findings] == ["forest_reserve", "forest_reserve_buffer", "aelb_licence", "eia_required"]
+    first = findings[0]
+    assert first.severity == "prohibited"
+    assert "National Forestry Act 1984 s.81" in first.legal_basis
+    assert "North Reserve" in first.measurement and "200.00 ha" in first.measurement and "50.0 %" in first.measurement
+
+
+def test_uncertain_and_outside_findings_explain_themselves_in_malay(test_layers, rules):
+    result = screen_sites(frame([{"geometry": at(25_000, -9_200)}, {"geometry": at(200_000, 0)}]), test_layers, rules)
+    uncertain = explain_site(result.iloc[0], rules, layers=test_layers, lang="ms")[0]
+    assert uncertain.rule_id == "forest_reserve_uncertain"
+    assert "ketepatan" in uncertain.message and "1,000 m" in uncertain.message
+    assert "800 m dari Fuzzy Reserve" == uncertain.measurement
+    outside = explain_site(result.iloc[1], rules, lang="en")[0]
+    assert outside.rule_id == "outside_malaysia" and "outside Malaysia" in outside.message
+
+
+def test_formatting_and_permitting_bodies():
+    assert format_distance(850.4) == "850 m" and format_distance(12_345) == "12.3 km"
+    assert format_area(4_500) == "4,500 m²" and format_area(125_000) == "12.50 ha"
+    assert any("NREB" in body for body in permitting_bodies("Sarawak"))
+    assert any("Pahang Land and Mines Office" in body for body in permitting_bodies("Pahang"))
+    assert permitting_bodies("") == []
