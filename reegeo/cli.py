@@ -60,6 +60,25 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the screening rules")
     rules.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled one)")
     rules.set_defaults(handler=_rules)
+
+    data = commands.add_parser("data", help="install, list or reset authoritative layers")
+    data_commands = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
+    data_commands.required = True
+    install = data_commands.add_parser("import", help="validate a file and install it as layer NAME")
+    install.add_argument("name", metavar="NAME", help="layer name, e.g. forest_reserves or water_catchments")
+    install.add_argument("path", metavar="PATH", help="the layer file (any accepted format and CRS)")
+    install.add_argument("--source", help="where the data comes from (citation)")
+    install.add_argument("--licence", help="the data's licence")
+    install.add_argument("--accuracy-m", type=float, metavar="N", help="positional accuracy in metres (default: the file's accuracy_m column, else 0)")
+    install.add_argument("--title", help="a title for the layer")
+    install.add_argument("--authoritative", action="store_true", help="mark the layer as an authoritative boundary (e.g. a JPSM gazette map)")
+    install.add_argument("--file-layer", metavar="LAYER", help="layer to read from a multi-layer file (e.g. a GeoPackage)")
+    install.set_defaults(handler=_data_import)
+    listing = data_commands.add_parser("list", help="show the layers in use and where each comes from")
+    listing.set_defaults(handler=_data_list)
+    reset = data_commands.add_parser("reset", help="remove an installed layer and use the bundled one again")
+    reset.add_argument("name", metavar="NAME")
+    reset.set_defaults(handler=_data_reset)
     return parser
 
 
@@ -118,6 +137,49 @@ def _rules(args: argparse.Namespace) -> int:
         target = f" {rule.layer}" if rule.layer else " every site"
         print(f"{rule.id} [{rule.severity}]: {relation}{target}")
         print(f"  basis: {rule.legal_basis}")
+    return EXIT_OK
+
+
+def _data_import(args: argparse.Namespace) -> int:
+    """Validate PATH and install it as layer NAME in the user data folder."""
+    from reegeo.datastore import import_layer
+
+    if args.accuracy_m is not None and args.accuracy_m < 0:
+        raise _UsageError(f"--accuracy-m {args.accuracy_m:g}: give the accuracy in metres, 0 or more")
+    if not Path(args.path).exists():
+        raise _UsageError(f"file {args.path} does not exist: check the path")
+    report = import_layer(
+        args.name, args.path, source=args.source, licence=args.licence, accuracy_m=args.accuracy_m,
+        title=args.title, authoritative=args.authoritative, layer=args.file_layer,
+    )
+    for note in report.notes:
+        print(f"reegeo: note: {note}", file=sys.stderr)
+    print(
+        f"installed {report.name}: {report.features} feature(s) from {args.path} ({report.source_crs}), "
+        f"names from column {report.name_field or '(none: numbered)'}; sha256 {report.sha256[:12]}...; at {report.path}"
+    )
+    return EXIT_OK
+
+
+def _data_list(args: argparse.Namespace) -> int:
+    """Show each layer in use, whether bundled or installed, and its file."""
+    from reegeo.layers import user_data_dir
+
+    print(f"user data folder: {user_data_dir()} (set REEGEO_DATA_DIR to change it)")
+    for layer in load_layers(roles=("constraint", "context", "sites")).values():
+        status = "authoritative" if layer.authoritative else ("approximate" if layer.approximate else "not authoritative")
+        print(f"{layer.name}: {layer.origin}, {layer.feature_count} features, {status}, accuracy {layer.accuracy_m:g} m, {layer.path}")
+    return EXIT_OK
+
+
+def _data_reset(args: argparse.Namespace) -> int:
+    """Remove an installed layer; the bundled one is used again."""
+    from reegeo.datastore import reset_layer
+
+    if reset_layer(args.name):
+        print(f"removed the installed {args.name}; the bundled layer is used again")
+    else:
+        print(f"no installed layer {args.name}: the bundled layer is already in use")
     return EXIT_OK
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -38,6 +37,8 @@ __all__ = [
     "read_layer_file",
     "user_data_dir",
     "file_sha256",
+    "find_name_column",
+    "load_example_sites",
 ]
 
 GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
@@ -327,25 +328,23 @@ def _read_frame(path: Path, name: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _feature_names(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
-    fallback = pd.Series([f"{layer} #{i}" for i in range(1, len(frame) + 1)], index=frame.index, dtype=object)
-    column = None
+def find_name_column(frame: gpd.GeoDataFrame) -> str | None:
+    """The column that names features: ``name`` (any case), else the first text column."""
     for candidate in frame.columns:
         if str(candidate).lower() == "name":
-            column = candidate
-            break
-    if column is None:
-        for candidate in frame.columns:
-            if candidate == frame.geometry.name:
-                continue
-            series = frame[candidate]
-            if pd.api.types.is_string_dtype(series) or series.dtype == object:
-                if series.map(lambda v: isinstance(v, str)).any():
-                    column = candidate
-                    break
+            return candidate
+    for candidate in frame.columns:
+        if candidate != frame.geometry.name and frame[candidate].map(lambda v: isinstance(v, str)).any():
+            return candidate
+    return None
+
+
+def _feature_names(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
+    fallback = pd.Series([f"{layer} #{i}" for i in range(1, len(frame) + 1)], index=frame.index, dtype=object)
+    column = find_name_column(frame)
     if column is None:
         return fallback
-    names = frame[column].map(lambda v: str(v).strip() if v is not None and not (isinstance(v, float) and np.isnan(v)) else "")
+    names = frame[column].map(lambda v: str(v).strip() if isinstance(v, str) or (v is not None and v == v) else "")
     return names.where(names != "", fallback).astype(object)
 
 

@@ -1,0 +1,236 @@
+"""The CLI: screen, layers, rules, data; exit codes and one-line messages."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import Point, box
+
+from conftest import REPO
+from reegeo.cli import main
+from reegeo.screening import result_columns
+
+GEBENG = (103.3775, 4.0034)
+KUANTAN_PORT = (103.43, 3.98)
+
+
+def write_sites(path: Path, features: list[tuple[str, object]]) -> Path:
+    frame = gpd.GeoDataFrame({"site_id": [f[0] for f in features]}, geometry=[f[1] for f in features], crs=4326)
+    frame.to_file(path, driver="GeoJSON")
+    return path
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reegeo", *args], capture_output=True, text=True, cwd=REPO, timeout=300, env=env)
+
+
+@pytest.fixture
+def bundled_sites(tmp_path) -> Path:
+    return write_sites(tmp_path / "sites.geojson", [
+        ("lynas", Point(*GEBENG)),
+        ("port", Point(*KUANTAN_PORT)),
+        ("sea", Point(108.0, 5.0)),
+        ("parcel", box(101.50, 3.30, 101.52, 3.32)),
+    ])
+
+
+def test_screen_writes_csv_with_contract_columns_in_input_order(bundled_sites, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert main(["screen", str(bundled_sites), "-o", str(out)]) == 0
+    rows = read_csv(out)
+    assert [r["site_id"] for r in rows] == ["lynas", "port", "sea", "parcel"]
+    assert list(rows[0])[: len(result_columns())] == result_columns()
+    by_id = {r["site_id"]: r for r in rows}
+    assert by_id["lynas"]["state"] == "Pahang"
+    assert float(by_id["lynas"]["dist_lynas_m"]) == 0
+    assert by_id["sea"]["state"] == "" and "outside_malaysia" in by_id["sea"]["flags"]
+    assert "forest_reserve" not in by_id["port"]["violations"].split(";")
+    assert "screened 4 site(s)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_screen_writes_gis_formats_with_the_same_properties(bundled_sites, tmp_path, suffix):
+    out = tmp_path / f"out{suffix}"
+    assert main(["screen", str(bundled_sites), "-o", str(out)]) == 0
+    frame = gpd.read_file(out)
+    assert list(frame.site_id) == ["lynas", "port", "sea", "parcel"]
+    assert set(result_columns()) <= set(frame.columns)
+    assert frame.crs.to_epsg() == 4326
+
+
+def test_same_input_gives_byte_identical_csv_and_geojson(bundled_sites, tmp_path):
+    for suffix in (".csv", ".geojson"):
+        first, second = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+        main(["screen", str(bundled_sites), "-o", str(first)])
+        main(["screen", str(bundled_sites), "-o", str(second)])
+        assert first.read_bytes() == second.read_bytes()
+
+
+def test_garbage_input_exits_2_with_one_line_and_no_traceback(tmp_path):
+    junk = tmp_path / "junk.geojson"
+    junk.write_text("not geojson {")
+    result = run_cli("screen", str(junk), "-o", str(tmp_path / "j.csv"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("reegeo: error:") and "junk.geojson" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["screen", "{sites}", "-o", "{tmp}/out.xlsx"], "unknown format '.xlsx'; use one of .csv"),
+        (["screen", "{sites}", "-o", "{tmp}/out.csv", "--layer", "forest_reserves"], "is not NAME=PATH"),
+        (["screen", "{sites}", "-o", "{tmp}/out.csv", "--layer", "forest_reserves={tmp}/missing.gpkg"], "does not exist"),
+        (["screen", "{tmp}/missing.geojson", "-o", "{tmp}/out.csv"], "missing.geojson"),
+        (["screen", "{sites}", "-o", "{tmp}/no/such/dir/out.csv"], "does not exist"),
+        (["screen", "{sites}", "-o", "{tmp}/out.csv", "--rules", "{tmp}/bad_rules.toml"], "rule 'x', field 'severity'"),
+        (["screen", "{sites}", "-o", "{tmp}/out.csv", "--max-features", "0"], "--max-features 0"),
+        (["screen", "{sites}"], "the following arguments are required: -o/--output"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_specific_message(args, expected, bundled_sites, tmp_path, capsys):
+    (tmp_path / "bad_rules.toml").write_text(
+        '[[rules]]\nid = "x"\nlayer = "forest_reserves"\nrelation = "intersects"\nseverity = "fatal"\n'
+        'legal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
+    )
+    filled = [a.format(sites=bundled_sites, tmp=tmp_path) for a in args]
+    assert main(filled) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert expected in err
+
+
+def test_too_many_sites_names_the_limit_and_the_option(tmp_path, capsys):
+    sites = write_sites(tmp_path / "many.geojson", [(str(i), Point(101.7 + i * 1e-3, 3.2)) for i in range(12)])
+    assert main(["screen", str(sites), "-o", str(tmp_path / "o.csv"), "--max-features", "10"]) == 2
+    assert "10" in capsys.readouterr().err
+
+
+def test_layers_command_shows_provenance_and_says_which_are_approximate(capsys):
+    assert main(["layers"]) == 0
+    out = capsys.readouterr().out
+    for name in ("states", "deposits", "lynas", "forest_reserves", "water_catchments"):
+        assert f"{name}:" in out
+    assert "APPROXIMATE" in out and "licence:" in out and "accuracy:" in out
+
+
+def test_rules_command_lists_rules_with_legal_basis(capsys):
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert "forest_reserve [prohibited]: intersects forest_reserves" in out
+    assert "forest_reserve_buffer [review]: within 500 m of forest_reserves" in out
+    assert "National Forestry Act 1984 s.81" in out
+
+
+# --- real data: ../shared/data/reference ---------------------------------------------------------
+
+
+def _geodesic_distance_to_boundary_m(lon: float, lat: float, polygon_3167) -> float:
+    """Geodesic distance from a point to a polygon's boundary, densified to 0.25 chain (about 5 m)."""
+    boundary = shapely.segmentize(polygon_3167.boundary, 0.25)
+    vertices = gpd.GeoSeries(shapely.points(shapely.get_coordinates(boundary)), crs=3167).to_crs(4326)
+    geod = Geod(ellps="GRS80")
+    _, _, dist = geod.inv(np.full(len(vertices), lon), np.full(len(vertices), lat), vertices.x.to_numpy(), vertices.y.to_numpy())
+    return float(dist.min())
+
+
+def test_real_forest_reserves_in_kertau_chains_agree_with_geodesic_measurement(reference_dir, tmp_path):
+    frt = reference_dir / "frt_forest_reserves_epsg3167.geojson"
+    reserves = gpd.read_file(frt)
+    assert reserves.crs.to_epsg() == 3167
+    reserves = reserves[reserves.geometry.is_valid].head(6)
+    features = []
+    expected_outside = {}
+    expected_overlap = {}
+    geod = Geod(ellps="GRS80")
+    for i, (_, reserve) in enumerate(reserves.iterrows()):
+        anchor = reserve.geometry.representative_point()
+        inside = gpd.GeoSeries([anchor], crs=3167).to_crs(4326)[0]
+        features.append((f"in{i}", inside))
+        # 2 km east of the reserve's eastern extreme (100 chains is about 2 km).
+        minx, miny, maxx, maxy = reserve.geometry.bounds
+        east = Point(maxx + 100, (miny + maxy) / 2)
+        east_ll = gpd.GeoSeries([east], crs=3167).to_crs(4326)[0]
+        features.append((f"out{i}", east_ll))
+        expected_outside[f"out{i}"] = _geodesic_distance_to_boundary_m(east_ll.x, east_ll.y, reserve.geometry)
+        # A parcel of about 1 km x 1 km straddling the eastern edge level with the anchor.
+        edge_y = anchor.y
+        line = shapely.LineString([(minx - 1, edge_y), (maxx + 1, edge_y)]).intersection(reserve.geometry)
+        edge_x = max(shapely.get_coordinates(line)[:, 0])
+        parcel = box(edge_x - 25, edge_y - 25, edge_x + 25, edge_y + 25)
+        parcel_ll = gpd.GeoSeries([parcel], crs=3167).to_crs(4326)[0]
+        features.append((f"parcel{i}", parcel_ll))
+        inside_ll = gpd.GeoSeries([parcel.intersection(shapely.union_all(reserves.geometry.values))], crs=3167).to_crs(4326)[0]
+        expected_overlap[f"parcel{i}"] = abs(geod.geometry_area_perimeter(inside_ll)[0])
+    sites = write_sites(tmp_path / "near_reserves.geojson", features)
+    out = tmp_path / "out.csv"
+    assert main(["screen", str(sites), "-o", str(out), "--layer", f"forest_reserves={frt}"]) == 0
+    rows = {r["site_id"]: r for r in read_csv(out)}
+    compared = 0
+    for i in range(len(reserves)):
+        assert rows[f"in{i}"]["verdict"] == "prohibited"
+        assert float(rows[f"in{i}"]["dist_forest_reserves_m"]) == 0
+        measured = float(rows[f"out{i}"]["dist_forest_reserves_m"])
+        geodesic = expected_outside[f"out{i}"]
+        if measured == 0:  # another reserve lies where we looked
+            continue
+        assert measured <= geodesic + 5
+        assert measured == pytest.approx(geodesic, rel=0.005, abs=5)
+        overlap = float(rows[f"parcel{i}"]["overlap_forest_reserves_m2"])
+        assert overlap == pytest.approx(expected_overlap[f"parcel{i}"], rel=0.005)
+        assert 0 < float(rows[f"parcel{i}"]["overlap_forest_reserves_pct"]) < 100
+        compared += 1
+    assert compared >= 4
+
+
+def test_data_import_list_reset_round_trip_on_real_reserves(reference_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path / "data"))
+    frt = reference_dir / "frt_forest_reserves_epsg3167.geojson"
+    assert main(["data", "import", "forest_reserves", str(frt), "--source", "FRT (yhlreporter/frt)", "--licence", "MIT", "--accuracy-m", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "installed forest_reserves" in out and "EPSG:3167" in out
+    manifest = (tmp_path / "data" / "manifest.toml").read_text()
+    assert "original_sha256" in manifest and "MIT" in manifest
+    assert main(["data", "list"]) == 0
+    assert "forest_reserves: installed" in capsys.readouterr().out
+    assert main(["layers"]) == 0
+    assert "FRT (yhlreporter/frt)" in capsys.readouterr().out
+    assert main(["data", "reset", "forest_reserves"]) == 0
+    assert "bundled layer is used again" in capsys.readouterr().out
+    assert main(["data", "list"]) == 0
+    assert "forest_reserves: bundled" in capsys.readouterr().out
+
+
+def test_data_import_repairs_invalid_real_geometries_and_says_how_many(reference_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path / "data"))
+    assert main(["data", "import", "districts", str(reference_dir / "dosm_districts.geojson")]) == 0
+    captured = capsys.readouterr()
+    assert "160 feature(s)" in captured.out
+    assert "7" in captured.err and "repaired" in captured.err
+    installed = gpd.read_file(tmp_path / "data" / "districts.gpkg")
+    assert installed.geometry.is_valid.all() and installed.crs.to_epsg() == 4326
+
+
+def test_data_import_of_a_bad_file_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path / "data"))
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": "nope"}))
+    assert main(["data", "import", "forest_reserves", str(bad)]) == 2
+    assert "bad.geojson" in capsys.readouterr().err
+    assert main(["data", "import", "Bad Name", str(bad)]) == 2
