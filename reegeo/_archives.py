@@ -12,7 +12,9 @@ from __future__ import annotations
 import io
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -127,8 +129,8 @@ class SafeZip:
                     handle.write(chunk)
         except UnsafeArchiveError:
             raise
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-                NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, OSError,
+                EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
             raise UploadError(
                 f"{self._name}: member {info.filename!r} of the archive cannot be "
                 f"decompressed ({exc}). The zip is damaged or uses an unsupported "
@@ -150,8 +152,8 @@ def open_zip(data: bytes, *, display_name: str, limits: ArchiveLimits) -> SafeZi
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-            NotImplementedError, UnicodeDecodeError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, OSError,
+            EOFError, ValueError, NotImplementedError, UnicodeDecodeError) as exc:
         raise UploadError(
             f"{display_name}: the file starts like a zip archive but cannot be opened "
             f"({exc}). It is damaged or incomplete; create the zip again and re-upload it."

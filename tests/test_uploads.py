@@ -1,0 +1,330 @@
+"""Tests of reegeo.uploads: the generated corpus, fuzzing, and real Malaysian files."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import upload_corpus as corpus
+from reegeo.errors import ReegeoError, UploadError
+from reegeo.uploads import (
+    ACCEPTED_FORMATS,
+    LayerChoiceError,
+    ReadResult,
+    UploadLimits,
+    list_layers,
+    read_layer,
+    read_sites,
+)
+
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "reference"
+
+#: Words that show a message tells the user what to do.
+FIX_WORDS = re.compile(
+    r"\b(upload|export|save|zip|choose|rename|swap|write|fix|raise|shorten|draw|check|give|"
+    r"name the|split|open|add|load|set|delete|create|put)\b",
+    re.IGNORECASE,
+)
+
+
+def assert_helpful(message: str, filename: str, *fragments: str) -> None:
+    """The message names the file, contains each fragment and says what to do."""
+    assert message.startswith(f"{filename}: "), message
+    for fragment in fragments:
+        assert fragment.lower() in message.lower(), f"{fragment!r} not in {message!r}"
+    assert FIX_WORDS.search(message), f"no fix in {message!r}"
+
+
+def read_case(case: corpus.Case, data: bytes, **kwargs) -> ReadResult:
+    reader = read_sites if case.reader == "sites" else read_layer
+    return reader(data, filename=case.filename, layer=case.layer, limits=case.limits, **kwargs)
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def test_corpus_is_large_enough():
+    assert len(corpus.CASES) >= 40
+    assert len(corpus.HOSTILE_CASE_IDS) >= 40
+    assert len({case.id for case in corpus.CASES}) == len(corpus.CASES)
+
+
+@pytest.mark.parametrize("case", corpus.CASES, ids=[case.id for case in corpus.CASES])
+def test_corpus_case(case: corpus.Case, tmp_path: Path):
+    data = case.build(tmp_path)
+    if case.error is not None:
+        with pytest.raises(case.error) as caught:
+            read_case(case, data)
+        assert_helpful(str(caught.value), case.filename, *case.message)
+        assert isinstance(caught.value, ReegeoError)
+    else:
+        result = read_case(case, data)
+        assert result.filename == case.filename
+        assert result.frame.index.name == "row"
+        assert result.frame.crs is not None
+        assert result.frame.geometry.is_valid.all()
+        assert not result.frame.geometry.is_empty.any()
+        assert not result.frame.geometry.has_z.any()
+        case.check(result)
+
+
+def test_reading_from_a_path_matches_reading_bytes(tmp_path: Path):
+    data = corpus.shapefile_zip(tmp_path, folder="export/")
+    path = tmp_path / "upload" / "sites.zip"
+    path.parent.mkdir()
+    path.write_bytes(data)
+    from_path, from_bytes = read_sites(path), read_sites(data, filename="sites.zip")
+    assert from_path.sha256 == from_bytes.sha256
+    assert from_path.frame.equals(from_bytes.frame)
+    assert from_path.filename == "sites.zip"
+
+
+def test_oversize_path_is_refused_before_reading(tmp_path: Path, monkeypatch):
+    path = tmp_path / "huge.geojson"
+    path.write_bytes(b" " * 2_000)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the file must not be read")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    monkeypatch.setattr(Path, "open", no_reading)
+    with pytest.raises(UploadError) as caught:
+        read_sites(path, limits=UploadLimits(max_bytes=1_000))
+    assert_helpful(str(caught.value), "huge.geojson", "0.0 MB", "max_bytes", "server.maxUploadSize")
+
+
+def test_missing_path_is_an_upload_error(tmp_path: Path):
+    with pytest.raises(UploadError) as caught:
+        read_sites(tmp_path / "nope.csv")
+    assert_helpful(str(caught.value), "nope.csv", "no such file")
+
+
+def test_bytes_need_a_filename():
+    with pytest.raises(TypeError, match="filename is required"):
+        read_sites(b"name,lat,lon\n")
+
+
+def test_browser_fake_path_is_reduced_to_the_name():
+    result = read_sites(corpus.csv_bytes(corpus.CSV_SITES), filename="C:\\fakepath\\sites.csv")
+    assert result.filename == "sites.csv"
+
+
+def test_result_carries_hash_format_and_untouched_text():
+    data = corpus.csv_bytes(f'name,lat,lon\n"{corpus.SCRIPT_NAME}",3.9,103.3\n')
+    result = read_sites(data, filename="sites.csv")
+    import hashlib
+
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert result.format == "CSV"
+    assert result.frame.loc[1, "name"] == corpus.SCRIPT_NAME  # kept as text; escaping is the renderer's job
+
+
+def test_layer_choice_error_lists_layers_for_the_app(tmp_path: Path):
+    data = corpus.gpkg_bytes(tmp_path, {"ports": corpus.sites_frame(), "estates": corpus.sites_frame()})
+    with pytest.raises(LayerChoiceError) as caught:
+        read_sites(data, filename="two.gpkg")
+    assert sorted(caught.value.layers) == ["estates", "ports"]
+    assert sorted(list_layers(data, filename="two.gpkg")) == ["estates", "ports"]
+    assert len(read_sites(data, filename="two.gpkg", layer="ports").frame) == 2
+
+
+def test_list_layers_of_other_formats(tmp_path: Path):
+    two_shapefiles = corpus.zip_bytes({**corpus.shapefile_parts(tmp_path, corpus.site_areas_frame(), "ports"),
+                                       **corpus.shapefile_parts(tmp_path, corpus.site_areas_frame(), "estates")})
+    assert list_layers(two_shapefiles, filename="s.zip") == ["estates", "ports"]
+    assert list_layers(corpus.csv_bytes(corpus.CSV_SITES), filename="s.csv") == []
+    assert list_layers(corpus.geojson_bytes([corpus.feature(corpus.KUANTAN_PORT)]), filename="s.geojson") == []
+    workbook = corpus.excel_bytes({"A": corpus.pd.DataFrame({"lat": [3.9]}), "B": corpus.pd.DataFrame({"lat": [3.9]})})
+    assert list_layers(workbook, filename="s.xlsx") == ["A", "B"]
+    with pytest.raises(UploadError):
+        list_layers(corpus.XXE_KML, filename="s.kml")
+
+
+def test_kml_entity_is_never_expanded(tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    kml = corpus.kml_document(
+        corpus.placemark("&xxe;", "<Point><coordinates>103.3,3.9</coordinates></Point>"),
+        prolog=f'<!DOCTYPE kml [<!ENTITY xxe SYSTEM "file://{secret}">]>\n',
+    )
+    with pytest.raises(UploadError) as caught:
+        read_sites(kml, filename="x.kml")
+    assert "TOP-SECRET" not in str(caught.value)
+
+
+def test_archive_is_never_extracted_outside_a_temporary_folder(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = corpus.zip_bytes({**{f"../{name}": blob for name, blob in corpus.shapefile_parts(tmp_path, corpus.site_areas_frame()).items()}})
+    with pytest.raises(UploadError):
+        read_sites(data, filename="sites.zip")
+    assert not list(tmp_path.parent.glob("sites.*"))
+
+
+def test_zip_bomb_is_refused_quickly():
+    bomb = corpus.zip_bytes({"sites.shp": b"\x00" * (64 * 1024 * 1024)})
+    start = time.perf_counter()
+    with pytest.raises(UploadError):
+        read_sites(bomb, filename="bomb.zip")
+    assert time.perf_counter() - start < 1.0
+    assert len(bomb) < 200_000
+
+
+def test_accepted_formats_are_listed_for_unknown_content():
+    with pytest.raises(UploadError) as caught:
+        read_sites(corpus.PNG_BYTES, filename="map.png")
+    for fmt in ACCEPTED_FORMATS:
+        assert fmt in str(caught.value)
+
+
+# ---------------------------------------------------------------- property-based
+
+
+SUFFIXES = (".geojson", ".json", ".zip", ".gpkg", ".kml", ".kmz", ".csv", ".txt", ".xlsx", ".parquet", ".fgb", "")
+MAGIC_PREFIXES = (b"", b"PK\x03\x04", b"SQLite format 3\x00", b"PAR1", b"fgb\x03fgb\x01", b"{", b"[", b"<kml>",
+                  b"\xef\xbb\xbfname,lat,lon\n", b"\xff\xfe")
+
+FUZZ_SETTINGS = settings(max_examples=50, deadline=5_000, derandomize=True,
+                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+def read_or_refuse(data: bytes, filename: str, reader=read_sites) -> None:
+    start = time.perf_counter()
+    try:
+        result = reader(data, filename=filename, limits=UploadLimits(max_features=2_000))
+    except UploadError as error:
+        assert str(error).startswith(filename.rsplit("/", 1)[-1] + ":"), str(error)
+    else:
+        assert isinstance(result, ReadResult)
+        assert result.frame.crs is not None
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@FUZZ_SETTINGS
+@given(prefix=st.sampled_from(MAGIC_PREFIXES), tail=st.binary(max_size=1_024))
+def test_arbitrary_bytes_read_or_refuse(suffix: str, prefix: bytes, tail: bytes):
+    read_or_refuse(prefix + tail, f"fuzz{suffix}")
+
+
+@FUZZ_SETTINGS
+@given(text=st.text(alphabet=st.sampled_from(list("lat,lon;x\ty\"\n 0123456789.-=Ee+wkt()POINT")), max_size=300))
+def test_arbitrary_csv_text_reads_or_refuses(text: str):
+    read_or_refuse(text.encode(), "fuzz.csv")
+    read_or_refuse(text.encode(), "fuzz.csv", reader=read_layer)
+
+
+class Seeds(dict):
+    """Valid files by name; a short repr keeps Hypothesis' failure reports readable."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} valid seed files>"
+
+
+@pytest.fixture(scope="module")
+def valid_seeds(tmp_path_factory) -> Seeds:
+    work = tmp_path_factory.mktemp("seeds")
+    frame = corpus.sites_frame()
+    return Seeds({
+        "sites.geojson": frame.to_json().encode(),
+        "sites.zip": corpus.shapefile_zip(work),
+        "sites.gpkg": corpus.gpkg_bytes(work, {"sites": frame}),
+        "sites.kml": corpus.KML_SITES,
+        "sites.kmz": corpus.zip_bytes({"doc.kml": corpus.KML_SITES}),
+        "sites.csv": corpus.csv_bytes(corpus.CSV_SITES),
+        "sites.xlsx": corpus.excel_bytes({"Sites": corpus.pd.DataFrame({"lat": [3.9], "lon": [103.3]})}),
+        "sites.parquet": corpus.parquet_bytes(frame),
+        "sites.fgb": corpus.fgb_bytes(work, frame),
+    })
+
+
+def mutate(data: bytes, flips: list[tuple[int, int]], cut: int | None) -> bytes:
+    buffer = bytearray(data)
+    for position, value in flips:
+        buffer[position % len(buffer)] = value
+    return bytes(buffer[:cut] if cut is not None else buffer)
+
+
+@pytest.mark.parametrize("seed_name", ["sites.geojson", "sites.zip", "sites.gpkg", "sites.kml", "sites.kmz",
+                                       "sites.csv", "sites.xlsx", "sites.parquet", "sites.fgb"])
+@FUZZ_SETTINGS
+@given(flips=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), max_size=8),
+       cut=st.one_of(st.none(), st.integers(0, 1 << 16)))
+def test_mutated_valid_files_read_or_refuse(valid_seeds, seed_name: str, flips, cut):
+    read_or_refuse(mutate(valid_seeds[seed_name], flips, cut), seed_name)
+
+
+def test_valid_seeds_read(valid_seeds):
+    for name, data in valid_seeds.items():
+        assert len(read_sites(data, filename=name).frame) >= 1, name
+
+
+# ---------------------------------------------------------------- real files
+
+
+def reference(name: str) -> Path:
+    path = REFERENCE / name
+    if not path.exists():
+        pytest.skip(f"reference data not available ({path}); it lives in ../shared/data/reference")
+    return path
+
+
+def test_dosm_states_invalid_geometry_is_repaired():
+    result = read_layer(reference("dosm_states.geojson"))
+    assert len(result.frame) == 16
+    assert result.frame.crs.to_epsg() == 4326
+    assert result.frame.geometry.is_valid.all()
+    assert any("1 invalid geometry repaired (row" in note for note in result.notes), result.notes
+    assert set(result.frame.geometry.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert "Selangor" in set(result.frame["state"])
+
+
+def test_dosm_districts_seven_repairs():
+    result = read_sites(reference("dosm_districts.geojson"))
+    assert len(result.frame) == 160
+    assert any(note.startswith("7 invalid geometries repaired") for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize(("name", "count"), [("wpi_mys_ports.geojson", 35), ("gppd_mys_hydro_dams.geojson", 10)])
+def test_point_reference_files_read_as_sites(name: str, count: int):
+    result = read_sites(reference(name))
+    assert len(result.frame) == count
+    assert result.frame.crs.to_epsg() == 4326
+    assert set(result.frame.geometry.geom_type) == {"Point"}
+    assert result.format == "GeoJSON"
+
+
+def test_kuantan_port_is_among_the_ports():
+    frame = read_sites(reference("wpi_mys_ports.geojson")).frame
+    assert frame["Main Port Name"].str.contains("Kuantan").any()
+
+
+def test_power_plants_csv_reports_rows_without_coordinates():
+    result = read_sites(reference("gppd_malaysia_power_plants.csv"))
+    assert len(result.frame) == 50
+    note = next(n for n in result.notes if "no coordinates" in n)
+    assert note.startswith("18 rows have no coordinates and were skipped (rows 1, 2, 3"), note
+    assert 1 not in result.frame.index and result.frame.index.min() > 1
+    assert result.frame.crs.to_epsg() == 4326
+    assert all(isinstance(name, str) for name in result.frame["Name"])
+
+
+def test_forest_reserves_keep_kertau_rso_chains():
+    result = read_layer(reference("frt_forest_reserves_epsg3167.geojson"))
+    assert len(result.frame) == 27
+    assert result.frame.crs.to_epsg() == 3167
+    assert {"reserve", "state", "source"} <= set(result.frame.columns)
+    assert result.frame.geometry.is_valid.all()
+
+
+def test_code_table_without_geometry_is_refused_helpfully():
+    path = reference("dosm_state_district.csv")
+    with pytest.raises(UploadError) as caught:
+        read_sites(path)
+    assert_helpful(str(caught.value), path.name, "no coordinate columns", "'state'")
