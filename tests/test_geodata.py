@@ -1,0 +1,286 @@
+"""Checks on the bundled layers in geodata/ (independent of the reegeo package)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import Point
+
+ROOT = Path(__file__).resolve().parents[1]
+GEODATA = ROOT / "geodata"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+LAYERS = ("states", "lynas", "deposits", "forest_reserves", "water_catchments", "ports",
+          "examples")
+CONSTRAINTS = ("forest_reserves", "water_catchments")
+OFFICIAL_STATES = {
+    "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Perak", "Perlis",
+    "Pulau Pinang", "Sabah", "Sarawak", "Selangor", "Terengganu", "W.P. Kuala Lumpur",
+    "W.P. Labuan", "W.P. Putrajaya",
+}
+# Malaysia's extent, lon/lat
+MIN_LON, MIN_LAT, MAX_LON, MAX_LAT = 99.5, 0.8, 119.5, 7.5
+LAMP = Point(103.3775, 4.0034)
+KUANTAN_PORT = Point(103.43, 3.98)
+GEBENG_SOLAR = Point(103.3682, 3.9924)  # inside the Gebeng industrial estate
+
+
+@lru_cache(maxsize=None)
+def manifest() -> dict:
+    with open(GEODATA / "manifest.toml", "rb") as fh:
+        return tomllib.load(fh)["layers"]
+
+
+@lru_cache(maxsize=None)
+def layer(name: str) -> gpd.GeoDataFrame:
+    return gpd.read_file(GEODATA / manifest()[name]["file"])
+
+
+@lru_cache(maxsize=None)
+def raw(name: str) -> dict:
+    return json.loads((GEODATA / manifest()[name]["file"]).read_text(encoding="utf-8"))
+
+
+def metric_area_ha(geom) -> float:
+    epsg = 3376 if geom.representative_point().x > 109.0 else 3375
+    return float(gpd.GeoSeries([geom], crs=4326).to_crs(epsg).area.iloc[0]) / 10_000.0
+
+
+# --------------------------------------------------------------------------- manifest
+def test_manifest_lists_exactly_the_layer_files():
+    m = manifest()
+    assert set(m) == set(LAYERS)
+    files = {spec["file"] for spec in m.values()}
+    present = {p.name for p in GEODATA.glob("*.geojson")}
+    assert files == present
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_manifest_entry_complete(name):
+    spec = manifest()[name]
+    for key, typ in (("title", str), ("title_ms", str), ("file", str), ("role", str),
+                     ("source", str), ("licence", str), ("date", str), ("accuracy_m", float),
+                     ("authoritative", bool), ("approximate", bool), ("feature_count", int),
+                     ("geometry_type", str), ("notes", str)):
+        assert isinstance(spec.get(key), typ), (name, key)
+        if typ is str:
+            assert spec[key].strip(), (name, key)
+    assert spec["role"] in {"constraint", "context", "sites"}
+    assert spec["geometry_type"] in {"Polygon", "Point", "mixed"}
+    assert spec["accuracy_m"] > 0
+    if spec["approximate"]:
+        assert not spec["authoritative"]
+    assert manifest()["forest_reserves"]["role"] == "constraint"
+    assert manifest()["water_catchments"]["role"] == "constraint"
+    assert manifest()["examples"]["role"] == "sites"
+
+
+# --------------------------------------------------------------------------- every layer
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_reads_and_matches_manifest(name):
+    spec = manifest()[name]
+    gdf = layer(name)
+    assert gdf.crs is not None and gdf.crs.to_epsg() == 4326
+    assert len(gdf) == spec["feature_count"]
+    doc = raw(name)
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    types = set(gdf.geom_type)
+    if spec["geometry_type"] == "Polygon":
+        assert types <= {"Polygon", "MultiPolygon"}
+    elif spec["geometry_type"] == "Point":
+        assert types == {"Point"}
+    else:
+        assert types <= {"Point", "Polygon", "MultiPolygon"}
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_geometries_valid_and_inside_malaysia(name):
+    gdf = layer(name)
+    assert not gdf.geometry.isna().any()
+    assert not gdf.geometry.is_empty.any()
+    assert gdf.geometry.is_valid.all(), list(gdf.loc[~gdf.geometry.is_valid, "name"])
+    minx, miny, maxx, maxy = gdf.total_bounds
+    assert MIN_LON <= minx and maxx <= MAX_LON, (minx, maxx)
+    assert MIN_LAT <= miny and maxy <= MAX_LAT, (miny, maxy)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_coordinates_rounded_to_5_decimals(name):
+    coords = shapely.get_coordinates(layer(name).geometry.values)
+    assert (abs(coords * 1e5 - (coords * 1e5).round()) < 1e-6).all()
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_common_properties(name):
+    for f in raw(name)["features"]:
+        p = f["properties"]
+        assert isinstance(p.get("name"), str) and p["name"].strip()
+        assert isinstance(p.get("accuracy_m"), (int, float)) and p["accuracy_m"] > 0
+        assert isinstance(p.get("source"), str) and p["source"].strip()
+    names = [f["properties"]["name"] for f in raw(name)["features"]]
+    assert len(names) == len(set(names)), "names must be unique within a layer"
+
+
+# --------------------------------------------------------------------------- states
+def test_states_are_the_16_official_names():
+    gdf = layer("states")
+    assert set(gdf["name"]) == OFFICIAL_STATES and len(gdf) == 16
+    assert set(gdf["iso_code"]) == {f"MY-{i:02d}" for i in range(1, 17)}
+    assert set(gdf["type"]) == {"State", "Federal Territory"}
+    assert set(gdf.loc[gdf["name"].str.startswith("W.P."), "type"]) == {"Federal Territory"}
+    east = set(gdf.loc[gdf["region"] == "East Malaysia", "name"])
+    assert east == {"Sabah", "Sarawak", "W.P. Labuan"}
+
+
+def test_states_do_not_overlap():
+    gdf = layer("states").to_crs(3375)
+    total = gdf.area.sum()
+    union = gdf.union_all().area
+    assert (total - union) / total < 1e-4
+
+
+def test_known_places_fall_in_the_right_state():
+    gdf = layer("states")
+    for (lon, lat), expected in [
+        ((103.3775, 4.0034), "Pahang"),  # Lynas plant
+        ((101.69, 2.93), "W.P. Putrajaya"),
+        ((101.70, 3.15), "W.P. Kuala Lumpur"),
+        ((99.80, 6.35), "Kedah"),  # Langkawi
+        ((100.30, 5.40), "Pulau Pinang"),
+        ((116.07, 5.90), "Sabah"),
+        ((110.35, 1.50), "Sarawak"),
+    ]:
+        hits = gdf[gdf.contains(Point(lon, lat))]["name"].tolist()
+        assert hits == [expected], ((lon, lat), hits)
+
+
+# --------------------------------------------------------------------------- lynas
+def test_lynas_point_inside_plant_polygon():
+    gdf = layer("lynas")
+    plant = gdf[gdf["type"] == "plant"]
+    assert len(plant) == 1
+    geom = plant.geometry.iloc[0]
+    assert geom.contains(LAMP)
+    assert 80 <= metric_area_ha(geom) <= 120
+    assert set(gdf["type"]) == {"plant", "residue_landfill", "disposal_facility"}
+
+
+# --------------------------------------------------------------------------- constraints
+@pytest.mark.parametrize("name", CONSTRAINTS)
+def test_lynas_port_and_gebeng_not_in_constraints(name):
+    gdf = layer(name)
+    for label, p in (("Lynas plant", LAMP), ("Kuantan Port", KUANTAN_PORT),
+                     ("Gebeng estate", GEBENG_SOLAR)):
+        hits = gdf[gdf.intersects(p)]["name"].tolist()
+        assert not hits, f"{label} falls inside {hits}"
+    plant = layer("lynas")
+    plant = plant[plant["type"] == "plant"].geometry.iloc[0]
+    assert not gdf.intersects(plant).any()
+
+
+@pytest.mark.parametrize("name", CONSTRAINTS)
+def test_constraint_areas_lie_in_a_state(name):
+    states = layer("states").union_all()
+    for _, row in layer(name).iterrows():
+        assert states.contains(row.geometry.representative_point()), row["name"]
+
+
+@pytest.mark.parametrize("name", CONSTRAINTS)
+def test_drawn_area_matches_geometry(name):
+    for f in raw(name)["features"]:
+        p = f["properties"]
+        geom = shapely.geometry.shape(f["geometry"])
+        area = metric_area_ha(geom)
+        assert abs(area - p["drawn_area_ha"]) <= 0.01 * area, (p["name"], area, p["drawn_area_ha"])
+
+
+@pytest.mark.parametrize("name", CONSTRAINTS)
+def test_constraint_properties_and_published_areas(name):
+    for f in raw(name)["features"]:
+        p = f["properties"]
+        for key in ("state", "district", "category"):
+            assert isinstance(p.get(key), str) and p[key].strip(), (p["name"], key)
+        assert "published_area_ha" in p
+        pub = p["published_area_ha"]
+        assert pub is None or pub > 0
+        assert 500 <= p["accuracy_m"] <= 20000
+        assert "approximate" in p["source"].lower()
+        if pub:  # the sketches should be roughly the published size
+            assert 0.4 <= p["drawn_area_ha"] / pub <= 1.6, (p["name"], p["drawn_area_ha"], pub)
+
+
+def test_constraint_outlines_are_only_a_small_part_of_real_prf():
+    """Sanity: the sketches must not pretend to cover Peninsular PRF (~4.8 Mha)."""
+    pen = layer("forest_reserves").to_crs(3375)
+    pen = pen[pen.geometry.representative_point().to_crs(4326).x < 109]
+    assert pen.area.sum() / 10_000 < 0.5 * 4_800_000
+
+
+def test_illustrative_parcel_inside_bukit_enggang():
+    fr = layer("forest_reserves")
+    enggang = fr[fr["name"] == "Bukit Enggang FR"].geometry.iloc[0]
+    ex = layer("examples")
+    parcel = ex[ex["site_id"] == "demo-bukit-enggang-parcel"].geometry.iloc[0]
+    assert enggang.contains(parcel)
+
+
+# --------------------------------------------------------------------------- points
+def test_deposits_properties():
+    for f in raw("deposits")["features"]:
+        p = f["properties"]
+        for key in ("state", "district", "deposit_type", "status", "citation"):
+            assert isinstance(p.get(key), str) and p[key].strip(), (p["name"], key)
+        assert p["location_precision"] in {"site", "district", "state"}
+        assert p.get("tonnage_t") is None or p["tonnage_t"] > 0
+
+
+def test_ports_include_kuantan():
+    gdf = layer("ports")
+    kuantan = gdf[gdf["name"] == "Kuantan Port"].geometry.iloc[0]
+    assert kuantan.distance(KUANTAN_PORT) < 1e-6
+    assert len(gdf) >= 10
+    assert gdf["state"].isin(OFFICIAL_STATES).all()
+
+
+def test_examples_site_ids_and_states():
+    gdf = layer("examples")
+    assert gdf["site_id"].is_unique
+    assert gdf["site_id"].str.fullmatch(r"[a-z0-9-]+").all()
+    assert gdf["state"].isin(OFFICIAL_STATES).all()
+    for required in ("kedah-gurun", "kedah-padang-meha", "kedah-khtp", "kedah-sungai-ular",
+                     "perak-muallim", "perak-bandariang", "perak-svtp"):
+        assert required in set(gdf["site_id"])
+    states = layer("states")
+    for _, row in gdf.iterrows():
+        hit = states[states.contains(row.geometry.representative_point())]["name"].tolist()
+        assert hit == [row["state"]], (row["site_id"], hit)
+
+
+def test_total_size_under_10_mb():
+    total = sum(p.stat().st_size for p in GEODATA.rglob("*") if p.is_file())
+    assert total < 10 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- cross-check
+def test_state_areas_agree_with_dosm():
+    ref = SHARED / "reference" / "dosm_states.geojson"
+    if not ref.exists():
+        pytest.skip(f"../shared/data absent: {ref} not found")
+    dosm = gpd.read_file(ref)
+    dosm["geometry"] = dosm.geometry.make_valid()
+    ours = layer("states")
+    out = {}
+    for _, row in ours.iterrows():
+        ref_geom = dosm.loc[dosm["state"] == row["name"], "geometry"]
+        assert len(ref_geom) == 1, row["name"]
+        a = metric_area_ha(row.geometry)
+        b = metric_area_ha(ref_geom.iloc[0])
+        out[row["name"]] = a / b
+    bad = {k: round(v, 3) for k, v in out.items() if abs(v - 1) > 0.10}
+    assert not bad, bad
