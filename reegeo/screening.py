@@ -316,15 +316,19 @@ def _locate_states(geoms: np.ndarray, states: _Prepared) -> tuple[np.ndarray, np
             distance, feature = _nearest(anchors[missing], states)
             ok = (feature >= 0) & (distance <= states.accuracy_m[np.maximum(feature, 0)])
             state[missing[ok]] = states.names[feature[ok]]
-    touched = states.tree.query(geoms, predicate="intersects") if len(states.geoms) else np.empty((2, 0), dtype=int)
     spanned = np.full(n, "", dtype=object)
     is_spanning = np.zeros(n, dtype=bool)
-    if touched.shape[1]:
-        frame = pd.DataFrame({"site": touched[0], "state": states.names[touched[1]]})
-        grouped = frame.groupby("site")["state"].agg(lambda s: ";".join(sorted(set(s))))
-        spanned[grouped.index.to_numpy()] = grouped.to_numpy()
-        counts = frame.drop_duplicates().groupby("site").size()
-        is_spanning[counts.index[counts.to_numpy() > 1].to_numpy()] = True
+    if len(states.geoms):
+        touched = states.tree.query(geoms, predicate="intersects")
+        touched_names = states.names[touched[1]]
+        counts = np.bincount(touched[0], minlength=n)
+        single = counts[touched[0]] == 1
+        spanned[touched[0][single]] = touched_names[single]
+        # Few sites touch several features: join their distinct state names.
+        for site in np.unique(touched[0][~single]):
+            names = sorted(set(touched_names[touched[0] == site]))
+            spanned[site] = ";".join(names)
+            is_spanning[site] = len(names) > 1
     spanned = np.where(spanned == "", state, spanned)
     return state, spanned, state == "", is_spanning
 
