@@ -240,7 +240,8 @@ def build_states(registry: Path):
                 "iso_code": iso,
                 "type": typ,
                 "region": region,
-                "accuracy_m": SMALL_FT_ACCURACY_M if small else STATE_ACCURACY_M,
+                "accuracy_m": (SMALL_FT_ACCURACY_M if small
+                               else 3000.0 if name == "Sarawak" else STATE_ACCURACY_M),
                 "source": src,
             },
             "geometry": g,
@@ -773,9 +774,12 @@ def main(argv=None) -> int:
                    f"feature is split into its islands and each is merged into the nearest "
                    f"state ({minor}); Selangor is cut so it does not overlap the Kuala Lumpur "
                    "and Putrajaya enclaves (Putrajaya exists in the source, so nothing is "
-                   "derived). Internal boundaries are generalised (typically 1-3 km off, more "
-                   "in the interior); state areas agree with DOSM boundaries within a few "
-                   "percent (checked in tests/test_geodata.py). Not an authoritative boundary: "
+                   "derived). Boundaries are generalised: compared with DOSM boundaries the mean "
+                   "offset is about 0.5-1 km (Sarawak ~1.5 km) but locally several km (e.g. "
+                   "the Kedah-Perak line near Baling, the Pahang-Terengganu line north of "
+                   "Kuantan); state areas agree with DOSM within ~6% (checked in "
+                   "tests/test_geodata.py). accuracy_m: 2000 (Sarawak 3000, small federal "
+                   "territories 1000). Not an authoritative boundary: "
                    "load DOSM or JUPEM boundaries for legal questions."),
         ),
         "lynas": dict(
@@ -791,8 +795,9 @@ def main(argv=None) -> int:
             notes=("Plant: a ~1000 m x 1000 m square (bevelled corners, ~99 ha) centred on the "
                    "OSM location, not the surveyed lot. NUF landfill: 39 ha block drawn against "
                    "the plant's south side; its real position was not verified (accuracy 1 km). "
-                   "Bukit Ketam disposal facility: a point at 'about 4.1N 103.3E' (accuracy "
-                   "5 km)."),
+                   "Bukit Ketam disposal facility: a point near the reported 'about 4.1N 103.3E', "
+                   "nudged to 4.07N 103.33E to stay inside Pahang on the generalised state "
+                   "outline (accuracy 5 km)."),
         ),
         "deposits": dict(
             title="Rare-earth occurrences, projects and districts (approximate)",
@@ -826,7 +831,11 @@ def main(argv=None) -> int:
                    "clipped to the state polygon (so none lies in the sea or across the Thai "
                    "border); where two outlines overlapped, the smaller one was cut out of the "
                    "larger. Areas measured in EPSG:3375 (Peninsula) / EPSG:3376 (Sabah). "
-                   "Drawn vs published: " + area_table(forests) + ". Sanity check: the "
+                   "An ellipse drawn to the published area only gets the SIZE right, not the shape. "
+                   "Drawn vs published: " + area_table(forests) + ". Temengor FR is drawn "
+                   "including Tasik Temenggor; Taman Negara is one outline across Pahang, "
+                   "Kelantan and Terengganu; the Lipis and Raub blocks are placeholders for "
+                   "reserves whose names and areas were not found. Sanity check: the "
                    f"Peninsular outlines total about {pen_forest:,.0f} ha, i.e. a small part of "
                    "the ~4.8 Mha of Peninsular PRF (Pahang alone ~1.59 Mha): a site OUTSIDE "
                    "these polygons may still be inside a reserve. The Lynas plant, Kuantan "
@@ -848,7 +857,10 @@ def main(argv=None) -> int:
                    "are ellipses sized from an estimate where no published area was found "
                    "(published_area_ha null). Clipped to the state polygons; overlaps between "
                    "catchments removed (smaller cut out of larger). Drawn vs published: "
-                   + area_table(catchments) + ". Sanity check: Pahang's gazetted catchments "
+                   + area_table(catchments) + ". The Pedu outline is well under its published "
+                   "171 km2 because the generalised state outline puts the Thai border close to "
+                   "the lake and because the (unverified) Ahning sub-catchment is cut out of "
+                   "it. Sanity check: Pahang's gazetted catchments "
                    f"total 343,503 ha (2021) but this layer holds only {pahang_catch:,.0f} ha in "
                    "Pahang (the Sg Kuantan basin above Semambu, which is a supply catchment and "
                    "not known to be gazetted as a whole); Penang's 6,289 ha are not drawn. The "
