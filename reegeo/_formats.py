@@ -550,6 +550,10 @@ def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list
     columns = list(table.columns)
     wkt_col = _find_column(columns, WKT_NAMES)
     lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
+    if wkt_col is not None and lat_col is not None and lon_col is not None:
+        if all(_is_missing(str(v)) for v in table[wkt_col]):
+            notes.append(f"column {wkt_col!r} is empty; coordinates taken from {lat_col!r}/{lon_col!r}.")
+            wkt_col = None
     if wkt_col is not None:
         geometry, missing = _wkt_geometries(table[wkt_col], wkt_col, ctx)
         attributes = table.drop(columns=[wkt_col])
@@ -645,6 +649,9 @@ def read_geoparquet(data: bytes, ctx: ReadContext) -> RawRead:
         )
     check_feature_count(count, ctx)
     with parser_errors(ctx.name, "cannot be read as GeoParquet", fix):
+        # A full validation catches damaged data (e.g. invalid UTF-8 text) here,
+        # not later when a column is first looked at.
+        parquet.read().validate(full=True)
         frame = gpd.read_parquet(io.BytesIO(data))
     return RawRead(_reindex(frame), GEOPARQUET)
 
@@ -652,8 +659,18 @@ def read_geoparquet(data: bytes, ctx: ReadContext) -> RawRead:
 # ---------------------------------------------------------------- dispatch
 
 
+def _utf16_to_utf8(data: bytes, ctx: ReadContext) -> bytes:
+    """Text saved as UTF-16 (Excel's "Unicode text", some KML tools) re-encoded as UTF-8."""
+    with parser_errors(ctx.name, "is marked as UTF-16 text but cannot be decoded", "Save it again as UTF-8."):
+        text = data.decode("utf-16")
+    text = re.sub(r"""(<\?xml[^>]*encoding=)["']utf-16(le|be)?["']""", r'\1"UTF-8"', text, count=1, flags=re.IGNORECASE)
+    return text.encode("utf-8")
+
+
 def read_raw(data: bytes, ctx: ReadContext) -> RawRead:
     """Detect the format of ``data`` and read it with the matching reader."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = _utf16_to_utf8(data, ctx)
     fmt, archive = detect_format(data, ctx)
     if fmt == SHAPEFILE_ZIP:
         raw = read_shapefile_zip(archive, ctx)
@@ -679,6 +696,8 @@ def read_raw(data: bytes, ctx: ReadContext) -> RawRead:
 
 def layer_names(data: bytes, ctx: ReadContext) -> list[str]:
     """Layers a user can choose from: GeoPackage layers, Shapefiles in a zip, KML folders, sheets."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = _utf16_to_utf8(data, ctx)
     fmt, archive = detect_format(data, ctx)
     if fmt == GEOPACKAGE:
         return spatial_layers_gpkg(data, ctx)

@@ -280,7 +280,10 @@ def _check_attributes(frame: gpd.GeoDataFrame, name: str, limits: UploadLimits) 
         series = frame[column]
         if series.dtype.kind not in "OSU" and str(series.dtype) not in ("str", "string"):
             continue
-        lengths = np.fromiter((len(v) if isinstance(v, str) else 0 for v in series), dtype=np.int64, count=len(series))
+        if series.dtype.kind in "OSU":
+            lengths = np.fromiter((len(v) if isinstance(v, str) else 0 for v in series), dtype=np.int64, count=len(series))
+        else:
+            lengths = series.str.len().fillna(0).to_numpy(dtype=np.int64)
         over = np.flatnonzero(lengths > limit)
         if over.size:
             row = frame.index[over[0]]

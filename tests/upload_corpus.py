@@ -160,6 +160,16 @@ def gpkg_bytes(work: Path, layers: dict[str, gpd.GeoDataFrame]) -> bytes:
     return path.read_bytes()
 
 
+def gpkg_with_table(work: Path) -> bytes:
+    """A GeoPackage with one spatial layer and one plain attribute table."""
+    import pyogrio
+
+    path = work / "with-table.gpkg"
+    sites_frame().to_file(path, layer="sites", driver="GPKG")
+    pyogrio.write_dataframe(pd.DataFrame({"code": ["06"], "state": ["Pahang"]}), path, layer="codes", driver="GPKG")
+    return path.read_bytes()
+
+
 def parquet_bytes(frame: gpd.GeoDataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer)
@@ -354,7 +364,7 @@ CASES: list[Case] = [
     Case("kml-xxe-external-entity", "sites.kml", lambda w: XXE_KML, UnsafeUploadError, ("DOCTYPE", "export the kml again")),
     Case("kml-billion-laughs", "sites.kml", lambda w: BILLION_LAUGHS_KML, UnsafeUploadError, ("ENTITY",)),
     Case("kml-xxe-utf16", "sites.kml", lambda w: XXE_KML.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"),
-         UploadError, ()),
+         UnsafeUploadError, ("DOCTYPE",)),
     Case("kmz-with-xxe", "sites.kmz", lambda w: zip_bytes({"doc.kml": XXE_KML}), UnsafeUploadError, ("DOCTYPE",)),
     Case("kml-network-link", "sites.kml",
          lambda w: kml_document("<NetworkLink><Link><href>http://169.254.169.254/latest</href></Link></NetworkLink>"),
@@ -502,7 +512,22 @@ CASES: list[Case] = [
          check=_check_epsg(3167), reader="layer"),
     Case("geojson-timbalai-rso", "sites.geojson",
          lambda w: sites_frame().to_crs(29873).to_json().encode(),
-         check=_check_all(_check_two_sites)),
+         check=_check_all(_check_two_sites, _check_epsg(29873))),
+    Case("geojson-too-many-features", "sites.geojson",
+         lambda w: geojson_bytes([feature(KUANTAN_PORT, name=str(i)) for i in range(12)]),
+         UploadError, ("12 features", "at most 10", "max_features"), limits=UploadLimits(max_features=10)),
+    Case("kml-too-many-placemarks", "sites.kml",
+         lambda w: kml_document("".join(placemark(f"p{i}", "<Point><coordinates>103.3,3.9</coordinates></Point>") for i in range(4))),
+         UploadError, ("4 features", "at most 3"), limits=UploadLimits(max_features=3)),
+    Case("utf16-kml", "sites.kml",
+         lambda w: KML_SITES.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"),
+         check=_check_all(_check_two_sites, _check_format("KML"))),
+    Case("csv-empty-geometry-column-with-coordinates", "sites.csv",
+         lambda w: csv_bytes("name,geometry,lat,lon\nA,,3.9,103.3\n"),
+         check=_check_all(_check_rows(1), _check_note("'geometry' is empty"))),
+    Case("gpkg-spatial-layer-and-attribute-table", "sites.gpkg",
+         gpkg_with_table,
+         check=_check_all(_check_two_sites, _check_format("GeoPackage"))),
     Case("geojson-overlong-column-name", "sites.geojson",
          lambda w: geojson_bytes([feature(KUANTAN_PORT, **{"n" * 3000: "x"})]), UploadError, ("column name", "shorten")),
 
