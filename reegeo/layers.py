@@ -258,12 +258,21 @@ def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:
     )
 
 
-def layer_from_frame(name: str, frame: gpd.GeoDataFrame, *, accuracy_m: float = 0.0, **metadata: Any) -> Layer:
+def layer_from_frame(
+    name: str,
+    frame: gpd.GeoDataFrame,
+    *,
+    accuracy_m: float = 0.0,
+    layer_accuracy_m: float | None = None,
+    **metadata: Any,
+) -> Layer:
     """Build a :class:`Layer` from a GeoDataFrame in any CRS.
 
     The frame is reprojected to EPSG:4326, given a ``name`` column (from
     ``name``, else the first text column, else ``"<layer> #<n>"``) and an
     ``accuracy_m`` column (kept when present and valid, else ``accuracy_m``).
+    The layer's own (typical) accuracy is ``layer_accuracy_m``, else the
+    largest feature accuracy.
     """
     _check_layer_name(name)
     if frame.crs is None:
@@ -288,11 +297,9 @@ def layer_from_frame(name: str, frame: gpd.GeoDataFrame, *, accuracy_m: float = 
             digest.update(blob)
         digest.update("\n".join(frame["name"]).encode("utf-8"))
         metadata["sha256"] = digest.hexdigest()
-    if "accuracy_m" not in metadata:
-        layer_accuracy = float(frame["accuracy_m"].max()) if len(frame) else float(accuracy_m)
-    else:
-        layer_accuracy = float(metadata.pop("accuracy_m"))
-    return Layer(name=name, frame=frame, accuracy_m=layer_accuracy, **metadata)
+    if layer_accuracy_m is None:
+        layer_accuracy_m = float(frame["accuracy_m"].max()) if len(frame) else float(accuracy_m)
+    return Layer(name=name, frame=frame, accuracy_m=float(layer_accuracy_m), **metadata)
 
 
 def _layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, origin: str) -> Layer:
@@ -310,6 +317,7 @@ def _layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, o
         name,
         frame,
         accuracy_m=float(entry["accuracy_m"]),
+        layer_accuracy_m=float(entry["accuracy_m"]),
         origin=origin,
         path=path,
         sha256=entry.get("sha256") or file_sha256(path),

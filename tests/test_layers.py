@@ -1,0 +1,108 @@
+"""Layers: bundled manifest, installed layers, user files; screening on the bundled data."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from reegeo.datastore import import_layer, reset_layer
+from reegeo.errors import LayerError
+from reegeo.layers import CANONICAL_LAYERS, layer_from_frame, load_example_sites, load_layers, load_manifest
+from reegeo.rules import default_rules
+from reegeo.screening import screen_sites
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_layers(include_installed=False)
+
+
+def test_every_canonical_layer_is_bundled_with_provenance(bundled):
+    for name in CANONICAL_LAYERS:
+        layer = bundled[name]
+        assert layer.feature_count > 0
+        assert layer.source and layer.licence and layer.date
+        assert layer.accuracy_m > 0
+        assert layer.origin == "bundled" and len(layer.sha256) == 64
+        assert layer.frame.crs.to_epsg() == 4326
+        assert {"name", "accuracy_m"} <= set(layer.frame.columns)
+    assert not bundled["forest_reserves"].authoritative and bundled["forest_reserves"].approximate
+
+
+def test_site_at_lynas_is_in_pahang_at_distance_zero_and_port_is_not_in_a_reserve(bundled):
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["lynas", "port"]}, geometry=[Point(103.3775, 4.0034), Point(103.43, 3.98)], crs=4326
+    )
+    result = screen_sites(sites, bundled, default_rules()).set_index("site_id")
+    assert result.loc["lynas", "state"] == "Pahang"
+    assert result.loc["lynas", "dist_lynas_m"] == 0
+    assert result.loc["port", "state"] == "Pahang"
+    assert "forest_reserve" not in result.loc["port", "violations"].split(";")
+    assert result.loc["port", "dist_forest_reserves_m"] > 0
+
+
+@pytest.mark.parametrize("layer_name", ["forest_reserves", "water_catchments"])
+def test_a_site_inside_each_bundled_constraint_is_prohibited(bundled, layer_name):
+    features = bundled[layer_name].frame
+    sites = gpd.GeoDataFrame({"site_id": features["name"]}, geometry=features.geometry.representative_point(), crs=4326)
+    result = screen_sites(sites, bundled, default_rules())
+    rule = "forest_reserve" if layer_name == "forest_reserves" else "water_catchment"
+    assert (result.verdict == "prohibited").all()
+    assert result.violations.str.split(";").map(lambda ids: rule in ids).all()
+    assert (result.state != "").all()
+
+
+def test_example_sites_load_and_screen(bundled):
+    examples = load_example_sites()
+    assert len(examples) >= 7 and examples.index.name == "row"
+    result = screen_sites(examples, bundled, default_rules())
+    assert list(result.site_id) == list(examples["site_id"])
+    assert set(result.verdict) <= {"prohibited", "review", "eligible"}
+    assert "prohibited" in set(result.verdict)
+
+
+def test_layer_from_frame_picks_names_and_accuracy():
+    frame = gpd.GeoDataFrame(
+        {"code": [1, 2], "label": ["Hutan A", None]}, geometry=[box(0, 0, 1, 1), box(2, 2, 3, 3)], crs=3375
+    )
+    layer = layer_from_frame("forest_reserves", frame, accuracy_m=25.0)
+    assert list(layer.frame["name"]) == ["Hutan A", "forest_reserves #2"]
+    assert list(layer.frame["accuracy_m"]) == [25.0, 25.0]
+    assert layer.accuracy_m == 25.0 and layer.frame.crs.to_epsg() == 4326
+
+
+def test_layer_from_frame_refuses_bad_names_and_no_crs():
+    frame = gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(0, 0)])
+    with pytest.raises(LayerError, match="no coordinate reference system"):
+        layer_from_frame("deposits", frame)
+    with pytest.raises(LayerError, match="not a valid layer name"):
+        layer_from_frame("Forest Reserves", frame.set_crs(4326))
+
+
+def test_installed_layer_replaces_the_bundled_one_until_reset(tmp_path, monkeypatch):
+    monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path))
+    source = tmp_path / "reserve.geojson"
+    gpd.GeoDataFrame({"reserve": ["Hutan Simpan Ujian"]}, geometry=[box(103.37, 3.99, 103.39, 4.01)], crs=4326).to_file(source)
+    report = import_layer("forest_reserves", source, source="test", licence="CC0", accuracy_m=10, authoritative=True)
+    assert report.features == 1 and report.name_field == "reserve"
+    layers = load_layers()
+    assert layers["forest_reserves"].origin == "installed" and layers["forest_reserves"].authoritative
+    lynas = gpd.GeoDataFrame(geometry=[Point(103.3775, 4.0034)], crs=4326)
+    assert screen_sites(lynas, layers, default_rules()).verdict.iloc[0] == "prohibited"
+    assert reset_layer("forest_reserves") is True
+    assert load_layers()["forest_reserves"].origin == "bundled"
+    assert reset_layer("forest_reserves") is False
+
+
+def test_broken_manifest_names_the_layer_and_field(tmp_path):
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text('[layers.forest_reserves]\ntitle = "x"\nfile = "x.gpkg"\n')
+    with pytest.raises(LayerError, match=r"layer 'forest_reserves', field 'source': missing"):
+        load_manifest(manifest)
+    manifest.write_text(
+        '[layers.forest_reserves]\ntitle = "x"\nfile = "../x.gpkg"\nsource = "s"\nlicence = "l"\n'
+        'date = "d"\naccuracy_m = 1\nauthoritative = false\n'
+    )
+    with pytest.raises(LayerError, match="field 'file'"):
+        load_manifest(manifest)
