@@ -1,0 +1,288 @@
+"""Offline maps for reports: a national overview and one small local map per site.
+
+Drawn with matplotlib's object API (``Figure`` + Agg canvas, no pyplot and no
+global ``rcParams`` changes, so concurrent app sessions cannot disturb each
+other) and returned as palette PNG bytes: small, and byte-identical for the
+same inputs.
+
+Local maps are drawn in the site's GDM2000 RSO grid (EPSG:3375 / 3376), so
+the scale bar is true. The base layers are drawn once per grid on one figure;
+each site only moves the view and adds its own outline, buffer ring, scale bar
+and north arrow, which keeps 500 maps to a few seconds.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Mapping
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+from PIL import Image
+from pyproj import Transformer
+
+from reegeo.i18n import t
+from reegeo.layers import Layer
+
+__all__ = ["VERDICT_COLOURS", "render_national_map", "SiteMapper"]
+
+VERDICT_COLOURS = {"prohibited": "#c62828", "review": "#e08a00", "eligible": "#2e7d32"}
+_VERDICT_MARKERS = {"prohibited": "X", "review": "^", "eligible": "o"}
+_FONT = {"family": "DejaVu Sans"}
+_STYLE = {
+    "states": {"facecolor": "#f4f1ea", "edgecolor": "#8a8a8a", "linewidth": 0.5},
+    "forest_reserves": {"facecolor": "#7fb77e", "edgecolor": "#3f7f3e", "linewidth": 0.4, "alpha": 0.75},
+    "water_catchments": {"facecolor": "#8ec1e8", "edgecolor": "#2f6fa8", "linewidth": 0.4, "alpha": 0.7, "hatch": "///"},
+}
+_POINT_STYLE = {
+    "deposits": {"marker": "D", "color": "#8d5524", "s": 14},
+    "lynas": {"marker": "s", "color": "#6a1b9a", "s": 22},
+    "ports": {"marker": "P", "color": "#263238", "s": 22},
+}
+_PNG_COLOURS = 96
+_NICE_LENGTHS_M = (50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000)
+
+
+def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], *, lang: str = "en") -> bytes:
+    """PNG of every site coloured by verdict over states, forest reserves and catchments (EPSG:4326)."""
+    figure = Figure(figsize=(7.2, 3.9), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.01, 0.01, 0.98, 0.98))
+    _blank_axes(axes)
+    for name in ("states", "forest_reserves", "water_catchments"):
+        if name in layers:
+            _draw_layer(axes, name, layers[name].frame.geometry.values)
+    if "lynas" in layers:
+        _draw_layer(axes, "lynas", layers["lynas"].frame.geometry.values)
+    anchors = shapely.point_on_surface(np.asarray(results.geometry.to_crs(4326).values)) if len(results) else np.array([])
+    handles = []
+    for verdict in ("eligible", "review", "prohibited"):  # worst drawn last, on top
+        mask = (results["verdict"] == verdict).to_numpy() if len(results) else np.zeros(0, dtype=bool)
+        xs, ys = shapely.get_x(anchors[mask]), shapely.get_y(anchors[mask])
+        axes.scatter(xs, ys, s=26, marker=_VERDICT_MARKERS[verdict], c=VERDICT_COLOURS[verdict], edgecolors="white", linewidths=0.5, zorder=5)
+        handles.append(Line2D([], [], marker=_VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({int(mask.sum())})"))
+    handles.reverse()
+    handles += _layer_handles(layers, lang, ("forest_reserves", "water_catchments", "lynas"))
+    _set_extent_4326(axes, layers, anchors)
+    axes.legend(handles=handles, loc="upper right", fontsize=6.5, frameon=True, framealpha=0.9, prop=_FONT | {"size": 6.5})
+    return _png_bytes(figure)
+
+
+class SiteMapper:
+    """Draws local site maps, reusing one figure and the projected base layers per grid.
+
+    Parameters
+    ----------
+    layers : mapping of str to Layer
+        The screening layers (``states``, constraints, ``deposits``, ``lynas``,
+        ``ports`` when present).
+    buffer_m : float or None
+        Radius of the dashed review ring drawn round each site (the largest
+        ``within_distance`` rule distance); None draws no ring.
+    lang : str
+        Legend language.
+    """
+
+    def __init__(self, layers: Mapping[str, Layer], *, buffer_m: float | None, lang: str = "en") -> None:
+        self._layers = layers
+        self._buffer_m = buffer_m
+        self._lang = lang
+        self._figures: dict[int, tuple[Figure, object]] = {}
+        self._to_grid: dict[int, Transformer] = {}
+
+    def render(self, geometry: shapely.Geometry, epsg: int, *, verdict: str, nearest_m: float = float("nan")) -> bytes | None:
+        """PNG of one site (``geometry`` in EPSG:4326) in grid ``epsg``; None when it cannot be placed."""
+        figure, axes = self._figure(epsg)
+        transformer = self._to_grid[epsg]
+        site = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+        if site.is_empty or not np.all(np.isfinite(shapely.bounds(site))):
+            return None
+        added = self._site_artists(axes, site, verdict)
+        x0, y0, x1, y1 = _view(site, nearest_m)
+        axes.set_xlim(x0, x1)
+        axes.set_ylim(y0, y1)
+        added += _scale_bar(axes, x0, y0, x1, y1)
+        added += _north_arrow(axes, geometry, transformer, self._lang)
+        try:
+            return _png_bytes(figure)
+        finally:
+            for artist in added:
+                artist.remove()
+
+    def _figure(self, epsg: int):
+        if epsg not in self._figures:
+            figure = Figure(figsize=(3.6, 2.7), dpi=120)
+            FigureCanvasAgg(figure)
+            axes = figure.add_axes((0, 0, 1, 1))
+            _blank_axes(axes)
+            for name in ("states", "forest_reserves", "water_catchments", "deposits", "lynas", "ports"):
+                if name in self._layers:
+                    _draw_layer(axes, name, np.asarray(self._layers[name].frame.geometry.to_crs(epsg).values))
+            handles = [Line2D([], [], color="#d50000", linewidth=1.4, label=t("report.legend.site", self._lang))]
+            if self._buffer_m:
+                handles.append(Line2D([], [], color="#d50000", linewidth=0.8, linestyle="--", label=t("report.legend.buffer", self._lang, distance=f"{self._buffer_m:,.0f} m")))
+            handles += _layer_handles(self._layers, self._lang, ("forest_reserves", "water_catchments", "deposits", "lynas", "ports"))
+            axes.legend(handles=handles, loc="upper right", prop=_FONT | {"size": 5.2}, framealpha=0.88, borderpad=0.4, labelspacing=0.3, handlelength=1.5)
+            self._figures[epsg] = (figure, axes)
+            self._to_grid[epsg] = Transformer.from_crs(4326, epsg, always_xy=True)
+        return self._figures[epsg]
+
+    def _site_artists(self, axes, site: shapely.Geometry, verdict: str) -> list:
+        artists = []
+        if self._buffer_m:
+            ring = shapely.buffer(site, self._buffer_m, quad_segs=16)
+            artists.append(axes.add_collection(_patches([ring], facecolor="none", edgecolor="#d50000", linewidth=0.8, linestyle="--", zorder=6)))
+        if site.area > 0:
+            artists.append(axes.add_collection(_patches([site], facecolor="#ff5252", edgecolor="#d50000", linewidth=1.4, alpha=0.45, zorder=7)))
+            artists.append(axes.add_collection(_patches([site], facecolor="none", edgecolor="#d50000", linewidth=1.4, zorder=7)))
+        else:
+            coords = shapely.get_coordinates(site)
+            artists.append(axes.scatter(coords[:, 0], coords[:, 1], s=46, marker=_VERDICT_MARKERS.get(verdict, "o"), c="#d50000", edgecolors="white", linewidths=0.8, zorder=8))
+        return artists
+
+
+def _view(site: shapely.Geometry, nearest_m: float) -> tuple[float, float, float, float]:
+    """A view round the site that also shows the nearest constraint when it is within 15 km."""
+    x0, y0, x1, y1 = shapely.bounds(site)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    radius = max(x1 - x0, y1 - y0) / 2
+    reach = min(nearest_m, 15_000.0) if nearest_m == nearest_m else 0.0
+    half = max(2_500.0, radius * 1.5, (radius + reach) * 1.15)
+    return cx - half * 4 / 3, cy - half, cx + half * 4 / 3, cy + half
+
+
+def _scale_bar(axes, x0: float, y0: float, x1: float, y1: float) -> list:
+    width = x1 - x0
+    length = max((n for n in _NICE_LENGTHS_M if n <= width / 4), default=_NICE_LENGTHS_M[0])
+    height = (y1 - y0) * 0.018
+    left, bottom = x0 + width * 0.04, y0 + (y1 - y0) * 0.06
+    artists = [
+        axes.add_patch(Rectangle((left, bottom), length / 2, height, facecolor="black", edgecolor="black", linewidth=0.5, zorder=9)),
+        axes.add_patch(Rectangle((left + length / 2, bottom), length / 2, height, facecolor="white", edgecolor="black", linewidth=0.5, zorder=9)),
+    ]
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
+    artists.append(axes.text(left + length / 2, bottom + height * 1.6, label, ha="center", va="bottom", fontsize=6, fontfamily="DejaVu Sans", zorder=9, parse_math=False, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6}))
+    return artists
+
+
+def _north_arrow(axes, geometry: shapely.Geometry, transformer: Transformer, lang: str) -> list:
+    """An arrow to true north (grid north differs from it by the RSO convergence)."""
+    anchor = shapely.point_on_surface(geometry)
+    (xa, xb), (ya, yb) = transformer.transform([anchor.x, anchor.x], [anchor.y, anchor.y + 0.01])
+    dx, dy = xb - xa, yb - ya
+    norm = float(np.hypot(dx, dy)) or 1.0
+    ux, uy = dx / norm, dy / norm
+    base = (0.07, 0.72)
+    tip = (base[0] + ux * 0.09 * 0.75, base[1] + uy * 0.09)
+    arrow = axes.annotate("", xy=tip, xytext=base, xycoords="axes fraction", textcoords="axes fraction", arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2, "mutation_scale": 9}, zorder=9)
+    letter = axes.text(tip[0] + ux * 0.03, tip[1] + uy * 0.04, t("report.north", lang), transform=axes.transAxes, ha="center", va="center", fontsize=7, fontweight="bold", fontfamily="DejaVu Sans", parse_math=False, zorder=9)
+    return [arrow, letter]
+
+
+def _draw_layer(axes, name: str, geoms: np.ndarray) -> None:
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms):
+        return
+    parts = shapely.get_parts(geoms)
+    kinds = shapely.get_type_id(parts)
+    polygons, points, lines = parts[kinds == 3], parts[kinds == 0], parts[(kinds == 1) | (kinds == 2)]
+    style = _STYLE.get(name, {"facecolor": "#bdbdbd", "edgecolor": "#616161", "linewidth": 0.4, "alpha": 0.6})
+    if len(polygons):
+        axes.add_collection(_patches(polygons, zorder=1 if name == "states" else 2, **style))
+    if len(lines):
+        segments = [shapely.get_coordinates(line) for line in lines]
+        axes.add_collection(LineCollection(segments, colors=style["edgecolor"], linewidths=0.8, zorder=3))
+    if len(points):
+        marker = _POINT_STYLE.get(name, {"marker": "o", "color": "#424242", "s": 12})
+        axes.scatter(shapely.get_x(points), shapely.get_y(points), marker=marker["marker"], c=marker["color"], s=marker["s"], edgecolors="white", linewidths=0.4, zorder=4)
+
+
+def _patches(polygons, **style) -> PatchCollection:
+    """Polygons (with holes) as one collection; rings oriented so holes stay empty."""
+    patches = []
+    for polygon in shapely.get_parts(shapely.orient_polygons(np.asarray(polygons, dtype=object))):
+        if shapely.get_type_id(polygon) != 3:
+            continue
+        rings = [shapely.get_exterior_ring(polygon)] + [shapely.get_interior_ring(polygon, i) for i in range(shapely.get_num_interior_rings(polygon))]
+        paths = [MplPath(shapely.get_coordinates(ring), closed=True) for ring in rings]
+        patches.append(PathPatch(MplPath.make_compound_path(*paths)))
+    hatch = style.pop("hatch", None)
+    collection = PatchCollection(patches, match_original=False, **style)
+    if hatch:
+        collection.set_hatch(hatch)
+    return collection
+
+
+def _layer_handles(layers: Mapping[str, Layer], lang: str, names: tuple[str, ...]) -> list:
+    handles = []
+    for name in names:
+        if name not in layers or not len(layers[name].frame):
+            continue
+        label = _layer_label(name, lang) + (" *" if layers[name].approximate else "")
+        kinds = set(shapely.get_type_id(shapely.get_parts(np.asarray(layers[name].frame.geometry.values))).tolist())
+        if name in _STYLE and 3 in kinds:
+            style = _STYLE[name]
+            handles.append(Patch(facecolor=style["facecolor"], edgecolor=style["edgecolor"], hatch=style.get("hatch"), alpha=style.get("alpha", 1.0), label=label))
+        else:
+            marker = _POINT_STYLE.get(name, {"marker": "o", "color": "#424242", "s": 12})
+            handles.append(Line2D([], [], marker=marker["marker"], color="none", markerfacecolor=marker["color"], markeredgecolor="white", markersize=5, label=label))
+    return handles
+
+
+def _layer_label(name: str, lang: str) -> str:
+    try:
+        return t(f"layer.{name}", lang)
+    except KeyError:
+        return name
+
+
+def _set_extent_4326(axes, layers: Mapping[str, Layer], anchors: np.ndarray) -> None:
+    boxes = []
+    if "states" in layers and len(layers["states"].frame):
+        boxes.append(layers["states"].frame.total_bounds)
+    if len(anchors):
+        boxes.append(shapely.total_bounds(anchors))
+    boxes = [b for b in boxes if np.all(np.isfinite(b))]
+    if not boxes:
+        return
+    stacked = np.vstack(boxes)
+    x0, y0 = stacked[:, 0].min(), stacked[:, 1].min()
+    x1, y1 = stacked[:, 2].max(), stacked[:, 3].max()
+    pad = max(x1 - x0, y1 - y0, 0.2) * 0.04
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    # Widen the short side so that degrees are equal both ways (near the equator
+    # a degree of longitude is a degree of latitude to within 0.3 %).
+    width_in, height_in = axes.figure.get_size_inches()
+    ratio = width_in / height_in
+    if (x1 - x0) / (y1 - y0) < ratio:
+        grow = ((y1 - y0) * ratio - (x1 - x0)) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    else:
+        grow = ((x1 - x0) / ratio - (y1 - y0)) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    axes.set_xlim(x0, x1)
+    axes.set_ylim(y0, y1)
+
+
+def _blank_axes(axes) -> None:
+    axes.set_axis_off()
+    axes.set_facecolor("#eaf2f8")
+    axes.patch.set_visible(True)
+
+
+def _png_bytes(figure: Figure) -> bytes:
+    """The figure as a palette PNG (far smaller than RGBA, and deterministic)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor="#eaf2f8", metadata={"Software": None})
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    palette = image.quantize(colors=_PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,287 @@
+"""The content of a report, built once and laid out by the PDF and HTML writers.
+
+Everything a report says is decided here, in plain strings and PNG bytes, so
+the two formats cannot disagree. Nothing here is escaped: the HTML writer
+escapes every string, the PDF writer replaces characters its font lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from reegeo.audit import Audit
+from reegeo.evidence import Finding, explain_site, format_area, format_distance, permitting_bodies
+from reegeo.i18n import t, verdict_label
+from reegeo.layers import Layer
+from reegeo.rules import Rule
+from reegeo.screening import VERDICTS, metric_crs_for
+from reegeo._report_maps import SiteMapper, render_national_map
+
+__all__ = ["ReportModel", "SiteSection", "Table", "build_model"]
+
+_DISTANCE_ROWS = ("lynas", "deposits", "ports", "forest_reserves", "water_catchments")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A heading row and body rows of plain strings."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class SiteSection:
+    """Everything the report says about one site."""
+
+    anchor: str
+    site_id: str
+    verdict: str
+    heading: str
+    verdict_text: str
+    facts: tuple[tuple[str, str], ...]
+    distances: tuple[tuple[str, str], ...]
+    findings: tuple[Finding, ...]
+    approximate_findings: frozenset[str]
+    bodies: tuple[str, ...]
+    map_png: bytes | None
+    map_caption: str
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    """A whole report, ready to lay out."""
+
+    lang: str
+    title: str
+    subtitle: str
+    generated: str
+    disclaimer: str
+    approximate_note: str
+    screened: str
+    verdict_table: Table
+    verdict_counts: tuple[tuple[str, int], ...]
+    state_table: Table
+    national_png: bytes
+    national_caption: str
+    sites: tuple[SiteSection, ...]
+    provenance_intro: str
+    provenance: Table
+    rules: Table
+    audit_intro: str
+    audit: Table
+    audit_time: str
+
+    def label(self, key: str, **values: object) -> str:
+        """A report text in this report's language."""
+        return t(key, self.lang, **values)
+
+
+def build_model(
+    results: gpd.GeoDataFrame,
+    *,
+    rules: Sequence[Rule],
+    layers: Mapping[str, Layer],
+    audit: Audit,
+    lang: str,
+    title: str | None,
+    progress: Progress | None = None,
+) -> ReportModel:
+    """Decide the content of a report (see :func:`reegeo.report.render_pdf`)."""
+    rules = tuple(rules)
+    approximate = [name for name, layer in layers.items() if layer.approximate]
+    approximate_note = (
+        t("report.approximate_footer", lang, layers=", ".join(_layer_name(n, lang) for n in approximate)) if approximate else ""
+    )
+    ports = _port_distances(results, layers)
+    buffers = [r.distance_m for r in rules if r.relation == "within_distance" and r.distance_m and r.layer in ("forest_reserves", "water_catchments")]
+    mapper = SiteMapper(layers, buffer_m=max(buffers) if buffers else None, lang=lang)
+    anchors = shapely.point_on_surface(np.asarray(results.geometry.to_crs(4326).values)) if len(results) else np.array([])
+    sections = []
+    for position, (_, row) in enumerate(results.iterrows()):
+        sections.append(_site_section(position, row, anchors[position], ports, mapper, rules, layers, lang))
+        if progress is not None:
+            progress(position + 1, len(results))
+    counts = results["verdict"].value_counts() if len(results) else pd.Series(dtype=int)
+    verdict_counts = tuple((v, int(counts.get(v, 0))) for v in VERDICTS)
+    return ReportModel(
+        lang=lang,
+        title=title or t("report.title", lang),
+        subtitle=t("report.subtitle", lang),
+        generated=t("report.generated", lang, time=audit.created_text, version=audit.version),
+        disclaimer=t("report.disclaimer", lang),
+        approximate_note=approximate_note,
+        screened=t("report.screened", lang, count=len(results)),
+        verdict_table=Table(
+            (t("report.col.verdict", lang), t("report.col.sites", lang)),
+            tuple((verdict_label(v, lang), str(n)) for v, n in verdict_counts) + ((t("report.col.total", lang), str(len(results))),),
+        ),
+        verdict_counts=verdict_counts,
+        state_table=_state_table(results, lang),
+        national_png=render_national_map(results, layers, lang=lang),
+        national_caption=t("report.national_map", lang),
+        sites=tuple(sections),
+        provenance_intro=t("report.provenance.intro", lang),
+        provenance=_provenance_table(layers, lang),
+        rules=_rules_table(rules, lang),
+        audit_intro=t("report.audit.intro", lang),
+        audit=_audit_table(audit, lang),
+        audit_time=audit.created_text,
+    )
+
+
+def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layers, lang) -> SiteSection:
+    site_id = str(row["site_id"])
+    verdict = str(row["verdict"])
+    state = str(row.get("state") or "")
+    area = float(row.get("site_area_m2") or 0.0)
+    crs = str(row.get("metric_crs") or "")
+    facts = [
+        (t("report.state", lang), state or t("report.no_state", lang)),
+    ]
+    spanned = str(row.get("states_spanned") or "")
+    if ";" in spanned:
+        facts.append((t("report.states_spanned", lang), spanned.replace(";", ", ")))
+    facts += [
+        (t("report.coordinates", lang), f"{anchor.y:.5f}, {anchor.x:.5f}"),
+        (t("report.area", lang), format_area(area) if area > 0 else t("report.point_site", lang)),
+        (t("report.measured_in", lang), _crs_name(crs)),
+    ]
+    distances = []
+    for layer in _DISTANCE_ROWS:
+        if layer == "ports":
+            distance, feature = ports[0][position], ports[1][position]
+        else:
+            distance, feature = row.get(f"dist_{layer}_m", np.nan), str(row.get(f"nearest_{layer}") or "")
+        distances.append((t(f"report.dist.{layer}", lang), _distance_text(layer, distance, feature, layers, lang)))
+    findings = tuple(explain_site(row, rules, layers=layers, lang=lang))
+    approximate_findings = frozenset(f.rule_id for f in findings if f.layer in layers and layers[f.layer].approximate)
+    nearest = np.nanmin([float(row.get(f"dist_{n}_m", np.nan)) for n in ("forest_reserves", "water_catchments")] + [np.inf])
+    epsg = int(crs.split(":")[1]) if crs.startswith("EPSG:") else int(metric_crs_for([anchor.x])[0])
+    map_png = mapper.render(row.geometry, epsg, verdict=verdict, nearest_m=float(nearest) if np.isfinite(nearest) else float("nan"))
+    return SiteSection(
+        anchor=f"site-{position + 1}",
+        site_id=site_id,
+        verdict=verdict,
+        heading=t("report.site", lang, site_id=site_id),
+        verdict_text=t(f"report.verdict_text.{verdict}", lang),
+        facts=tuple(facts),
+        distances=tuple(distances),
+        findings=findings,
+        approximate_findings=approximate_findings,
+        bodies=tuple(permitting_bodies(state)) or (t("report.no_bodies", lang),),
+        map_png=map_png,
+        map_caption=t("report.local_map", lang, crs=_crs_name(f"EPSG:{epsg}")) if map_png else t("report.no_map", lang),
+    )
+
+
+def _distance_text(layer: str, distance: float, feature: str, layers, lang: str) -> str:
+    if layer not in layers or distance is None or distance != distance:
+        return t("report.not_loaded", lang)
+    if float(distance) == 0.0:
+        return t("report.dist.inside", lang, feature=feature)
+    return t("report.dist.value", lang, distance=format_distance(float(distance)), feature=feature)
+
+
+def _port_distances(results: gpd.GeoDataFrame, layers: Mapping[str, Layer]) -> tuple[np.ndarray, np.ndarray]:
+    """Metres to the nearest port and its name, per site, in each site's RSO grid."""
+    total = len(results)
+    if "dist_ports_m" in results.columns:
+        return results["dist_ports_m"].to_numpy(dtype=float), results.get("nearest_ports", pd.Series([""] * total)).astype(str).to_numpy()
+    distance = np.full(total, np.nan)
+    names = np.full(total, "", dtype=object)
+    if "ports" not in layers or not len(layers["ports"].frame) or not total:
+        return distance, names
+    sites = results.geometry.to_crs(4326)
+    zones = metric_crs_for(shapely.get_x(shapely.point_on_surface(np.asarray(sites.values))))
+    port_names = layers["ports"].frame["name"].astype(str).to_numpy(dtype=object)
+    for epsg in sorted(set(zones.tolist())):
+        rows = np.flatnonzero(zones == epsg)
+        geoms = np.asarray(sites.iloc[rows].to_crs(epsg).values)
+        ports = np.asarray(layers["ports"].frame.geometry.to_crs(epsg).values)
+        tree = shapely.STRtree(ports)
+        pairs, dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
+        distance[rows[pairs[0]]] = np.round(dist, 1)
+        names[rows[pairs[0]]] = port_names[pairs[1]]
+    return distance, names
+
+
+def _state_table(results: gpd.GeoDataFrame, lang: str) -> Table:
+    header = (t("report.col.state", lang), *(verdict_label(v, lang) for v in VERDICTS), t("report.col.total", lang))
+    if not len(results):
+        return Table(header, ())
+    frame = pd.DataFrame({"state": results["state"].fillna("").astype(str), "verdict": results["verdict"].astype(str)})
+    counts = frame.groupby(["state", "verdict"]).size().unstack(fill_value=0)
+    rows = []
+    for state in sorted(counts.index, key=lambda s: (s == "", s)):
+        values = [int(counts.loc[state].get(v, 0)) for v in VERDICTS]
+        rows.append((state or t("report.no_state", lang), *map(str, values), str(sum(values))))
+    return Table(header, tuple(rows))
+
+
+def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
+    header = tuple(t(f"report.col.{c}", lang) for c in ("layer", "source", "licence", "date", "accuracy", "status"))
+    rows = []
+    for name, layer in layers.items():
+        status = "authoritative" if layer.authoritative else ("approximate" if layer.approximate else "other")
+        rows.append((
+            f"{_layer_title(layer, lang)} [{name}], {layer.feature_count}",
+            layer.source or "-",
+            layer.licence or "-",
+            layer.date or "-",
+            format_distance(layer.accuracy_m),
+            t(f"report.status.{status}", lang),
+        ))
+    return Table(header, tuple(rows))
+
+
+def _rules_table(rules: Sequence[Rule], lang: str) -> Table:
+    header = tuple(t(f"report.col.{c}", lang) for c in ("rule", "severity", "test")) + (t("report.legal_basis", lang),)
+    rows = []
+    for rule in rules:
+        layer = _layer_name(rule.layer or "", lang)
+        if rule.relation == "within_distance":
+            test = t("report.relation.within_distance", lang, distance=format_distance(rule.distance_m or 0.0), layer=layer)
+        else:
+            test = t(f"report.relation.{rule.relation}", lang, layer=layer)
+        rows.append((rule.id, t(f"severity.{rule.severity}", lang), test, rule.legal_basis))
+    return Table(header, tuple(rows))
+
+
+def _audit_table(audit: Audit, lang: str) -> Table:
+    header = (t("report.col.item", lang), t("report.col.file", lang), t("report.col.sha256", lang))
+    rows = [
+        (t("report.audit.sites", lang), audit.sites_file, audit.sites_sha256),
+        (t("report.audit.rules", lang), audit.rules_file, audit.rules_sha256),
+    ]
+    rows += [(t("report.audit.layer", lang, name=stamp.name), stamp.file, stamp.sha256) for stamp in audit.layers]
+    rows += [
+        (t("report.audit.version", lang), "reegeo", audit.version),
+        (t("report.audit.time", lang), "", audit.created_text),
+    ]
+    return Table(header, tuple(rows))
+
+
+def _layer_title(layer: Layer, lang: str) -> str:
+    if lang == "ms" and layer.title_ms:
+        return layer.title_ms
+    return layer.title or layer.name
+
+
+def _layer_name(name: str, lang: str) -> str:
+    try:
+        return t(f"layer.{name}", lang)
+    except KeyError:
+        return name
+
+
+def _crs_name(crs: str) -> str:
+    names = {"EPSG:3375": "GDM2000 / Peninsula RSO (EPSG:3375)", "EPSG:3376": "GDM2000 / East Malaysia BRSO (EPSG:3376)"}
+    return names.get(crs, crs or "-")
