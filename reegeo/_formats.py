@@ -127,8 +127,17 @@ def parser_errors(name: str, what: str, fix: str):
     except (MemoryError, RecursionError) as exc:
         raise UploadError(f"{name}: {what}: the file is too complex to read ({type(exc).__name__}). {fix}") from exc
     except Exception as exc:  # noqa: BLE001 - translated at the boundary, see docstring
-        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise UploadError(f"{name}: {what} ({detail}). {fix}") from exc
+        raise UploadError(f"{name}: {what} ({_parser_detail(exc, name)}). {fix}") from exc
+
+
+def _parser_detail(exc: Exception, name: str) -> str:
+    """The parser's own words, without our scratch paths or GDAL's driver-prefix hint."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    text = text.splitlines()[0].split("; It might help")[0]
+    text = re.sub(r"""['"]?[^'"\s]*reegeo-upload-[^'"\s]*['"]?""", repr(name), text)
+    return text[:300].rstrip(". ")
 
 
 def _refuse_unknown(name: str, why: str) -> UploadError:
@@ -268,22 +277,22 @@ def _read_gdal(path: Path, layer: str | None, ctx: ReadContext, what: str) -> gp
     return frame
 
 
-def _choose_layer(layers: list[str], ctx: ReadContext, what: str) -> str:
+def _choose_layer(layers: list[str], ctx: ReadContext, what: str, unit: str = "layers") -> str:
+    shown = ", ".join(repr(n) for n in layers)
     if ctx.layer is not None:
         if ctx.layer not in layers:
             raise LayerChoiceError(
-                f"{ctx.name}: the {what} has no layer {ctx.layer!r}; its layers are "
-                + ", ".join(repr(n) for n in layers) + ". Choose one of them.",
+                f"{ctx.name}: the {what} has no {unit[:-1]} {ctx.layer!r}; it holds {shown}. "
+                "Choose one of them (names are case-sensitive).",
                 layers,
             )
         return ctx.layer
     if len(layers) == 1:
         return layers[0]
     raise LayerChoiceError(
-        f"{ctx.name}: the {what} holds {len(layers)} layers: "
-        + ", ".join(repr(n) for n in layers)
-        + ". Choose which one to read (in the app pick it from the list; on the command "
-        "line pass its name with --sites-layer or --layer NAME=PATH:LAYER).",
+        f"{ctx.name}: the {what} holds {len(layers)} {unit}: {shown}. Choose which one to "
+        "read: pick it in the app, or pass --sites-layer NAME on the command line (for a "
+        "constraint layer, save the one you need as a file of its own).",
         layers,
     )
 
@@ -349,7 +358,7 @@ def shapefile_layers(archive: SafeZip) -> dict[str, str]:
 
 def read_shapefile_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
     layers = shapefile_layers(archive)
-    stem = _choose_layer(sorted(layers), ctx, "zip archive (one layer per Shapefile)")
+    stem = _choose_layer(sorted(layers), ctx, "zip archive", "Shapefiles")
     parts = {}
     for member in archive.names:
         if is_junk(member):
@@ -418,7 +427,7 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         path = _scratch_file(tmp, data, "upload.kml")
         layers = [n for n, _ in _gdal_layers(path, ctx, "KML")]
-        chosen = [_choose_layer(layers, ctx, "KML")] if ctx.layer is not None else layers
+        chosen = [_choose_layer(layers, ctx, "KML", "folders")] if ctx.layer is not None else layers
         counts = {layer: _feature_count(path, layer, ctx, "KML") for layer in chosen}
         check_feature_count(sum(counts.values()), ctx)
         frames = []
@@ -503,7 +512,7 @@ def read_excel(data: bytes, ctx: ReadContext) -> RawRead:
         raise UploadError(f"{ctx.name}: the workbook has no sheets. Put the sites on the first sheet and save again.")
     notes = []
     if ctx.layer is not None:
-        sheet = _choose_layer(sheets, ctx, "workbook")
+        sheet = _choose_layer(sheets, ctx, "workbook", "sheets")
     else:
         sheet = sheets[0]
         if len(sheets) > 1:
@@ -576,7 +585,8 @@ def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list
             "geometries such as POINT (103.36 3.81)."
         )
     if missing:
-        notes.append(f"{len(missing):,} {'row has' if len(missing) == 1 else 'rows have'} no coordinates and "
+        lacking = "geometry" if wkt_col is not None else "coordinates"
+        notes.append(f"{len(missing):,} {'row has' if len(missing) == 1 else 'rows have'} no {lacking} and "
                      f"{'was' if len(missing) == 1 else 'were'} skipped ({list_rows(missing)}).")
     frame = gpd.GeoDataFrame(attributes, geometry=geometry, crs=None)
     frame = frame.drop(index=missing)
@@ -598,7 +608,7 @@ def _point_geometries(table: pd.DataFrame, lat_col: str, lon_col: str, ctx: Read
     if bad:
         examples = "; ".join(f"row {r}: {lat[:40]!r}, {lon[:40]!r}" for r, lat, lon in bad[:5])
         raise UploadError(
-            f"{ctx.name}: {len(bad):,} rows have coordinates that are not numbers in columns "
+            f"{ctx.name}: {len(bad):,} {'row has' if len(bad) == 1 else 'rows have'} coordinates that are not numbers in columns "
             f"{lat_col!r}/{lon_col!r} ({list_rows([b[0] for b in bad])}; e.g. {examples}). "
             "Write them as decimal degrees, e.g. 3.8077 and 103.3260 (not degrees-minutes-seconds), "
             "or leave both cells empty to skip the row."
@@ -623,7 +633,7 @@ def _wkt_geometries(values: pd.Series, column: str, ctx: ReadContext):
     if bad:
         row, text, exc = bad[0]
         raise UploadError(
-            f"{ctx.name}: {len(bad):,} rows have a {column!r} value that is not valid WKT "
+            f"{ctx.name}: {len(bad):,} {'row has' if len(bad) == 1 else 'rows have'} a {column!r} value that is not valid WKT "
             f"({list_rows([b[0] for b in bad])}; row {row}: {text[:60]!r}). Write geometries "
             "as WKT, e.g. POINT (103.36 3.81) or POLYGON ((103.3 3.8, 103.4 3.8, 103.4 3.9, "
             "103.3 3.8)), or leave the cell empty to skip the row."

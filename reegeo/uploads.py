@@ -222,9 +222,13 @@ def _display_name(filename: str) -> str:
     return PurePosixPath(filename.replace("\\", "/")).name or filename
 
 
+def _size_text(size: int) -> str:
+    return f"{size:,} bytes" if size < 1_000_000 else f"{size / 1e6:,.1f} MB"
+
+
 def _too_large(name: str, size: int, limits: UploadLimits) -> UploadError:
     return UploadError(
-        f"{name}: the file is {size / 1e6:,.1f} MB; at most {limits.max_bytes / 1e6:,.1f} MB "
+        f"{name}: the file is {_size_text(size)}; at most {_size_text(limits.max_bytes)} "
         "is accepted. Upload a smaller extract (only the area of interest), or raise the "
         "limit (UploadLimits(max_bytes=...) in Python; server.maxUploadSize in "
         ".streamlit/config.toml for the app)."

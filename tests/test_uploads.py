@@ -97,7 +97,7 @@ def test_oversize_path_is_refused_before_reading(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(Path, "open", no_reading)
     with pytest.raises(UploadError) as caught:
         read_sites(path, limits=UploadLimits(max_bytes=1_000))
-    assert_helpful(str(caught.value), "huge.geojson", "0.0 MB", "max_bytes", "server.maxUploadSize")
+    assert_helpful(str(caught.value), "huge.geojson", "2,000 bytes", "at most 1,000 bytes", "max_bytes", "server.maxUploadSize")
 
 
 def test_missing_path_is_an_upload_error(tmp_path: Path):

@@ -327,7 +327,7 @@ CASES: list[Case] = [
     Case("zip-two-shapefiles", "sites.zip",
          lambda w: zip_bytes({**shapefile_parts(w, site_areas_frame(), "ports"),
                               **shapefile_parts(w, site_areas_frame(), "estates")}),
-         LayerChoiceError, ("2 layers", "'estates'", "'ports'", "choose")),
+         LayerChoiceError, ("2 Shapefiles", "'estates'", "'ports'", "choose", "--sites-layer")),
     Case("zip-two-shapefiles-one-chosen", "sites.zip",
          lambda w: zip_bytes({**shapefile_parts(w, site_areas_frame(), "ports"),
                               **shapefile_parts(w, site_areas_frame().iloc[:1], "estates")}),
@@ -418,7 +418,7 @@ CASES: list[Case] = [
          UploadError, ("row 2", "not valid wkt", "POINT (103.36 3.81)")),
     Case("csv-wkt-points-and-polygons", "sites.csv",
          lambda w: csv_bytes(f'name,WKT\nport,{KUANTAN_PORT.wkt}\nestate,"{GEBENG_ESTATE.wkt}"\nnothing,\n'),
-         check=_check_all(_check_names("port", "estate"), _check_note("row 3"))),
+         check=_check_all(_check_names("port", "estate"), _check_note("1 row has no geometry", "row 3"))),
     Case("csv-utf8-bom", "sites.csv",
          lambda w: ("\ufeffname,Latitude,Longitude\n" + f'"{MALAY_NAME}",3.9,103.3\n{CHINESE_NAME},3.95,103.38\n').encode("utf-8"),
          check=_check_all(_check_names(MALAY_NAME, CHINESE_NAME),
@@ -449,7 +449,7 @@ CASES: list[Case] = [
          lambda w: csv_bytes("name,lat,lon\n" + "".join(f"s{i},3.9,103.3\n" for i in range(6))),
          UploadError, ("6 rows", "at most 5", "--max-features"), limits=UploadLimits(max_features=5)),
     Case("csv-oversize", "sites.csv", lambda w: csv_bytes(CSV_SITES * 10),
-         UploadError, ("mb", "raise the limit"), limits=UploadLimits(max_bytes=100)),
+         UploadError, ("bytes; at most 100 bytes", "raise the limit"), limits=UploadLimits(max_bytes=100)),
 
     # ---- identification by content
     Case("empty-file", "sites.geojson", lambda w: b"", UploadError, ("empty",)),
@@ -464,7 +464,7 @@ CASES: list[Case] = [
          UploadError, (".xls", "save it as .xlsx")),
     Case("bare-shp", "sites.shp", lambda w: shapefile_parts(w, site_areas_frame())["sites.shp"],
          UploadError, ("companion files", "zip the .shp")),
-    Case("json-not-geojson", "sites.json", lambda w: b'{"hello": "world"}', UploadError, ("GeoJSON",)),
+    Case("json-not-geojson", "sites.json", lambda w: b'{"hello": "world"}', UploadError, ("GeoJSON", "'sites.json' not recognized")),
     Case("geojson-truncated", "sites.geojson",
          lambda w: geojson_bytes([feature(KUANTAN_PORT, name="Kuantan")])[:-15], UploadError, ("GeoJSON",)),
 
