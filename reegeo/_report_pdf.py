@@ -115,7 +115,7 @@ def layout_pdf(model: ReportModel, created) -> bytes:
     _table(pdf, model.provenance, widths=(34, 54, 30, 18, 18, 24), size=7)
     pdf.ln(3)
     _heading(pdf, model.label("report.rules"))
-    _table(pdf, model.rules, widths=(32, 18, 42, 86), size=7)
+    _table(pdf, model.rules, widths=(38, 17, 38, 85), size=7)
     pdf.ln(3)
     _heading(pdf, model.label("report.audit"))
     _paragraph(pdf, model.audit_intro)
@@ -210,10 +210,10 @@ def _site(pdf: _ReportPDF, model: ReportModel, site: SiteSection) -> None:
         _finding(pdf, model, finding, finding.rule_id in site.approximate_findings)
     pdf.ln(1)
     _subheading(pdf, model.label("report.permitting"))
-    pdf.set_font("DejaVu", "", 8.5)
+    pdf.set_font("DejaVu", "", 8)
     for body in site.bodies:
         pdf.set_x(pdf.l_margin + 2)
-        pdf.multi_cell(0, 4.3, _clean("\u2022 " + body), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 3.9, _clean("\u2022 " + body), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _facts(pdf: _ReportPDF, facts, width: float) -> None:
@@ -255,7 +255,7 @@ def _finding(pdf: _ReportPDF, model: ReportModel, finding, approximate: bool) ->
     width = pdf.w - pdf.r_margin - indent
     pdf.set_x(indent)
     pdf.set_font("DejaVu", "", 8.5)
-    pdf.multi_cell(width, 4.2, _clean(finding.message), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(width, 4.0, _clean(finding.message), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _labelled(pdf, indent, width, model.label("report.legal_basis"), finding.legal_basis)
     if finding.measurement:
         _labelled(pdf, indent, width, model.label("report.measured"), finding.measurement)
@@ -271,7 +271,7 @@ def _labelled(pdf: _ReportPDF, x: float, width: float, label: str, text: str) ->
     pdf.set_x(x)
     pdf.set_text_color(*_MUTED)
     pdf.set_font("DejaVu", "", 8)
-    pdf.multi_cell(width, 4, _clean(f"{label}: {text}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(width, 3.8, _clean(f"{label}: {text}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
 
 

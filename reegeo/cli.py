@@ -15,6 +15,7 @@ from typing import Sequence
 from reegeo import __version__
 from reegeo.errors import ReegeoError
 from reegeo.exports import TABLE_FORMATS, write_results
+from reegeo.report import REPORT_FORMATS, build_audit, write_report
 from reegeo.layers import load_layers
 from reegeo.rules import load_rules
 from reegeo.screening import screen_sites
@@ -46,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     screen = commands.add_parser("screen", help="screen candidate sites and write the results")
     screen.add_argument("sites", metavar="SITES", help="candidate sites: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV, Excel, GeoParquet or FlatGeobuf")
-    screen.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its suffix picks the format: " + ", ".join(sorted(TABLE_FORMATS)))
+    screen.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its suffix picks the format: " + ", ".join(sorted({**TABLE_FORMATS, **REPORT_FORMATS})))
+    screen.add_argument("--lang", choices=("en", "ms"), default="en", help="language of a .pdf/.html report: en (English) or ms (Bahasa Malaysia)")
+    screen.add_argument("--title", metavar="TEXT", help="title of a .pdf/.html report")
     screen.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled geodata/rules.toml)")
     screen.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run, e.g. forest_reserves=jpsm.gpkg (repeatable)")
     screen.add_argument("--sites-layer", metavar="NAME", help="layer to read from a multi-layer SITES file (e.g. a GeoPackage)")
@@ -101,8 +104,8 @@ def _screen(args: argparse.Namespace) -> int:
     from reegeo.uploads import UploadLimits, read_sites
 
     output = Path(args.output)
-    if output.suffix.lower() not in TABLE_FORMATS:
-        raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted(TABLE_FORMATS))}")
+    if output.suffix.lower() not in {**TABLE_FORMATS, **REPORT_FORMATS}:
+        raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted({**TABLE_FORMATS, **REPORT_FORMATS}))}")
     limits = UploadLimits() if args.max_features is None else _limits_with(UploadLimits(), args.max_features)
     rules = load_rules(args.rules)
     layers = load_layers(overrides=_parse_layer_args(args.layer))
@@ -111,7 +114,11 @@ def _screen(args: argparse.Namespace) -> int:
         print(f"reegeo: note: {note}", file=sys.stderr)
     progress = _print_progress if len(upload.frame) >= _PROGRESS_MIN_SITES else None
     results = screen_sites(upload.frame, layers, rules, progress=progress)
-    write_results(results, output)
+    if output.suffix.lower() in REPORT_FORMATS:
+        audit = build_audit(Path(args.sites), Path(args.rules) if args.rules else None, layers)
+        write_report(results, output, rules=rules, layers=layers, audit=audit, lang=args.lang, title=args.title)
+    else:
+        write_results(results, output)
     counts = results["verdict"].value_counts()
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("prohibited", "review", "eligible"))
     print(f"reegeo: screened {len(results)} site(s): {summary}; wrote {output}", file=sys.stderr)

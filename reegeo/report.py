@@ -34,7 +34,6 @@ from reegeo.errors import ExportError
 from reegeo.i18n import check_language
 from reegeo.layers import Layer
 from reegeo.rules import Rule
-from reegeo._report_model import build_model
 
 __all__ = ["REPORT_FORMATS", "Audit", "build_audit", "render_html", "render_pdf", "write_report"]
 
@@ -159,4 +158,6 @@ def _model(results, rules, layers, audit, lang, title, progress):
         raise ExportError(
             f"results lack column(s) {', '.join(missing)}: pass the output of reegeo.screening.screen_sites to the report"
         )
+    from reegeo._report_model import build_model  # matplotlib loads only when a report is made
+
     return build_model(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, progress=progress)
