@@ -1,0 +1,254 @@
+"""The eligibility surface: every cell of Malaysia classified before anyone draws a site.
+
+A square grid of ``cell_m`` metres is laid in GDM2000 RSO: EPSG:3375 over
+the Peninsular states and EPSG:3376 over Sabah, Sarawak and Labuan (the same
+grids :func:`reegeo.screening.screen_sites` measures in). Each cell is cut
+along the state boundaries, so a cell on a coast or a state border becomes one
+piece per state it covers, and each piece is screened as a **polygon site**
+with the current layers and rules.
+
+Polygons, not cell centroids: a cell is prohibited when *any part* of it
+touches a prohibited area and needs review when any part is within a review
+buffer (or within a layer's stated accuracy of a prohibited area). That is the
+conservative answer: a centroid would call a cell eligible while a reserve
+smaller than the cell, or the edge of a large one, lies inside it. The price
+is that "eligible" area is an underestimate at coarse resolutions; use a
+smaller ``cell_m`` to see the boundary more finely.
+
+:func:`build_surface` is a pure function of the layers, the rules and the
+resolution, so callers can cache it on :func:`surface_key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from reegeo.errors import ExportError, ScreeningError
+from reegeo.layers import Layer
+from reegeo.rules import Rule
+from reegeo.screening import VERDICTS, Progress, metric_crs_for, screen_sites
+
+__all__ = [
+    "build_surface",
+    "surface_totals",
+    "surface_key",
+    "surface_columns",
+    "write_surface",
+    "SURFACE_FORMATS",
+    "DEFAULT_CELL_M",
+    "MIN_CELL_M",
+    "MAX_CELLS",
+]
+
+DEFAULT_CELL_M = 5_000.0
+MIN_CELL_M = 100.0
+# Malaysia is about 330,000 km²; its grids' bounding boxes about 1.5 million km².
+MAX_CELLS = 20_000_000
+_TOTAL_ROW = "Malaysia"
+
+
+def surface_columns() -> list[str]:
+    """The surface's columns, in order (without geometry)."""
+    return [
+        "cell_id", "state", "verdict", "violations", "flags", "area_km2",
+        "dist_forest_reserves_m", "dist_water_catchments_m",
+        "overlap_forest_reserves_pct", "overlap_water_catchments_pct", "metric_crs",
+    ]
+
+
+def build_surface(
+    layers: Mapping[str, Layer],
+    rules: Iterable[Rule],
+    *,
+    cell_m: float = DEFAULT_CELL_M,
+    progress: Progress | None = None,
+) -> gpd.GeoDataFrame:
+    """Classify every cell of a national grid as prohibited, review or eligible.
+
+    Parameters
+    ----------
+    layers : mapping of str to Layer
+        As for :func:`reegeo.screening.screen_sites`; the ``states`` layer
+        defines the land that is gridded.
+    rules : iterable of Rule
+    cell_m : float
+        Side of a grid cell in metres (default 5,000; at least 100). Cells
+        are aligned to multiples of ``cell_m`` in EPSG:3375 (Peninsular
+        Malaysia) and EPSG:3376 (Sabah, Sarawak, Labuan).
+    progress : callable, optional
+        Called as ``progress(done, total)`` while cells are screened.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per piece of a cell inside one state (a cell on a state
+        border gives one row per state), with the columns of
+        :func:`surface_columns` and polygons in EPSG:4326. ``cell_id`` is
+        ``EPSG:x:y``, the cell's lower-left corner in metres; ``area_km2`` is
+        the piece's area measured in its grid.
+
+    Raises
+    ------
+    ScreeningError
+        When ``cell_m`` is not a number of metres of at least
+        :data:`MIN_CELL_M`, the grid would exceed :data:`MAX_CELLS` cells,
+        or the layers and rules cannot be screened.
+    """
+    rules = tuple(rules)
+    _check_cell_m(cell_m)
+    if "states" not in layers:
+        raise ScreeningError("the 'states' layer is missing: the surface covers the states; load the bundled layers or give --layer states=PATH")
+    pieces = _grid_pieces(layers["states"].frame, float(cell_m))
+    if len(pieces) == 0:
+        return gpd.GeoDataFrame(columns=surface_columns(), geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    screened = screen_sites(pieces, layers, rules, progress=progress)
+    surface = pd.DataFrame({
+        "cell_id": pieces["cell_id"].to_numpy(),
+        "state": pieces["state"].to_numpy(),
+        "verdict": screened["verdict"].to_numpy(),
+        "violations": screened["violations"].to_numpy(),
+        "flags": screened["flags"].to_numpy(),
+        "area_km2": pieces["area_km2"].to_numpy(),
+    })
+    for column in surface_columns()[6:]:
+        surface[column] = screened[column].to_numpy() if column in screened.columns else np.nan
+    return gpd.GeoDataFrame(surface, geometry=screened.geometry.to_numpy(), crs=4326)
+
+
+def surface_totals(surface: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Area (km²) per state and verdict, with a ``Malaysia`` total row.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``state``, ``prohibited_km2``, ``review_km2``,
+        ``eligible_km2``, ``total_km2`` and ``eligible_pct``; one row per
+        state (alphabetical) and a last row ``Malaysia``.
+    """
+    table = surface.pivot_table(index="state", columns="verdict", values="area_km2", aggfunc="sum", fill_value=0.0, observed=False)
+    table = table.reindex(columns=list(VERDICTS), fill_value=0.0).sort_index()
+    table.loc[_TOTAL_ROW] = table.sum(axis=0)
+    table.columns = [f"{verdict}_km2" for verdict in VERDICTS]
+    table["total_km2"] = table.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["eligible_pct"] = np.where(table["total_km2"] > 0, table["eligible_km2"] / table["total_km2"] * 100.0, 0.0)
+    table = table.round({**{c: 1 for c in table.columns if c.endswith("_km2")}, "eligible_pct": 2})
+    return table.rename_axis("state").reset_index()
+
+
+def _write_gpkg(surface: gpd.GeoDataFrame, path: Path) -> None:
+    surface.to_file(path, layer="eligibility_surface", driver="GPKG", engine="pyogrio")
+
+
+def _write_parquet(surface: gpd.GeoDataFrame, path: Path) -> None:
+    surface.to_parquet(path, index=False)
+
+
+SURFACE_FORMATS = {".gpkg": _write_gpkg, ".parquet": _write_parquet, ".geoparquet": _write_parquet}
+
+
+def write_surface(surface: gpd.GeoDataFrame, path: str | Path) -> Path:
+    """Write the surface as GeoPackage (layer ``eligibility_surface``) or GeoParquet.
+
+    The suffix picks the format: ``.gpkg``, ``.parquet`` or ``.geoparquet``.
+
+    Raises
+    ------
+    ExportError
+        For any other suffix, or when the file cannot be written.
+    """
+    path = Path(path)
+    writer = SURFACE_FORMATS.get(path.suffix.lower())
+    if writer is None:
+        raise ExportError(
+            f"surface output {path.name!r}: unknown format {path.suffix or '(no suffix)'!r}; "
+            f"use one of {', '.join(sorted(SURFACE_FORMATS))}"
+        )
+    if path.exists() and path.suffix.lower() == ".gpkg":
+        path.unlink()  # a GeoPackage would otherwise gain a second copy of the layer
+    try:
+        writer(surface, path)
+    except OSError as exc:
+        raise ExportError(f"cannot write the surface to {path} ({exc}): check the folder exists and is writable") from None
+    return path
+
+
+def surface_key(layers: Mapping[str, Layer], rules: Iterable[Rule], *, cell_m: float = DEFAULT_CELL_M) -> str:
+    """A cache key: equal keys mean :func:`build_surface` gives the same surface.
+
+    Built from each layer's name and SHA-256 (of its file or features), the
+    rules (every field) and ``cell_m``.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(layers):
+        digest.update(f"{name}={layers[name].sha256}\n".encode())
+    for rule in rules:
+        digest.update(repr(rule).encode())
+    digest.update(f"cell_m={float(cell_m)!r}".encode())
+    return digest.hexdigest()
+
+
+def _grid_pieces(states: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
+    """Grid cells cut by the states, per GDM2000 RSO zone, with state, id and area."""
+    anchors = shapely.point_on_surface(states.geometry.to_numpy())
+    zones = metric_crs_for(shapely.get_x(anchors))
+    frames = []
+    for epsg in sorted(set(zones.tolist())):
+        zone_states = states[zones == epsg]
+        geoms = np.asarray(zone_states.geometry.to_crs(epsg).to_numpy())
+        cells, corners = _cells(shapely.total_bounds(geoms), cell_m)
+        tree = shapely.STRtree(geoms)
+        cell_idx, state_idx = tree.query(cells, predicate="intersects")
+        shapely.prepare(geoms)
+        inside = shapely.contains_properly(geoms[state_idx], cells[cell_idx])
+        pieces = cells[cell_idx].copy()
+        cut = ~inside
+        pieces[cut] = _polygonal(shapely.intersection(cells[cell_idx[cut]], geoms[state_idx[cut]]))
+        area = shapely.area(pieces)
+        keep = area > 0
+        cell_idx, state_idx, pieces, area = cell_idx[keep], state_idx[keep], pieces[keep], area[keep]
+        frames.append(gpd.GeoDataFrame({
+            "cell_id": [f"EPSG:{epsg}:{x:.0f}:{y:.0f}" for x, y in corners[cell_idx]],
+            "state": zone_states["name"].to_numpy()[state_idx],
+            "area_km2": area / 1e6,
+        }, geometry=pieces, crs=epsg).to_crs(4326))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _cells(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Square cells aligned to multiples of cell_m covering bounds; and their lower-left corners."""
+    x0 = math.floor(bounds[0] / cell_m) * cell_m
+    y0 = math.floor(bounds[1] / cell_m) * cell_m
+    xs = np.arange(x0, bounds[2], cell_m)
+    ys = np.arange(y0, bounds[3], cell_m)
+    if len(xs) * len(ys) > MAX_CELLS:
+        raise ScreeningError(
+            f"cell_m={cell_m:g} would make {len(xs) * len(ys):,} grid cells (more than {MAX_CELLS:,}): give a larger cell size"
+        )
+    gx, gy = np.meshgrid(xs, ys)
+    gx, gy = gx.ravel(), gy.ravel()
+    return shapely.box(gx, gy, gx + cell_m, gy + cell_m), np.column_stack([gx, gy])
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts (an intersection along an edge adds lines and points)."""
+    result = geoms.copy()
+    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    for i in mixed:
+        parts = shapely.get_parts(geoms[i])
+        polygons = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        result[i] = shapely.multipolygons(shapely.get_parts(polygons)) if len(polygons) else shapely.Polygon()
+    return result
+
+
+def _check_cell_m(cell_m: object) -> None:
+    if isinstance(cell_m, bool) or not isinstance(cell_m, (int, float)) or not math.isfinite(cell_m) or cell_m < MIN_CELL_M:
+        raise ScreeningError(f"cell_m={cell_m!r}: give the cell side in metres, {MIN_CELL_M:g} or more (e.g. 5000 for 5 km cells)")
