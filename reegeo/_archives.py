@@ -57,7 +57,7 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
     if "\x00" in name:
         return f"member {name!r} has a NUL character in its name"
     mode = info.external_attr >> 16
-    if info.create_system == 3 and stat.S_ISLNK(mode):
+    if stat.S_ISLNK(mode):  # Unix mode bits; zero for archives made on Windows
         return f"member {name!r} is a symbolic link"
     if info.flag_bits & 0x1:
         return f"member {name!r} is encrypted (password-protected)"

@@ -127,7 +127,24 @@ def parser_errors(name: str, what: str, fix: str):
     except (MemoryError, RecursionError) as exc:
         raise UploadError(f"{name}: {what}: the file is too complex to read ({type(exc).__name__}). {fix}") from exc
     except Exception as exc:  # noqa: BLE001 - translated at the boundary, see docstring
+        refused = _defused_cause(exc)
+        if refused is not None:
+            raise UnsafeUploadError(
+                f"{name}: {what}: its XML declares entities or a DTD ({type(refused).__name__}), "
+                f"which are refused for safety. {fix}"
+            ) from exc
         raise UploadError(f"{name}: {what} ({_parser_detail(exc, name)}). {fix}") from exc
+
+
+def _defused_cause(exc: BaseException) -> DefusedXmlException | None:
+    """The defusedxml refusal behind ``exc``, if a parser wrapped one (openpyxl does)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DefusedXmlException):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _parser_detail(exc: Exception, name: str) -> str:

@@ -170,6 +170,19 @@ def gpkg_with_table(work: Path) -> bytes:
     return path.read_bytes()
 
 
+def xlsx_with_entity() -> bytes:
+    """A real workbook whose first sheet's XML declares an external entity."""
+    workbook = excel_bytes({"Sites": pd.DataFrame({"lat": [3.9], "lon": [103.3]})})
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    members = []
+    for info in source.infolist():
+        data = source.read(info)
+        if info.filename == "xl/worksheets/sheet1.xml":
+            data = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + data
+        members.append((info.filename, data))
+    return zip_bytes(members)
+
+
 def parquet_bytes(frame: gpd.GeoDataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer)
@@ -556,6 +569,13 @@ CASES: list[Case] = [
                                 "Notes": pd.DataFrame({"x": ["see email"]})}),
          check=_check_all(_check_names(MALAY_NAME, CHINESE_NAME, column="Name"), _check_note("first sheet 'Sites'"),
                           _check_format("Excel"))),
+    Case("excel-with-xxe", "sites.xlsx", lambda w: xlsx_with_entity(), UnsafeUploadError, ("entities", "Excel")),
+    Case("geoparquet-geometry-column-named-geom", "sites.parquet",
+         lambda w: parquet_bytes(sites_frame().rename_geometry("geom")),
+         check=_check_all(_check_two_sites, lambda r: _expect(r.frame.geometry.name == "geometry", r.frame.geometry.name))),
+    Case("geojson-with-utf8-bom", "sites.geojson",
+         lambda w: b"\xef\xbb\xbf" + geojson_bytes([feature(KUANTAN_PORT, name=CHINESE_NAME)]),
+         check=_check_names(CHINESE_NAME)),
     Case("excel-no-coordinates", "sites.xlsx",
          lambda w: excel_bytes({"Sheet1": pd.DataFrame({"site": ["Gebeng"]})}), UploadError, ("no coordinate columns",)),
 ]
