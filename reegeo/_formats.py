@@ -174,9 +174,8 @@ def _looks_like_text(head: bytes) -> bool:
 
 def _text_head(data: bytes) -> bytes:
     head = data[:65536]
-    for bom in (b"\xef\xbb\xbf",):
-        if head.startswith(bom):
-            head = head[len(bom):]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
     return head.lstrip()
 
 
@@ -184,7 +183,10 @@ def _text_head(data: bytes) -> bytes:
 
 
 def detect_format(data: bytes, ctx: ReadContext) -> tuple[str, SafeZip | None]:
-    """Identify the format of ``data`` by content; return it and the checked zip if any."""
+    """Identify the format of ``data`` by content; return it and the checked zip if any.
+
+    UTF-16 text has been re-encoded as UTF-8 before (see :func:`read_raw`).
+    """
     name = ctx.name
     if not data:
         raise UploadError(f"{name}: the file is empty (0 bytes). Upload the file again, or export it again from your GIS.")
@@ -208,8 +210,6 @@ def detect_format(data: bytes, ctx: ReadContext) -> tuple[str, SafeZip | None]:
             "coordinate system live in the companion files. Zip the .shp, .shx, .dbf, .prj "
             "(and .cpg) files together and upload the .zip."
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return CSV, None  # UTF-16 text with a byte-order mark (Excel "Unicode text")
     head = _text_head(data)
     if not head:
         raise UploadError(f"{name}: the file holds only blank space. Upload the file with your sites or layer in it.")
@@ -479,9 +479,6 @@ def read_kmz(archive: SafeZip, ctx: ReadContext) -> RawRead:
 
 
 def _decode_text(data: bytes, ctx: ReadContext) -> tuple[str, list[str]]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        with parser_errors(ctx.name, "is marked as UTF-16 text but cannot be decoded", "Save it again as CSV UTF-8."):
-            return data.decode("utf-16"), []
     if b"\x00" in data:
         raise _refuse_unknown(ctx.name, "the content has NUL bytes, so it is not a text (CSV) file")
     try:
