@@ -1,10 +1,44 @@
-"""reegeo dashboard (Streamlit entry point)."""
+"""reegeo dashboard: ``streamlit run app.py``.
+
+Sets the page, the shared sidebar (language, approximate-layer banner, what
+has been screened) and the navigation over the pages in ``pages/``. This is the
+app's one error boundary: a :class:`~reegeo.errors.ReegeoError` is shown with
+``st.error``; anything else is a bug and surfaces.
+"""
 
 import streamlit as st
 
-from reegeo.layers import load_layers
+from pages import _ui
+from reegeo.errors import ReegeoError
+from reegeo.i18n import LANGUAGES, t, verdict_label
+from reegeo.screening import VERDICTS
 
 st.set_page_config(page_title="reegeo", layout="wide")
-st.title("reegeo: rare-earth refinery site screening for Malaysia")
-layers = load_layers()
-st.dataframe([layer.describe() for layer in layers.values()])
+
+st.session_state.setdefault("lang", "en")
+with st.sidebar:
+    st.selectbox(t("app.language", _ui.lang()), options=list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+lang = _ui.lang()
+
+page = st.navigation(
+    [
+        st.Page("pages/map.py", title=t("page.map", lang), icon=":material/map:", url_path="map", default=True),
+        st.Page("pages/screen.py", title=t("page.screen", lang), icon=":material/fact_check:", url_path="screen"),
+        st.Page("pages/rules.py", title=t("page.rules", lang), icon=":material/gavel:", url_path="rules"),
+        st.Page("pages/sources.py", title=t("page.sources", lang), icon=":material/database:", url_path="sources"),
+    ]
+)
+
+try:
+    with st.sidebar:
+        approximate = _ui.approximate_layers()
+        if approximate:
+            st.warning(t("approximate.banner", lang, layers=", ".join(approximate)), icon=":material/warning:")
+        ws = _ui.workspace()
+        if ws.results is not None:
+            st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
+            counts = ws.results["verdict"].value_counts()
+            st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {int(counts.get(v, 0)):,}" for v in VERDICTS))
+    page.run()
+except ReegeoError as exc:
+    st.error(str(exc), icon=":material/error:")

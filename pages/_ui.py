@@ -1,0 +1,129 @@
+"""What every page of the dashboard shares: cached layers, the session's workspace, the map widget.
+
+Not a page itself (``app.py`` lists the pages). Streamlit lives here and in the
+pages only; the work is done by ``reegeo``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Sequence
+
+import folium
+import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_folium import st_folium
+
+from reegeo._map_assets import MapAssets, asset_folders, assets_at
+from reegeo.errors import ReegeoError
+from reegeo.i18n import TEXTS, t
+from reegeo.layers import Layer, load_layers
+from reegeo.mapping import DisplayLayer, prepare_layers
+from reegeo.rules import default_rules
+from reegeo.session import EXPORT_FORMATS, Workspace
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+@st.cache_resource(show_spinner="Loading layers…")
+def layers() -> dict[str, Layer]:
+    """The layers in use (bundled, or installed with ``reegeo data import``), loaded once per server."""
+    return load_layers()
+
+
+@st.cache_resource(show_spinner=False)
+def display_layers(lang: str) -> dict[str, DisplayLayer]:
+    """The layers simplified for the map, with their tooltips in ``lang``, built once per server."""
+    return prepare_layers(layers(), lang=lang)
+
+
+def reload_layers() -> None:
+    """Forget the cached layers (after ``reegeo data import``), so the next run loads them again."""
+    layers.clear()
+    display_layers.clear()
+
+
+def lang() -> str:
+    """The interface language chosen in the sidebar."""
+    return st.session_state.get("lang", "en")
+
+
+def workspace() -> Workspace:
+    """This browser session's sites, results and rules (kept across pages)."""
+    if "workspace" not in st.session_state:
+        st.session_state["workspace"] = Workspace(rules=default_rules())
+    return st.session_state["workspace"]
+
+
+def map_assets() -> MapAssets:
+    """Leaflet served by this app from the installed package (no CDN).
+
+    Each asset folder is registered as a static component, whose files
+    Streamlit serves at ``/component/<name>/``; the map iframe lives under
+    ``/component/`` too, so relative URLs reach them whatever the base path.
+    """
+    bases = {}
+    for name, folder in asset_folders().items():
+        component = components.declare_component(f"assets_{name}", path=str(folder))
+        bases[name] = f"../{component.name}/"
+    return assets_at(bases)
+
+
+def show_map(fmap: folium.Map, *, key: str, returned_objects: Sequence[str] = (), height: int = 620, **kwargs: Any) -> dict:
+    """Render a map; only ``returned_objects`` make the app rerun, so panning and zooming do not."""
+    return st_folium(
+        fmap,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned_objects),
+        **kwargs,
+    ) or {}
+
+
+def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run one reegeo call for a widget; show a :class:`ReegeoError` with ``st.error`` and return None.
+
+    The page goes on rendering, so a failed upload leaves the earlier results on screen.
+    """
+    try:
+        return action(*args, **kwargs)
+    except ReegeoError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def progress_bar() -> tuple[Any, Callable[[int, int], None]]:
+    """A progress bar and the ``progress(done, total)`` callback that moves it."""
+    bar = st.progress(0.0, text=t("screen.progress", lang(), done=0, total="…"))
+
+    def update(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=t("screen.progress", lang(), done=f"{done:,}", total=f"{total:,}"))
+
+    return bar, update
+
+
+def download_results(ws: Workspace, *, key: str) -> None:
+    """Download buttons for the results in every export format."""
+    columns = st.columns(len(EXPORT_FORMATS))
+    for column, (fmt, (suffix, mime)) in zip(columns, EXPORT_FORMATS.items()):
+        column.download_button(
+            f"{fmt.upper()}",
+            data=ws.export(fmt),
+            file_name=f"reegeo-results{suffix}",
+            mime=mime,
+            key=f"{key}_{fmt}",
+            icon=":material/download:",
+            width="stretch",
+        )
+
+
+def literal(text: object) -> str:
+    """``text`` escaped for Markdown, so an uploaded name shows as typed and never as markup or a link."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def approximate_layers() -> list[str]:
+    """Short names of the approximate layers in use, in the interface language."""
+    chosen = lang()
+    return [t(f"layer.{name}", chosen) if f"layer.{name}" in TEXTS else name for name, layer in layers().items() if layer.approximate]

@@ -1,0 +1,73 @@
+"""Rules: legal basis of each rule; buffers and severities editable; rules.toml out and in."""
+
+import streamlit as st
+
+from pages import _ui
+from reegeo.i18n import t
+from reegeo.rules import SEVERITIES, default_rules, dump_rules, parse_rules, update_rule
+
+lang = _ui.lang()
+ws = _ui.workspace()
+layers = _ui.layers()
+
+WIDGET_PREFIXES = ("sev_", "dist_")
+
+
+def forget_rule_widgets() -> None:
+    """Drop the edit widgets' state so they show the rules now in force."""
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIXES)]:
+        del st.session_state[key]
+
+
+st.title(t("page.rules", lang))
+st.caption(t("rules.intro", lang))
+
+edited = ws.rules
+for rule in ws.rules:
+    with st.container(border=True):
+        text, severity_col, distance_col = st.columns([5, 2, 2])
+        text.markdown(f"**`{rule.id}`** · {t('rules.layer', lang)}: `{rule.layer or '–'}` · {t('rules.relation', lang)}: `{rule.relation}`")
+        text.write(rule.message(lang))
+        text.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(rule.legal_basis)}")
+        severity = severity_col.selectbox(
+            t("rules.severity", lang),
+            SEVERITIES,
+            index=SEVERITIES.index(rule.severity),
+            format_func=lambda s: t(f"severity.{s}", lang),
+            key=f"sev_{rule.id}",
+        )
+        distance = None
+        if rule.relation == "within_distance":
+            distance = distance_col.number_input(
+                t("rules.distance", lang), min_value=0.0, max_value=200_000.0, value=float(rule.distance_m or 0.0), step=100.0, key=f"dist_{rule.id}"
+            )
+        if severity != rule.severity or (distance is not None and distance != rule.distance_m):
+            edited = _ui.attempt(update_rule, edited, rule.id, severity=severity, distance_m=distance) or edited
+
+if edited != ws.rules:
+    bar, progress = _ui.progress_bar()
+    changed = _ui.attempt(ws.change_rules, edited, layers, progress=progress)
+    bar.empty()
+    if changed is not None and ws.results is not None:
+        st.toast(t("rules.changes", lang, count=changed))
+
+if ws.rules != default_rules():
+    st.info(t("rules.edited", lang), icon=":material/edit:")
+if ws.results is not None:
+    st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
+
+left, middle, right = st.columns(3)
+left.download_button(
+    t("rules.download", lang), dump_rules(ws.rules), file_name="rules.toml", mime="application/toml", key="rules_download", icon=":material/download:"
+)
+if middle.button(t("rules.reset", lang), key="rules_reset", icon=":material/restart_alt:"):
+    _ui.attempt(ws.change_rules, default_rules(), layers)
+    forget_rule_widgets()
+    st.rerun()
+upload = right.file_uploader(t("rules.upload", lang), type=["toml"], key="rules_upload")
+if upload is not None and ws.first_time(f"rules:{upload.file_id}"):
+    text = upload.getvalue().decode("utf-8", errors="replace")
+    rules = _ui.attempt(parse_rules, text, source=upload.name)
+    if rules is not None and _ui.attempt(ws.change_rules, rules, layers) is not None:
+        forget_rule_widgets()
+        st.rerun()

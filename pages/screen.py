@@ -1,0 +1,162 @@
+"""Screen sites: from an upload, map clicks, typed coordinates or the example sites; results, chart, evidence, downloads."""
+
+import folium
+import streamlit as st
+
+from pages import _ui
+from reegeo.evidence import explain_site, format_area, permitting_bodies
+from reegeo.i18n import t, verdict_label
+from reegeo.layers import load_example_sites
+from reegeo.mapping import VERDICT_COLOURS, build_map
+from reegeo.screening import VERDICTS
+from reegeo.session import count_by_state, filter_results, sites_from_clicks, sites_from_text
+from reegeo.uploads import list_layers, read_sites
+
+lang = _ui.lang()
+ws = _ui.workspace()
+layers = _ui.layers()
+
+st.title(t("page.screen", lang))
+
+sources = {"upload": "screen.upload", "draw": "screen.draw", "type": "screen.type", "examples": "screen.examples"}
+source = st.segmented_control(
+    t("screen.source", lang), options=list(sources), format_func=lambda s: t(sources[s], lang), default="upload", key="screen_source"
+) or "upload"
+
+if source == "upload":
+    upload = st.file_uploader(t("screen.upload", lang), help=t("screen.upload_help", lang), key="sites_upload")
+    if upload is not None:
+        data = upload.getvalue()
+        choices = _ui.attempt(list_layers, data, filename=upload.name) or []
+        layer = st.selectbox(t("screen.choose_layer", lang), choices, key="sites_layer") if len(choices) > 1 else None
+        if ws.first_time(f"upload:{upload.file_id}:{layer}"):
+            read = _ui.attempt(read_sites, data, filename=upload.name, layer=layer)
+            if read is not None:
+                bar, progress = _ui.progress_bar()
+                _ui.attempt(ws.screen_upload, read, layers, progress=progress)
+                bar.empty()
+            else:
+                ws.handled.discard(f"upload:{upload.file_id}:{layer}")
+
+elif source == "draw":
+    st.caption(t("screen.draw_help", lang))
+    clicks = st.session_state.setdefault("draw_clicks", [])
+    left, middle, right = st.columns([1, 2, 1])
+    shape = left.radio(
+        t("screen.draw_mode", lang), ["point", "polygon"], format_func=lambda s: t(f"screen.{s}", lang), horizontal=True, key="draw_shape"
+    )
+    name = middle.text_input(t("screen.draw_name", lang), value="drawn site", key="draw_name")
+    if right.button(t("screen.clear", lang), key="draw_clear"):
+        clicks.clear()
+    drawn = folium.FeatureGroup(name="clicks")
+    for lat, lon in clicks:
+        folium.CircleMarker([lat, lon], radius=5, color="#000", fill_color="#ffd400", fill_opacity=1).add_to(drawn)
+    if shape == "polygon" and len(clicks) >= 2:
+        folium.PolyLine(clicks + clicks[:1], color="#000", weight=2, dash_array="4 3").add_to(drawn)
+    fmap = build_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets())
+    state = _ui.show_map(fmap, key="draw_map", returned_objects=["last_clicked"], feature_group_to_add=drawn, height=520)
+    clicked = state.get("last_clicked")
+    if clicked and [clicked["lat"], clicked["lng"]] != st.session_state.get("draw_last"):
+        st.session_state["draw_last"] = [clicked["lat"], clicked["lng"]]
+        clicks.append((clicked["lat"], clicked["lng"]))
+        st.rerun()
+    st.caption(t("screen.clicks", lang, count=len(clicks)))
+    if st.button(t("screen.run", lang), key="draw_run", type="primary"):
+        sites = _ui.attempt(sites_from_clicks, clicks, shape=shape, name=name)
+        if sites is not None:
+            _ui.attempt(ws.screen, sites, layers, source=t("screen.draw", lang))
+
+elif source == "type":
+    text = st.text_area(t("screen.coordinates", lang), value="5.65, 100.49, Gurun\n4.10, 103.30, Bukit Ketam", key="typed_sites")
+    if st.button(t("screen.run", lang), key="typed_run", type="primary"):
+        read = _ui.attempt(sites_from_text, text)
+        if read is not None:
+            _ui.attempt(ws.screen_upload, read, layers)
+
+else:
+    st.caption(t("screen.examples_help", lang))
+    if st.button(t("screen.run_examples", lang), key="examples_run", type="primary"):
+        sites = _ui.attempt(load_example_sites)
+        if sites is not None:
+            _ui.attempt(ws.screen, sites, layers, source=t("screen.examples", lang))
+
+results = ws.results
+if results is None:
+    st.info(t("screen.no_sites", lang), icon=":material/info:")
+    st.stop()
+
+st.divider()
+st.header(t("screen.results", lang))
+st.caption(t("app.sites_loaded", lang, count=f"{len(results):,}", source=_ui.literal(ws.source)))
+for note in ws.notes:
+    st.caption(f":material/info: {_ui.literal(note)}")
+
+counts = results["verdict"].value_counts()
+for column, verdict in zip(st.columns(len(VERDICTS)), VERDICTS):
+    column.metric(verdict_label(verdict, lang), f"{int(counts.get(verdict, 0)):,}")
+
+left, right = st.columns(2)
+verdicts = left.multiselect(
+    t("screen.filter_verdict", lang), list(VERDICTS), format_func=lambda v: verdict_label(v, lang), key="filter_verdict"
+)
+states = right.multiselect(t("screen.filter_state", lang), sorted(s for s in results["state"].dropna().unique() if s), key="filter_state")
+shown = filter_results(results, verdicts=verdicts, states=states)
+st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=f"{len(results):,}"))
+
+table = shown.drop(columns=shown.geometry.name).copy()
+table.insert(1, "verdict_label", table["verdict"].map(lambda v: verdict_label(v, lang)))
+st.dataframe(
+    table.drop(columns=["verdict"]),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "site_id": st.column_config.TextColumn("site_id", pinned=True),
+        "verdict_label": st.column_config.TextColumn(t("screen.filter_verdict", lang)),
+        **{c: st.column_config.NumberColumn(c, format="%.0f") for c in table.columns if c.endswith(("_m", "_m2"))},
+        **{c: st.column_config.NumberColumn(c, format="%.1f") for c in table.columns if c.endswith("_pct")},
+    },
+    key="results_table",
+)
+
+st.subheader(t("screen.counts", lang))
+chart = count_by_state(shown).rename(columns=lambda v: verdict_label(v, lang))
+st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=True, height=max(220, 28 * len(chart) + 80))
+
+st.subheader(t("screen.downloads", lang))
+_ui.download_results(ws, key="results_download")
+
+st.divider()
+st.header(t("screen.evidence", lang))
+if shown.empty:
+    st.stop()
+positions = list(range(len(shown)))
+position = st.selectbox(
+    t("screen.pick_site", lang),
+    positions,
+    format_func=lambda i: f"{shown['site_id'].iloc[i]} — {verdict_label(shown['verdict'].iloc[i], lang)}",
+    key="evidence_site",
+)
+row = shown.iloc[position]
+info, view = st.columns([3, 2])
+with info:
+    st.subheader(_ui.literal(row["site_id"]))
+    state_text = _ui.literal(row["state"] or "–")
+    st.markdown(f"**{verdict_label(row['verdict'], lang)}** · {t('map.state', lang)}: {state_text}")
+    if row.get("site_area_m2"):
+        st.caption(format_area(float(row["site_area_m2"])))
+    for finding in explain_site(row, ws.rules, layers=layers, lang=lang):
+        with st.container(border=True):
+            st.markdown(f"**{t('severity.' + finding.severity, lang).capitalize()}** · `{finding.rule_id}`")
+            st.write(finding.message)
+            if finding.measurement:
+                st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")
+            st.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(finding.legal_basis)}")
+    bodies = permitting_bodies(str(row["state"] or ""))
+    if bodies:
+        with st.expander(t("screen.permits", lang)):
+            st.markdown("\n".join(f"- {_ui.literal(body)}" for body in bodies))
+with view:
+    focus_map = build_map(
+        _ui.display_layers(lang), results=shown.iloc[[position]], rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets()
+    )
+    _ui.show_map(focus_map, key="evidence_map", height=460)

@@ -1,0 +1,231 @@
+"""One user's working state in the dashboard, as plain Python.
+
+A :class:`Workspace` holds the sites being screened, their results and the
+rules in force. It changes only when an operation succeeds: a failed upload or
+an invalid rule edit leaves the earlier sites and results in place. The
+dashboard keeps one per browser session (never a module global); the helpers
+here turn typed coordinates and map clicks into sites through the same reader
+as uploads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point, Polygon
+
+from reegeo.errors import UploadError
+from reegeo.exports import results_to_csv, results_to_geojson, results_to_gpkg
+from reegeo.layers import Layer
+from reegeo.rules import Rule
+from reegeo.screening import VERDICTS, screen_sites
+from reegeo.uploads import ReadResult, read_sites
+
+__all__ = [
+    "Workspace",
+    "EXPORT_FORMATS",
+    "sites_from_text",
+    "sites_from_clicks",
+    "filter_results",
+    "count_by_state",
+]
+
+Progress = Callable[[int, int], None]
+
+# Format -> (file suffix, MIME type).
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "csv": (".csv", "text/csv"),
+    "geojson": (".geojson", "application/geo+json"),
+    "gpkg": (".gpkg", "application/geopackage+sqlite3"),
+}
+TYPED_FILENAME = "typed coordinates.csv"
+MIN_POLYGON_CLICKS = 3
+
+
+@dataclass
+class Workspace:
+    """Sites, results and rules of one dashboard session.
+
+    Attributes
+    ----------
+    rules : tuple of Rule
+        The rules in force (edited or uploaded ones included).
+    sites : GeoDataFrame or None
+        The sites last screened successfully.
+    source : str
+        Where they came from (file name, "example sites", ...), for display.
+    notes : tuple of str
+        What the reader repaired, assumed or skipped.
+    results : GeoDataFrame or None
+        :func:`reegeo.screening.screen_sites` output for ``sites`` and ``rules``.
+    """
+
+    rules: tuple[Rule, ...]
+    sites: gpd.GeoDataFrame | None = None
+    source: str = ""
+    notes: tuple[str, ...] = ()
+    results: gpd.GeoDataFrame | None = None
+    handled: set[str] = field(default_factory=set)
+    _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    def screen(
+        self,
+        sites: gpd.GeoDataFrame,
+        layers: Mapping[str, Layer],
+        *,
+        source: str,
+        notes: Iterable[str] = (),
+        progress: Progress | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Screen ``sites`` with the current rules and keep them with their results.
+
+        Raises
+        ------
+        ReegeoError
+            From screening; the workspace is then unchanged.
+        """
+        results = screen_sites(sites, layers, self.rules, progress=progress)
+        self.sites, self.source, self.notes, self.results = sites, source, tuple(notes), results
+        self._exports.clear()
+        return results
+
+    def screen_upload(self, read: ReadResult, layers: Mapping[str, Layer], *, progress: Progress | None = None) -> gpd.GeoDataFrame:
+        """Screen the sites of an upload read with :func:`reegeo.uploads.read_sites`."""
+        return self.screen(read.frame, layers, source=read.filename, notes=read.notes, progress=progress)
+
+    def change_rules(self, rules: Sequence[Rule], layers: Mapping[str, Layer], *, progress: Progress | None = None) -> int:
+        """Put ``rules`` in force and screen the current sites again.
+
+        Returns
+        -------
+        int
+            How many sites' verdicts changed.
+        """
+        rules = tuple(rules)
+        changed = 0
+        if self.sites is not None:
+            results = screen_sites(self.sites, layers, rules, progress=progress)
+            if self.results is not None:
+                changed = int((results["verdict"].to_numpy() != self.results["verdict"].to_numpy()).sum())
+            self.results = results
+            self._exports.clear()
+        self.rules = rules
+        return changed
+
+    def export(self, fmt: str) -> bytes:
+        """The results as ``csv``, ``geojson`` or ``gpkg`` bytes (computed once per result set)."""
+        if self.results is None:
+            raise ValueError("no results to export: screen sites first")
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+        if fmt not in self._exports:
+            self._exports[fmt] = _export_bytes(self.results, fmt)
+        return self._exports[fmt]
+
+    def first_time(self, token: str) -> bool:
+        """True the first time ``token`` (an upload's id, say) is seen, so it is acted on once."""
+        if token in self.handled:
+            return False
+        self.handled.add(token)
+        return True
+
+
+def sites_from_text(text: str) -> ReadResult:
+    """Read typed sites, one per line as ``latitude, longitude[, name]``.
+
+    The lines go through :func:`reegeo.uploads.read_sites` as a CSV, so typed
+    coordinates get the same checks as an upload (swapped order, outside
+    Malaysia, bad numbers by line).
+
+    Raises
+    ------
+    UploadError
+        When nothing is typed or a line cannot be read.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise UploadError(f"{TYPED_FILENAME}: no coordinates typed: enter one site per line as 'latitude, longitude, name'")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["latitude", "longitude", "name"])
+    for number, line in enumerate(lines, start=1):
+        parts = [part.strip() for part in line.replace(";", ",").split(",", 2)]
+        if len(parts) < 2:
+            raise UploadError(
+                f"{TYPED_FILENAME}, line {number}: {line!r} has no comma between latitude and longitude: "
+                "write e.g. '5.65, 100.49, Gurun'"
+            )
+        name = parts[2] if len(parts) > 2 and parts[2] else f"typed site {number}"
+        writer.writerow([parts[0], parts[1], name])
+    return read_sites(buffer.getvalue().encode("utf-8"), filename=TYPED_FILENAME)
+
+
+def sites_from_clicks(clicks: Sequence[tuple[float, float]], *, shape: str, name: str) -> gpd.GeoDataFrame:
+    """One site from map clicks (latitude, longitude): the last click as a point, or all clicks as a polygon.
+
+    Raises
+    ------
+    UploadError
+        When there are no clicks, too few for a polygon, or ``shape`` is unknown.
+    """
+    name = name.strip() or "drawn site"
+    if shape not in ("point", "polygon"):
+        raise UploadError(f"drawn site: shape {shape!r} is not 'point' or 'polygon'")
+    if not clicks:
+        raise UploadError("drawn site: no point clicked yet: click the map where the site is")
+    if shape == "point":
+        lat, lon = clicks[-1]
+        geometry = Point(lon, lat)
+    else:
+        if len(clicks) < MIN_POLYGON_CLICKS:
+            raise UploadError(
+                f"drawn site: a polygon needs at least {MIN_POLYGON_CLICKS} clicks, got {len(clicks)}: click more corners"
+            )
+        geometry = Polygon([(lon, lat) for lat, lon in clicks])
+        if not geometry.is_valid:
+            geometry = geometry.buffer(0)
+    frame = gpd.GeoDataFrame({"site_id": [name], "name": [name]}, geometry=[geometry], crs=4326)
+    frame.index = pd.RangeIndex(1, 2, name="row")
+    return frame
+
+
+def filter_results(
+    results: gpd.GeoDataFrame,
+    *,
+    verdicts: Sequence[str] | None = None,
+    states: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Rows whose verdict is in ``verdicts`` and state in ``states`` (``None`` or empty keeps all)."""
+    keep = pd.Series(True, index=results.index)
+    if verdicts:
+        keep &= results["verdict"].isin(list(verdicts))
+    if states:
+        keep &= results["state"].fillna("").isin(list(states))
+    return results[keep]
+
+
+def count_by_state(results: pd.DataFrame, *, outside_label: str = "–") -> pd.DataFrame:
+    """Sites per state (rows) and verdict (columns, in ``VERDICTS`` order); no state becomes ``outside_label``."""
+    states = results["state"].fillna("").replace("", outside_label)
+    table = pd.crosstab(states, results["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
+    table.index.name = "state"
+    table.columns.name = None
+    return table
+
+
+def _export_bytes(results: gpd.GeoDataFrame, fmt: str) -> bytes:
+    if fmt == "csv":
+        return results_to_csv(results)
+    if fmt == "geojson":
+        return results_to_geojson(results)
+    with tempfile.TemporaryDirectory(prefix="reegeo-export-") as folder:
+        path = Path(folder) / "results.gpkg"
+        results_to_gpkg(results, path)
+        return path.read_bytes()
