@@ -54,7 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run, e.g. forest_reserves=jpsm.gpkg (repeatable)")
     screen.add_argument("--sites-layer", metavar="NAME", help="layer to read from a multi-layer SITES file (e.g. a GeoPackage)")
     screen.add_argument("--max-features", type=int, metavar="N", help="most sites to accept from SITES (default 100000)")
+    screen.add_argument("--engine", choices=("memory", "dask"), default="memory", help="screen in this process (memory, default) or partitioned on a dask cluster (dask)")
+    screen.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     screen.set_defaults(handler=_screen)
+
+    surface = commands.add_parser("surface", help="classify a national grid of cells as prohibited, review or eligible")
+    surface.add_argument("-o", "--output", required=True, metavar="OUT", help="output file: .gpkg (GeoPackage) or .parquet (GeoParquet)")
+    surface.add_argument("--cell-m", type=float, default=5000.0, metavar="N", help="cell side in metres (default 5000)")
+    surface.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled geodata/rules.toml)")
+    surface.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run (repeatable)")
+    surface.set_defaults(handler=_surface)
 
     layers = commands.add_parser("layers", help="list the layers in use with their provenance and accuracy")
     layers.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="show as if this file replaced a layer")
@@ -107,13 +116,20 @@ def _screen(args: argparse.Namespace) -> int:
     if output.suffix.lower() not in {**TABLE_FORMATS, **REPORT_FORMATS}:
         raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted({**TABLE_FORMATS, **REPORT_FORMATS}))}")
     limits = UploadLimits() if args.max_features is None else _limits_with(UploadLimits(), args.max_features)
+    if args.scheduler and args.engine != "dask":
+        raise _UsageError(f"--scheduler {args.scheduler} needs --engine dask: add --engine dask or drop --scheduler")
     rules = load_rules(args.rules)
     layers = load_layers(overrides=_parse_layer_args(args.layer))
     upload = read_sites(Path(args.sites), layer=args.sites_layer, limits=limits)
     for note in upload.notes:
         print(f"reegeo: note: {note}", file=sys.stderr)
     progress = _print_progress if len(upload.frame) >= _PROGRESS_MIN_SITES else None
-    results = screen_sites(upload.frame, layers, rules, progress=progress)
+    if args.engine == "dask":
+        from reegeo.distributed import screen_sites_dask
+
+        results = screen_sites_dask(upload.frame, layers, rules, scheduler=args.scheduler, progress=progress)
+    else:
+        results = screen_sites(upload.frame, layers, rules, progress=progress)
     if output.suffix.lower() in REPORT_FORMATS:
         audit = build_audit(Path(args.sites), Path(args.rules) if args.rules else None, layers)
         write_report(results, output, rules=rules, layers=layers, audit=audit, lang=args.lang, title=args.title)
@@ -122,6 +138,22 @@ def _screen(args: argparse.Namespace) -> int:
     counts = results["verdict"].value_counts()
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("prohibited", "review", "eligible"))
     print(f"reegeo: screened {len(results)} site(s): {summary}; wrote {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _surface(args: argparse.Namespace) -> int:
+    """Classify every grid cell of Malaysia; write OUT and print the area per state and verdict."""
+    from reegeo.surface import SURFACE_FORMATS, build_surface, surface_totals, write_surface
+
+    output = Path(args.output)
+    if output.suffix.lower() not in SURFACE_FORMATS:
+        raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted(SURFACE_FORMATS))}")
+    rules = load_rules(args.rules)
+    layers = load_layers(overrides=_parse_layer_args(args.layer))
+    surface = build_surface(layers, rules, cell_m=args.cell_m)
+    write_surface(surface, output)
+    print(surface_totals(surface).to_string(index=False))
+    print(f"reegeo: classified {len(surface)} cell piece(s) of {args.cell_m:g} m; wrote {output}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import EAST, OX, OY, PENINSULA, SX, SY
+from conftest import EAST, OX, OY, PENINSULA, REPO, SX, SY
 
 from reegeo.errors import ScreeningError
 from reegeo.screening import screen_sites
@@ -99,3 +99,20 @@ def test_no_sites_give_an_empty_result(client, mixed_sites_peninsula_and_sabah, 
     actual = screen_sites_dask(empty, test_layers, rules, scheduler=client)
     assert len(actual) == 0
     assert list(actual.columns) == list(screen_sites(empty, test_layers, rules).columns)
+
+
+def test_cli_screen_with_the_dask_engine_matches_memory(in_process_cluster, tmp_path, capsys):
+    from reegeo.cli import main
+
+    sites = str(REPO / "geodata" / "examples.geojson")
+    memory, dask_out = tmp_path / "memory.csv", tmp_path / "dask.csv"
+    assert main(["screen", sites, "-o", str(memory)]) == 0
+    assert main(["screen", sites, "-o", str(dask_out), "--engine", "dask", "--scheduler", in_process_cluster.scheduler_address]) == 0
+    assert dask_out.read_bytes() == memory.read_bytes()
+
+
+def test_cli_scheduler_needs_the_dask_engine(tmp_path, capsys):
+    from reegeo.cli import main
+
+    assert main(["screen", str(REPO / "geodata" / "examples.geojson"), "-o", str(tmp_path / "r.csv"), "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    assert "needs --engine dask" in capsys.readouterr().err

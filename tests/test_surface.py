@@ -103,3 +103,20 @@ def test_surface_key_changes_with_resolution_and_rules(test_layers, rules):
     assert key == surface_key(test_layers, rules, cell_m=5_000)
     assert key != surface_key(test_layers, rules, cell_m=2_000)
     assert key != surface_key(test_layers, rules[:2], cell_m=5_000)
+
+
+def test_cli_surface_writes_the_file_and_prints_totals(tmp_path, capsys):
+    from reegeo.cli import main
+
+    out = tmp_path / "surface.gpkg"
+    assert main(["surface", "-o", str(out), "--cell-m", "25000"]) == 0
+    printed = capsys.readouterr()
+    assert "Malaysia" in printed.out and "eligible_km2" in printed.out
+    assert len(gpd.read_file(out, layer="eligibility_surface")) > 0
+
+
+def test_cli_surface_refuses_an_unknown_suffix(tmp_path, capsys):
+    from reegeo.cli import main
+
+    assert main(["surface", "-o", str(tmp_path / "surface.shp")]) == 2
+    assert "unknown format '.shp'" in capsys.readouterr().err
