@@ -49,6 +49,8 @@ class ArchiveLimits:
 def _member_problem(info: zipfile.ZipInfo) -> str | None:
     """Say what is unsafe about one member, or None when it is fine."""
     name = info.filename
+    if not name:
+        return "a member has an empty name"
     parts = re.split(r"[\\/]+", name)
     if name.startswith(("/", "\\")) or _DRIVE_NAME.match(name):
         return f"member {name!r} has an absolute path"

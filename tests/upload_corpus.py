@@ -199,6 +199,17 @@ def fgb_bytes(work: Path, frame: gpd.GeoDataFrame) -> bytes:
     return _write(frame, work / f"sites-{len(list(work.glob('sites-*.fgb')))}.fgb", "FlatGeobuf")
 
 
+def nameless_member_zip() -> bytes:
+    """A zip whose first member has an empty name (zipfile refuses to write one, so patch it)."""
+    data = bytearray(zip_bytes({"E": b"x", "sites.shp": b"x"}, compression=zipfile.ZIP_STORED))
+    for signature, name_at in ((b"PK\x03\x04", 26), (b"PK\x01\x02", 28)):
+        start = data.index(signature)
+        data[start + name_at:start + name_at + 2] = (0).to_bytes(2, "little")
+        extra = int.from_bytes(data[start + name_at + 2:start + name_at + 4], "little") + 1
+        data[start + name_at + 2:start + name_at + 4] = extra.to_bytes(2, "little")  # the old name byte becomes "extra"
+    return bytes(data)
+
+
 def symlink_member(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
     info = zipfile.ZipInfo(name)
     info.create_system = 3
@@ -328,6 +339,8 @@ CASES: list[Case] = [
     Case("zip-too-many-members", "sites.zip",
          lambda w: zip_bytes({f"part{i}.txt": b"" for i in range(2_001)}),
          UnsafeArchiveError, ("2,001 members", "2,000")),
+    Case("zip-member-without-name", "sites.zip",
+         lambda w: nameless_member_zip(), UnsafeArchiveError, ("empty name",)),
     Case("zip-encrypted-member", "sites.zip",
          lambda w: encrypted_zip("sites.shp"), UnsafeArchiveError, ("password",)),
     Case("zip-damaged", "sites.zip",
