@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import re
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
