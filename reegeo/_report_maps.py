@@ -96,6 +96,7 @@ class SiteMapper:
         self._lang = lang
         self._figures: dict[int, tuple[Figure, object]] = {}
         self._to_grid: dict[int, Transformer] = {}
+        self._legend: tuple[int, int, np.ndarray] | None = None
 
     def render(self, geometry: shapely.Geometry, epsg: int, *, verdict: str, nearest_m: float = float("nan")) -> bytes | None:
         """PNG of one site (``geometry`` in EPSG:4326) in grid ``epsg``; None when it cannot be placed."""
@@ -111,7 +112,9 @@ class SiteMapper:
         added += _scale_bar(axes, x0, y0, x1, y1)
         added += _north_arrow(axes, geometry, transformer, self._lang)
         try:
-            return _png_bytes(figure)
+            figure.canvas.draw()
+            pixels = np.asarray(figure.canvas.buffer_rgba())[:, :, :3]
+            return _quantized_png(_overlay(pixels, self._legend))
         finally:
             for artist in added:
                 artist.remove()
@@ -129,7 +132,7 @@ class SiteMapper:
             if self._buffer_m:
                 handles.append(Line2D([], [], color="#d50000", linewidth=0.8, linestyle="--", label=t("report.legend.buffer", self._lang, distance=f"{self._buffer_m:,.0f} m")))
             handles += _layer_handles(self._layers, self._lang, ("forest_reserves", "water_catchments", "deposits", "lynas", "ports"))
-            axes.legend(handles=handles, loc="upper right", prop=_FONT | {"size": 5.2}, framealpha=0.88, borderpad=0.4, labelspacing=0.3, handlelength=1.5)
+            self._legend = _legend_overlay(figure, handles)
             self._figures[epsg] = (figure, axes)
             self._to_grid[epsg] = Transformer.from_crs(4326, epsg, always_xy=True)
         return self._figures[epsg]
@@ -279,10 +282,46 @@ def _blank_axes(axes) -> None:
 
 def _png_bytes(figure: Figure) -> bytes:
     """The figure as a palette PNG (far smaller than RGBA, and deterministic)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", facecolor="#eaf2f8", metadata={"Software": None})
-    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    palette = image.quantize(colors=_PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    figure.canvas.draw()
+    return _quantized_png(np.asarray(figure.canvas.buffer_rgba())[:, :, :3])
+
+
+def _quantized_png(pixels: np.ndarray) -> bytes:
+    image = Image.fromarray(np.ascontiguousarray(pixels), mode="RGB")
+    palette = image.quantize(colors=_PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
+    palette.save(out, format="PNG", compress_level=7)
     return out.getvalue()
+
+
+def _legend_overlay(figure: Figure, handles: list) -> tuple[int, int, np.ndarray]:
+    """The local-map legend drawn once, as an RGBA patch and its top-left pixel.
+
+    Drawing a legend is most of the cost of a small map; it is the same for
+    every site, so it is rendered once and blended onto each map.
+    """
+    width_in, height_in = figure.get_size_inches()
+    sheet = Figure(figsize=(width_in, height_in), dpi=figure.dpi)
+    FigureCanvasAgg(sheet)
+    sheet.patch.set_alpha(0.0)
+    sheet.legend(handles=handles, loc="upper right", prop=_FONT | {"size": 5.2}, framealpha=0.88, borderpad=0.4, labelspacing=0.3, handlelength=1.5)
+    sheet.canvas.draw()
+    rgba = np.asarray(sheet.canvas.buffer_rgba()).copy()
+    rows, cols = np.nonzero(rgba[:, :, 3])
+    if not len(rows):
+        return 0, 0, rgba[:0, :0]
+    top, left = int(rows.min()), int(cols.min())
+    return top, left, rgba[top : int(rows.max()) + 1, left : int(cols.max()) + 1]
+
+
+def _overlay(pixels: np.ndarray, legend: tuple[int, int, np.ndarray] | None) -> np.ndarray:
+    """``pixels`` (RGB) with the legend patch alpha-blended at its place."""
+    out = pixels.copy()
+    if legend is None or not legend[2].size:
+        return out
+    top, left, patch = legend
+    region = out[top : top + patch.shape[0], left : left + patch.shape[1]].astype(np.float32)
+    alpha = patch[:, :, 3:4].astype(np.float32) / 255.0
+    blended = patch[:, :, :3].astype(np.float32) * alpha + region * (1.0 - alpha)
+    out[top : top + patch.shape[0], left : left + patch.shape[1]] = np.round(blended).astype(np.uint8)
+    return out
