@@ -17,7 +17,14 @@ st.set_page_config(page_title="reegeo", layout="wide")
 
 st.session_state.setdefault("lang", "en")
 with st.sidebar:
-    st.selectbox(t("app.language", _ui.lang()), options=list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    st.selectbox(
+        t("app.language", _ui.lang()),
+        options=list(LANGUAGES),
+        index=list(LANGUAGES).index(_ui.lang()),
+        format_func=LANGUAGES.get,
+        key="lang_choice",
+        on_change=_ui.remember_language,
+    )
 lang = _ui.lang()
 
 page = st.navigation(

@@ -48,6 +48,11 @@ def lang() -> str:
     return st.session_state.get("lang", "en")
 
 
+def remember_language() -> None:
+    """Keep the sidebar's choice under ``lang``, which outlives the widget when pages change."""
+    st.session_state["lang"] = st.session_state["lang_choice"]
+
+
 def workspace() -> Workspace:
     """This browser session's sites, results and rules (kept across pages)."""
     if "workspace" not in st.session_state:
@@ -116,6 +121,31 @@ def download_results(ws: Workspace, *, key: str) -> None:
             icon=":material/download:",
             width="stretch",
         )
+
+
+def download_reports(ws: Workspace, layers: dict[str, Layer], *, key: str) -> None:
+    """Buttons that build the PDF and HTML reports on request, then offer them for download."""
+    chosen = lang()
+    columns = st.columns(2)
+    for column, (fmt, mime) in zip(columns, (("pdf", "application/pdf"), ("html", "text/html"))):
+        with column:
+            if ws.has_export(f"report_{fmt}_{chosen}") or st.button(
+                t("screen.report", chosen, fmt=fmt.upper()), key=f"{key}_make_{fmt}", icon=":material/description:", width="stretch"
+            ):
+                bar, progress = progress_bar()
+                data = attempt(ws.report, fmt, layers, lang=chosen, progress=progress)
+                bar.empty()
+                if data is not None:
+                    st.download_button(
+                        t("screen.report_download", chosen, fmt=fmt.upper()),
+                        data=data,
+                        file_name=f"reegeo-report.{fmt}",
+                        mime=mime,
+                        key=f"{key}_{fmt}",
+                        icon=":material/download:",
+                        type="primary",
+                        width="stretch",
+                    )
 
 
 def literal(text: object) -> str:

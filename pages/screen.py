@@ -33,7 +33,7 @@ if source == "upload":
             read = _ui.attempt(read_sites, data, filename=upload.name, layer=layer)
             if read is not None:
                 bar, progress = _ui.progress_bar()
-                _ui.attempt(ws.screen_upload, read, layers, progress=progress)
+                _ui.attempt(ws.screen_upload, read, layers, raw=data, progress=progress)
                 bar.empty()
             else:
                 ws.handled.discard(f"upload:{upload.file_id}:{layer}")
@@ -124,6 +124,7 @@ st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=Tru
 
 st.subheader(t("screen.downloads", lang))
 _ui.download_results(ws, key="results_download")
+_ui.download_reports(ws, layers, key="report_download")
 
 st.divider()
 st.header(t("screen.evidence", lang))

@@ -24,7 +24,7 @@ from shapely.geometry import Point, Polygon
 from reegeo.errors import UploadError
 from reegeo.exports import results_to_csv, results_to_geojson, results_to_gpkg
 from reegeo.layers import Layer
-from reegeo.rules import Rule
+from reegeo.rules import Rule, default_rules, dump_rules
 from reegeo.screening import VERDICTS, screen_sites
 from reegeo.uploads import ReadResult, read_sites
 
@@ -72,6 +72,7 @@ class Workspace:
     source: str = ""
     notes: tuple[str, ...] = ()
     results: gpd.GeoDataFrame | None = None
+    sites_bytes: bytes = b""
     handled: set[str] = field(default_factory=set)
     _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
 
@@ -82,9 +83,13 @@ class Workspace:
         *,
         source: str,
         notes: Iterable[str] = (),
+        raw: bytes | None = None,
         progress: Progress | None = None,
     ) -> gpd.GeoDataFrame:
         """Screen ``sites`` with the current rules and keep them with their results.
+
+        ``raw`` is the file as uploaded, for the reports' audit stamp; sites
+        that came from no file are stamped as their GeoJSON.
 
         Raises
         ------
@@ -93,12 +98,15 @@ class Workspace:
         """
         results = screen_sites(sites, layers, self.rules, progress=progress)
         self.sites, self.source, self.notes, self.results = sites, source, tuple(notes), results
+        self.sites_bytes = raw if raw is not None else sites.to_json(drop_id=True).encode("utf-8")
         self._exports.clear()
         return results
 
-    def screen_upload(self, read: ReadResult, layers: Mapping[str, Layer], *, progress: Progress | None = None) -> gpd.GeoDataFrame:
-        """Screen the sites of an upload read with :func:`reegeo.uploads.read_sites`."""
-        return self.screen(read.frame, layers, source=read.filename, notes=read.notes, progress=progress)
+    def screen_upload(
+        self, read: ReadResult, layers: Mapping[str, Layer], *, raw: bytes | None = None, progress: Progress | None = None
+    ) -> gpd.GeoDataFrame:
+        """Screen the sites of an upload read with :func:`reegeo.uploads.read_sites` (``raw``: the uploaded bytes)."""
+        return self.screen(read.frame, layers, source=read.filename, notes=read.notes, raw=raw, progress=progress)
 
     def change_rules(self, rules: Sequence[Rule], layers: Mapping[str, Layer], *, progress: Progress | None = None) -> int:
         """Put ``rules`` in force and screen the current sites again.
@@ -128,6 +136,24 @@ class Workspace:
         if fmt not in self._exports:
             self._exports[fmt] = _export_bytes(self.results, fmt)
         return self._exports[fmt]
+
+    def report(self, fmt: str, layers: Mapping[str, Layer], *, lang: str = "en", progress: Progress | None = None) -> bytes:
+        """The site-eligibility report (``pdf`` or ``html``) of the results, stamped with the inputs' hashes."""
+        from reegeo.report import build_audit, render_html, render_pdf
+
+        if self.results is None:
+            raise ValueError("no results to report: screen sites first")
+        key = f"report_{fmt}_{lang}"
+        if key not in self._exports:
+            edited = self.rules != default_rules()
+            audit = build_audit(self.sites_bytes, dump_rules(self.rules) if edited else None, layers, sites_name=self.source)
+            render = {"pdf": render_pdf, "html": render_html}[fmt]
+            self._exports[key] = render(self.results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress)
+        return self._exports[key]
+
+    def has_export(self, key: str) -> bool:
+        """Whether an export or report (``report_pdf_en``, ...) is already built for these results."""
+        return key in self._exports
 
     def first_time(self, token: str) -> bool:
         """True the first time ``token`` (an upload's id, say) is seen, so it is acted on once."""

@@ -1,0 +1,190 @@
+"""The dashboard, headless: one AppTest per page, and the flows a planner follows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from reegeo.layers import load_example_sites, load_layers
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 60
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def _open(page: str) -> AppTest:
+    at = _app().run()
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def _point_site(name: str, lon: float, lat: float) -> dict:
+    return {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def _geojson(*features: dict) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": list(features)}).encode()
+
+
+@pytest.fixture(scope="module")
+def inside_reserve_and_clear_sites() -> bytes:
+    """One point inside the first bundled forest reserve, one at an example site screened eligible."""
+    reserve = load_layers()["forest_reserves"].frame.geometry.iloc[0].representative_point()
+    examples = load_example_sites()
+    gurun = examples[examples["site_id"] == "kedah-gurun"].geometry.iloc[0].representative_point()
+    return _geojson(_point_site("inside reserve", reserve.x, reserve.y), _point_site("gurun", gurun.x, gurun.y))
+
+
+def _workspace(at: AppTest):
+    return at.session_state["workspace"]
+
+
+def _screen_examples(at: AppTest) -> AppTest:
+    at.switch_page("pages/screen.py").run()
+    at.segmented_control(key="screen_source").set_value("examples").run()
+    return at.button(key="examples_run").click().run()
+
+
+@pytest.mark.parametrize("page", ["map", "screen", "rules", "sources"])
+def test_page_renders_without_exception(page):
+    at = _open(page)
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title
+
+
+def test_approximate_banner_is_in_the_sidebar():
+    at = _app().run()
+    assert any("Approximate layers in use" in w.value for w in at.sidebar.warning)
+
+
+def test_upload_gives_verdicts(inside_reserve_and_clear_sites):
+    at = _open("screen")
+    at.file_uploader(key="sites_upload").upload("sites.geojson", inside_reserve_and_clear_sites, "application/geo+json").run()
+    assert not at.exception and not at.error
+    results = _workspace(at).results
+    verdicts = dict(zip(results["site_id"], results["verdict"]))
+    assert verdicts == {"inside reserve": "prohibited", "gurun": "eligible"}
+    assert [m.label for m in at.metric] == ["Prohibited", "Needs review", "Eligible"]
+    assert [m.value for m in at.metric] == ["1", "0", "1"]
+    assert len(at.dataframe) == 1
+
+
+def test_failed_upload_keeps_earlier_results():
+    at = _screen_examples(_app().run())
+    before = _workspace(at).results.copy()
+    at.segmented_control(key="screen_source").set_value("upload").run()
+    at.file_uploader(key="sites_upload").upload("broken.geojson", b"{ this is not json", "application/geo+json").run()
+    assert not at.exception
+    assert at.error and "broken.geojson" in at.error[0].value
+    after = _workspace(at).results
+    assert after["site_id"].tolist() == before["site_id"].tolist()
+    assert at.metric, "the earlier results are still shown under the error"
+
+
+def test_results_survive_navigation():
+    at = _screen_examples(_app().run())
+    count = len(_workspace(at).results)
+    at.switch_page("pages/rules.py").run()
+    at.switch_page("pages/map.py").run()
+    at.switch_page("pages/screen.py").run()
+    assert not at.exception
+    assert len(_workspace(at).results) == count
+    assert sum(int(m.value.replace(",", "")) for m in at.metric) == count
+
+
+def test_rule_edit_changes_verdicts():
+    at = _screen_examples(_app().run())
+    assert "prohibited" in set(_workspace(at).results["verdict"])
+    at.switch_page("pages/rules.py").run()
+    at.selectbox(key="sev_forest_reserve").set_value("review").run()
+    at.selectbox(key="sev_water_catchment").set_value("review").run()
+    assert not at.exception and not at.error
+    assert "prohibited" not in set(_workspace(at).results["verdict"])
+    assert next(r for r in _workspace(at).rules if r.id == "forest_reserve").severity == "review"
+
+
+def test_buffer_edit_changes_verdicts():
+    at = _screen_examples(_app().run())
+    before = (_workspace(at).results["verdict"] == "review").sum()
+    at.switch_page("pages/rules.py").run()
+    at.number_input(key="dist_forest_reserve_buffer").set_value(50_000.0).run()
+    assert not at.exception and not at.error
+    assert (_workspace(at).results["verdict"] == "review").sum() > before
+
+
+def test_rules_upload_replaces_rules():
+    at = _open("rules")
+    from reegeo.rules import default_rules, dump_rules, update_rule
+
+    edited = update_rule(default_rules(), "forest_reserve_buffer", distance_m=1234.0)
+    at.file_uploader(key="rules_upload").upload("rules.toml", dump_rules(edited).encode(), "application/toml").run()
+    assert not at.exception and not at.error
+    assert next(r for r in _workspace(at).rules if r.id == "forest_reserve_buffer").distance_m == 1234.0
+    assert at.number_input(key="dist_forest_reserve_buffer").value == 1234.0
+
+
+def test_bad_rules_upload_is_refused_with_the_rule_named():
+    at = _open("rules")
+    at.file_uploader(key="rules_upload").upload("rules.toml", b"[[rules]]\nid = 'x'\n", "application/toml").run()
+    assert not at.exception
+    assert at.error and "rules.toml" in at.error[0].value
+
+
+def test_language_switch_translates_pages_and_verdicts():
+    at = _app().run()
+    at.selectbox(key="lang_choice").set_value("ms").run()
+    assert not at.exception
+    assert at.title[0].value == "Peta"
+    _screen_examples(at)
+    assert not at.exception
+    assert at.title[0].value == "Saring tapak"
+    assert [m.label for m in at.metric] == ["Dilarang", "Perlu semakan", "Layak"]
+
+
+def test_typed_coordinates_are_screened():
+    at = _open("screen")
+    at.segmented_control(key="screen_source").set_value("type").run()
+    at.text_area(key="typed_sites").set_value("5.65, 100.49, Gurun\n4.0034, 103.3775, next to Lynas").run()
+    at.button(key="typed_run").click().run()
+    assert not at.exception and not at.error
+    assert _workspace(at).results["site_id"].tolist() == ["Gurun", "next to Lynas"]
+
+
+def test_typed_coordinates_with_a_bad_line_name_it():
+    at = _open("screen")
+    at.segmented_control(key="screen_source").set_value("type").run()
+    at.text_area(key="typed_sites").set_value("5.65 100.49").run()
+    at.button(key="typed_run").click().run()
+    assert not at.exception
+    assert at.error and "line 1" in at.error[0].value
+
+
+def test_geopackage_with_several_layers_asks_which(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "two.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(100.49, 5.65)], crs=4326).to_file(path, layer="first")
+    gpd.GeoDataFrame({"name": ["b", "c"]}, geometry=[Point(100.5, 5.6), Point(101.0, 4.6)], crs=4326).to_file(path, layer="second")
+    at = _open("screen")
+    at.file_uploader(key="sites_upload").upload("two.gpkg", path.read_bytes(), "application/geopackage+sqlite3").run()
+    assert not at.exception
+    choice = at.selectbox(key="sites_layer")
+    assert list(choice.options) == ["first", "second"]
+    choice.set_value("second").run()
+    assert not at.exception
+    assert _workspace(at).results["site_id"].tolist() == ["b", "c"]
+
+
+def test_exports_offered_for_results():
+    at = _screen_examples(_app().run())
+    ws = _workspace(at)
+    assert ws.export("csv").startswith(b"site_id,verdict")
+    assert json.loads(ws.export("geojson"))["type"] == "FeatureCollection"
+    assert ws.export("gpkg")[:16] == b"SQLite format 3\x00"
