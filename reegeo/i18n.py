@@ -121,6 +121,8 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "screen.no_sites": {"en": "No sites screened yet: choose a source above.", "ms": "Belum ada tapak disaring: pilih sumber di atas."},
     "screen.downloads": {"en": "Download results", "ms": "Muat turun keputusan"},
     "screen.shown": {"en": "{shown} of {total} sites shown", "ms": "{shown} daripada {total} tapak dipaparkan"},
+    "screen.report": {"en": "Build the {fmt} report", "ms": "Sediakan laporan {fmt}"},
+    "screen.report_download": {"en": "Download the {fmt} report", "ms": "Muat turun laporan {fmt}"},
     "rules.intro": {
         "en": "Each rule tests one layer. Change a buffer or a severity and every screened site is screened again.",
         "ms": "Setiap peraturan menguji satu lapisan. Ubah zon penampan atau tahap dan setiap tapak disaring semula.",
