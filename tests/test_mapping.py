@@ -1,0 +1,146 @@
+"""Maps: layers and sites drawn, hostile names escaped, no CDN named."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import pytest
+from conftest import at, frame, square
+
+from reegeo.layers import layer_from_frame
+from reegeo.mapping import VERDICT_COLOURS, build_map, map_html, prepare_layers, sites_geojson
+from reegeo.screening import screen_sites
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+SCRIPT_BREAKER = "</script><script>alert('x')</script>`${alert(2)}`"
+CDN_HOSTS = ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "code.jquery.com", "netdna.bootstrapcdn.com", "googleapis")
+
+
+@pytest.fixture
+def hostile_sites():
+    """A point inside North Reserve and a square far from everything, both with hostile names."""
+    return frame([
+        {"site_id": HOSTILE, "geometry": at(-15_000, 15_000)},
+        {"site_id": SCRIPT_BREAKER, "geometry": square(30_000, 20_000, 31_000, 21_000)},
+    ])
+
+
+@pytest.fixture
+def hostile_layers(test_layers):
+    """The test layers with a forest reserve and a Lynas feature whose names are markup."""
+    layers = dict(test_layers)
+    reserves = layers["forest_reserves"].frame.copy()
+    reserves.loc[0, "name"] = HOSTILE
+    layers["forest_reserves"] = layer_from_frame("forest_reserves", reserves, title=f"reserves {SCRIPT_BREAKER}", approximate=True)
+    lynas = layers["lynas"].frame.copy()
+    lynas["type"] = "plant"
+    layers["lynas"] = layer_from_frame("lynas", lynas, title="Lynas")
+    return layers
+
+
+@pytest.fixture
+def hostile_results(hostile_sites, hostile_layers, rules):
+    return screen_sites(hostile_sites, hostile_layers, rules)
+
+
+def test_map_draws_every_layer_as_a_toggleable_group(test_layers):
+    html = map_html(build_map(test_layers))
+    for layer in test_layers.values():
+        assert layer.title in html or layer.name in html
+    assert "L.control.layers" in html
+    assert "reegeo-legend" in html
+    assert "preferCanvas" in html and '"preferCanvas": true' in html
+
+
+def test_no_tile_layer_unless_asked(test_layers):
+    assert "L.tileLayer" not in map_html(build_map(test_layers))
+    assert "L.tileLayer" in map_html(build_map(test_layers, tiles="OpenStreetMap"))
+
+
+def test_rendered_html_names_no_cdn(test_layers, hostile_results, rules):
+    html = map_html(build_map(test_layers, results=hostile_results, rules=rules))
+    for host in CDN_HOSTS:
+        assert host not in html
+    loaded = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert loaded and all(url.startswith("file://") for url in loaded), loaded
+
+
+def test_assets_can_be_served_from_the_app(test_layers):
+    from reegeo._map_assets import assets_at
+
+    html = map_html(build_map(test_layers, assets=assets_at({"leaflet": "../assets/"})))
+    assert '<script src="../assets/leaflet.js"></script>' in html
+    assert 'href="../assets/leaflet.css"' in html
+
+
+def test_hostile_names_are_escaped_everywhere(hostile_layers, hostile_results, rules):
+    html = map_html(build_map(hostile_layers, results=hostile_results, rules=rules))
+    assert "<img" not in html
+    assert "</script><script>alert" not in html
+    # The HTML-escaped name, inside HTML-safe JSON, is what reaches Leaflet's innerHTML.
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+
+
+def test_site_features_carry_only_escaped_text(hostile_results, rules):
+    document = sites_geojson(hostile_results, rules=rules)
+    for feature in document["features"]:
+        properties = feature["properties"]
+        assert set(properties) == {"verdict", "tip", "popup", "style"}
+        for text in (properties["tip"], properties["popup"]):
+            assert "<img" not in text and "<script" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in document["features"][0]["properties"]["tip"]
+
+
+def test_sites_are_coloured_by_verdict(hostile_results, rules):
+    document = sites_geojson(hostile_results, rules=rules)
+    by_verdict = {f["properties"]["verdict"]: f["properties"]["style"]["fillColor"] for f in document["features"]}
+    assert by_verdict["prohibited"] == VERDICT_COLOURS["prohibited"]
+    assert set(by_verdict.values()) <= set(VERDICT_COLOURS.values())
+
+
+def test_popups_explain_findings_with_their_rule(hostile_results, rules):
+    popup = sites_geojson(hostile_results, rules=rules)["features"][0]["properties"]["popup"]
+    assert "forest_reserve" in popup and "prohibited" in popup
+
+
+def test_lynas_plant_is_labelled_permanently(hostile_layers):
+    display = prepare_layers(hostile_layers)
+    labels = [f["properties"]["label"] for f in display["lynas"].geojson["features"] if "label" in f["properties"]]
+    assert labels == ["★ Test Plant"]
+
+
+def test_approximate_layers_say_so_in_their_name(hostile_layers):
+    display = prepare_layers(hostile_layers)
+    assert display["forest_reserves"].label.endswith("(approximate)")
+    assert display["forest_reserves"].style["dashArray"]
+    assert "approximate" not in display["water_catchments"].label
+    assert "anggaran" in prepare_layers(hostile_layers, lang="ms")["forest_reserves"].label
+
+
+def test_background_states_come_first(test_layers):
+    assert next(iter(prepare_layers(test_layers))) == "states"
+
+
+def test_focus_zooms_to_the_site(test_layers, hostile_results):
+    site = hostile_results.geometry.iloc[0]
+    html = map_html(build_map(test_layers, results=hostile_results, focus=site))
+    bounds = re.search(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]\]", html)
+    south, west, north, east = map(float, bounds.groups())
+    assert south < site.y < north and west < site.x < east
+    assert north - south < 0.2  # a few kilometres, not the whole country
+
+
+def test_many_sites_build_quickly(test_layers, rules):
+    import time
+
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    points = [at(float(x), float(y)) for x, y in rng.uniform(-45_000, 45_000, size=(5_000, 2))]
+    sites = gpd.GeoDataFrame({"site_id": [f"s{i}" for i in range(5_000)]}, geometry=points, crs=3375)
+    results = screen_sites(sites, test_layers, rules)
+    start = time.perf_counter()
+    html = map_html(build_map(test_layers, results=results, rules=rules))
+    assert time.perf_counter() - start < 10
+    assert html.count('"verdict"') == 5_000
