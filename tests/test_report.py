@@ -1,0 +1,187 @@
+"""Reports: PDF and HTML content, escaping, languages, determinism, audit stamp and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+
+import geopandas as gpd
+import pytest
+from pypdf import PdfReader
+from shapely.geometry import box
+
+from conftest import EAST, SX, SY, at, frame, square
+from reegeo.audit import build_audit
+from reegeo.cli import main
+from reegeo.errors import ExportError
+from reegeo.layers import file_sha256, layer_from_frame
+from reegeo.report import REPORT_FORMATS, render_html, render_pdf, write_report
+from reegeo.rules import DEFAULT_RULES_PATH
+from reegeo.screening import screen_sites
+
+NOON = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+HOSTILE_IMG = "<img src=x onerror=alert(1)>"
+HOSTILE_SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def four_sites():
+    """A parcel half in North Reserve, a point near Fuzzy Reserve, a clear point, a point in Sabah."""
+    peninsular = frame([
+        {"site_id": "parcel-in-reserve", "geometry": square(-11_000, 9_000, -9_000, 11_000)},
+        {"site_id": "near-fuzzy", "geometry": at(25_000, -9_200)},
+        {"site_id": "clear-field", "geometry": at(10_000, -30_000)},
+    ]).to_crs(4326)
+    sabah = frame([{"site_id": "sabah-point", "geometry": box(SX + 8_000, SY + 8_000, SX + 8_001, SY + 8_001).centroid}], EAST).to_crs(4326)
+    return gpd.GeoDataFrame([*peninsular.to_dict("records"), *sabah.to_dict("records")], geometry="geometry", crs=4326)
+
+
+@pytest.fixture
+def layers_with_port(test_layers):
+    port = frame([{"name": "Test Port", "geometry": at(10_000, -27_000)}])
+    return {**test_layers, "ports": layer_from_frame("ports", port, approximate=True, title="test ports")}
+
+
+@pytest.fixture
+def audit(layers_with_port):
+    return build_audit(b"sites file bytes", DEFAULT_RULES_PATH, layers_with_port, sites_name="sites.geojson", created=NOON)
+
+
+def pdf_text(content: bytes) -> str:
+    """All the PDF's text with whitespace (line wraps) collapsed."""
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_pdf_names_each_site_its_verdict_rules_legal_bases_and_hashes(four_sites, layers_with_port, rules, audit):
+    results = screen_sites(four_sites, layers_with_port, rules)
+    assert results["verdict"].tolist() == ["prohibited", "review", "eligible", "eligible"]
+    text = pdf_text(render_pdf(results, rules=rules, layers=layers_with_port, audit=audit))
+    for site_id, verdict in zip(results["site_id"], ["Prohibited", "Needs review", "Eligible", "Eligible"]):
+        assert f"Site {site_id} {verdict}" in text
+    fired = {i for column in ("violations", "flags", "advisories") for value in results[column] for i in value.split(";") if i}
+    assert {"forest_reserve", "forest_reserve_buffer", "forest_reserve_uncertain", "eia_required", "aelb_licence"} <= fired
+    for rule_id in fired:
+        assert rule_id in text
+    for rule in rules:
+        assert one_line(rule.legal_basis) in text
+    for digest in [audit.sites_sha256, audit.rules_sha256, *(stamp.sha256 for stamp in audit.layers)]:
+        assert digest in text
+    assert audit.rules_sha256 == file_sha256(DEFAULT_RULES_PATH)
+    assert "2026-03-01 12:00:00 UTC" in text
+    assert "GDM2000 / East Malaysia BRSO (EPSG:3376)" in text  # the Sabah site's local map grid
+    assert "3,000 m (Test Port)" in text  # nearest port, measured in metres in EPSG:3375
+    assert "Approximate layers in use: ports" in text  # footer on every page
+    reader = PdfReader(io.BytesIO(render_pdf(results, rules=rules, layers=layers_with_port, audit=audit)))
+    assert all("Approximate layers in use" in page.extract_text() for page in reader.pages)
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_html_escapes_hostile_site_names_feature_names_and_title(test_layers, rules, audit):
+    sites = frame([
+        {"site_id": HOSTILE_IMG, "geometry": square(-11_000, 9_000, -9_000, 11_000)},
+        {"site_id": HOSTILE_SCRIPT, "geometry": at(10_000, -30_000)},
+    ])
+    reserves = test_layers["forest_reserves"].frame.assign(name=lambda f: f["name"].where(f["name"] != "North Reserve", HOSTILE_SCRIPT))
+    layers = {**test_layers, "forest_reserves": layer_from_frame("forest_reserves", reserves)}
+    results = screen_sites(sites, layers, rules)
+    html = render_html(results, rules=rules, layers=layers, audit=audit, title=f"Report {HOSTILE_IMG}").decode("utf-8")
+
+    assert "<script" not in html.lower() and HOSTILE_IMG not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    parser = _Elements()
+    parser.feed(html)
+    assert not [tag for tag, _ in parser.tags if tag in ("script", "iframe", "object", "embed")]
+    assert not [attrs for _, attrs in parser.tags if any(name.startswith("on") for name in attrs)]
+    images = [attrs["src"] for tag, attrs in parser.tags if tag == "img"]
+    assert len(images) == 1 + len(sites) and all(src.startswith("data:image/png;base64,") for src in images)
+    assert "default-src 'none'" in html  # a CSP that forbids scripts, as a second line of defence
+
+
+def test_report_in_bahasa_malaysia(four_sites, layers_with_port, rules, audit):
+    results = screen_sites(four_sites, layers_with_port, rules)
+    text = pdf_text(render_pdf(results, rules=rules, layers=layers_with_port, audit=audit, lang="ms"))
+    assert "Laporan kelayakan tapak" in text and "Ringkasan" in text
+    assert "Tapak parcel-in-reserve Dilarang" in text and "Tapak near-fuzzy Perlu semakan" in text
+    assert "Asas undang-undang" in text and "Badan pemberi permit" in text and "Cap audit" in text
+    assert one_line(rules[0].message("ms")) in text
+    html = render_html(results, rules=rules, layers=layers_with_port, audit=audit, lang="ms").decode("utf-8")
+    assert '<html lang="ms">' in html and "Perlu semakan" in html
+
+
+def test_same_inputs_and_time_give_identical_bytes(four_sites, layers_with_port, rules, audit):
+    results = screen_sites(four_sites, layers_with_port, rules)
+    for render in (render_pdf, render_html):
+        first = render(results, rules=rules, layers=layers_with_port, audit=audit)
+        again = render(results, rules=rules, layers=layers_with_port, audit=audit)
+        assert hashlib.sha256(first).digest() == hashlib.sha256(again).digest(), render.__name__
+    later = build_audit(b"sites file bytes", DEFAULT_RULES_PATH, layers_with_port, sites_name="sites.geojson", created=NOON.replace(hour=13))
+    one = render_html(results, rules=rules, layers=layers_with_port, audit=audit).decode()
+    two = render_html(results, rules=rules, layers=layers_with_port, audit=later).decode()
+    assert one.replace("12:00:00", "13:00:00") == two  # only the timestamp differs
+
+
+def test_pdf_replaces_characters_the_font_lacks(test_layers, rules, audit):
+    sites = frame([{"site_id": "北京 tapak ✓ \U0001f600 Kg. Pulau Ketam", "geometry": at(10_000, -30_000)}])
+    results = screen_sites(sites, test_layers, rules)
+    text = pdf_text(render_pdf(results, rules=rules, layers=test_layers, audit=audit, title="Laporan: Kg. Bharu"))
+    assert "Kg. Pulau Ketam" in text and "Laporan: Kg. Bharu" in text and "??" in text
+
+
+def test_write_report_picks_the_format_by_suffix_and_refuses_others(four_sites, test_layers, rules, audit, tmp_path):
+    results = screen_sites(four_sites.iloc[:1], test_layers, rules)
+    assert sorted(REPORT_FORMATS) == [".html", ".pdf"]
+    assert write_report(results, tmp_path / "r.PDF", rules=rules, layers=test_layers, audit=audit).read_bytes().startswith(b"%PDF-")
+    assert write_report(results, tmp_path / "r.html", rules=rules, layers=test_layers, audit=audit).read_bytes().startswith(b"<!DOCTYPE html>")
+    with pytest.raises(ExportError, match=r"'.docx'.*\.html, \.pdf"):
+        write_report(results, tmp_path / "r.docx", rules=rules, layers=test_layers, audit=audit)
+    with pytest.raises(ExportError, match="language 'fr'"):
+        render_html(results, rules=rules, layers=test_layers, audit=audit, lang="fr")
+
+
+def test_audit_hashes_files_text_and_bytes_alike(tmp_path, test_layers):
+    sites = tmp_path / "sites.geojson"
+    sites.write_bytes(b'{"type": "FeatureCollection", "features": []}')
+    rules_text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    from_paths = build_audit(sites, str(DEFAULT_RULES_PATH), test_layers, created=datetime(2026, 3, 1, 12))
+    from_content = build_audit(sites.read_bytes(), rules_text, test_layers, created=NOON)
+    assert from_paths.sites_sha256 == from_content.sites_sha256 == file_sha256(sites)
+    assert from_paths.rules_sha256 == from_content.rules_sha256 == file_sha256(DEFAULT_RULES_PATH)
+    assert (from_paths.sites_file, from_paths.rules_file) == ("sites.geojson", "rules.toml")
+    assert from_content.rules_file == "edited rules" and from_paths.created == NOON
+    assert [s.name for s in from_paths.layers] == list(test_layers) and all(len(s.sha256) == 64 for s in from_paths.layers)
+
+
+@pytest.mark.parametrize("name, extra, expected", [
+    ("report.pdf", [], b"%PDF-"),
+    ("report.html", ["--lang", "ms", "--title", "Tapak <Kedah>"], b"<!DOCTYPE html>"),
+])
+def test_cli_writes_reports_on_the_bundled_layers(tmp_path, capsys, name, extra, expected):
+    sites = tmp_path / "sites.geojson"
+    gpd.GeoDataFrame(
+        {"site_id": ["gebeng", "parcel"]}, geometry=[box(103.377, 4.003, 103.378, 4.004), box(101.50, 3.30, 101.52, 3.32)], crs=4326
+    ).to_file(sites, driver="GeoJSON")
+    output = tmp_path / name
+    assert main(["screen", str(sites), "-o", str(output), *extra]) == 0
+    content = output.read_bytes()
+    assert content.startswith(expected)
+    text = pdf_text(content) if name.endswith(".pdf") else content.decode("utf-8")
+    assert file_sha256(sites) in text and "gebeng" in text and "parcel" in text
+    if name.endswith(".html"):
+        assert "Tapak &lt;Kedah&gt;" in text and "Lapisan anggaran digunakan" in text
+    assert f"wrote {output}" in capsys.readouterr().err
