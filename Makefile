@@ -30,3 +30,12 @@ test-browser: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# The sample report in docs/ for the bundled example sites (and a PNG of its first page when
+# poppler-utils' pdftoppm is installed: apt-get install poppler-utils).
+.PHONY: report-sample
+report-sample: $(VENV)/.installed
+	$(PY) -m reegeo screen geodata/examples.geojson -o docs/sample-report.pdf --title "Candidate refinery sites: bundled examples"
+	$(PY) -m reegeo screen geodata/examples.geojson -o docs/sample-report.html --title "Candidate refinery sites: bundled examples"
+	@if command -v pdftoppm >/dev/null; then pdftoppm -f 1 -l 1 -r 90 -png -singlefile docs/sample-report.pdf docs/sample-report-page1; \
+	else echo "pdftoppm not found: docs/sample-report-page1.png not updated (apt-get install poppler-utils)"; fi

@@ -30,6 +30,7 @@ from pyproj import Transformer
 
 from reegeo.i18n import t
 from reegeo.layers import Layer
+from reegeo.screening import metric_crs_for
 
 __all__ = ["VERDICT_COLOURS", "render_national_map", "SiteMapper"]
 
@@ -51,28 +52,60 @@ _NICE_LENGTHS_M = (50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 2
 
 
 def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], *, lang: str = "en") -> bytes:
-    """PNG of every site coloured by verdict over states, forest reserves and catchments (EPSG:4326)."""
-    figure = Figure(figsize=(7.2, 3.9), dpi=150)
+    """PNG of every site coloured by verdict over states, forest reserves and catchments.
+
+    One panel per region that holds sites (Peninsular Malaysia; Sabah, Sarawak
+    and Labuan), side by side, in longitude/latitude: near the equator a
+    degree is nearly the same distance both ways, so shapes stay true.
+    """
+    figure = Figure(figsize=(7.2, 4.3), dpi=150)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.01, 0.01, 0.98, 0.98))
-    _blank_axes(axes)
-    for name in ("states", "forest_reserves", "water_catchments"):
-        if name in layers:
-            _draw_layer(axes, name, layers[name].frame.geometry.values)
-    if "lynas" in layers:
-        _draw_layer(axes, "lynas", layers["lynas"].frame.geometry.values)
     anchors = shapely.point_on_surface(np.asarray(results.geometry.to_crs(4326).values)) if len(results) else np.array([])
+    site_regions = metric_crs_for(shapely.get_x(anchors)) if len(anchors) else np.array([], dtype=int)
+    state_frame = layers["states"].frame if "states" in layers else None
+    state_regions = (
+        metric_crs_for(shapely.get_x(shapely.point_on_surface(np.asarray(state_frame.geometry.values)))) if state_frame is not None and len(state_frame) else np.array([], dtype=int)
+    )
+    regions = sorted(set(site_regions.tolist())) or sorted(set(state_regions.tolist())) or [0]
+    boxes = [_region_box(state_frame, state_regions, anchors[site_regions == r] if len(anchors) else anchors, r) for r in regions]
+    aspects = [(b[2] - b[0]) / (b[3] - b[1]) for b in boxes]
+    left, gap = 0.005, 0.01
+    usable = 1 - 2 * left - gap * (len(regions) - 1)
+    for index, (box_, aspect) in enumerate(zip(boxes, aspects)):
+        width = usable * aspect / sum(aspects)
+        axes = figure.add_axes((left, 0.005, width, 0.99))
+        left += width + gap
+        _blank_axes(axes)
+        for name in ("states", "forest_reserves", "water_catchments", "lynas"):
+            if name in layers:
+                _draw_layer(axes, name, np.asarray(layers[name].frame.geometry.values))
+        for verdict in ("eligible", "review", "prohibited"):  # worst drawn last, on top
+            mask = (results["verdict"] == verdict).to_numpy() if len(results) else np.zeros(0, dtype=bool)
+            axes.scatter(shapely.get_x(anchors[mask]), shapely.get_y(anchors[mask]), s=30, marker=_VERDICT_MARKERS[verdict], c=VERDICT_COLOURS[verdict], edgecolors="white", linewidths=0.5, zorder=5)
+        _set_extent(axes, box_)
     handles = []
-    for verdict in ("eligible", "review", "prohibited"):  # worst drawn last, on top
-        mask = (results["verdict"] == verdict).to_numpy() if len(results) else np.zeros(0, dtype=bool)
-        xs, ys = shapely.get_x(anchors[mask]), shapely.get_y(anchors[mask])
-        axes.scatter(xs, ys, s=26, marker=_VERDICT_MARKERS[verdict], c=VERDICT_COLOURS[verdict], edgecolors="white", linewidths=0.5, zorder=5)
-        handles.append(Line2D([], [], marker=_VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({int(mask.sum())})"))
-    handles.reverse()
+    for verdict in ("prohibited", "review", "eligible"):
+        count = int((results["verdict"] == verdict).sum()) if len(results) else 0
+        handles.append(Line2D([], [], marker=_VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({count})"))
     handles += _layer_handles(layers, lang, ("forest_reserves", "water_catchments", "lynas"))
-    _set_extent_4326(axes, layers, anchors)
-    axes.legend(handles=handles, loc="upper right", fontsize=6.5, frameon=True, framealpha=0.9, prop=_FONT | {"size": 6.5})
+    figure.axes[-1].legend(handles=handles, loc="upper right", frameon=True, framealpha=0.9, prop=_FONT | {"size": 6.5})
     return _png_bytes(figure)
+
+
+def _region_box(states, state_regions, anchors, region) -> tuple[float, float, float, float]:
+    """Bounds of a region's states and sites, padded."""
+    boxes = []
+    if states is not None and len(states) and np.any(state_regions == region):
+        boxes.append(states[state_regions == region].total_bounds)
+    if len(anchors):
+        boxes.append(shapely.total_bounds(anchors))
+    boxes = [b for b in boxes if np.all(np.isfinite(b))]
+    if not boxes:
+        return (99.5, 0.8, 119.5, 7.5)
+    stacked = np.vstack(boxes)
+    x0, y0, x1, y1 = stacked[:, 0].min(), stacked[:, 1].min(), stacked[:, 2].max(), stacked[:, 3].max()
+    pad = max(x1 - x0, y1 - y0, 0.2) * 0.04
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
 
 
 class SiteMapper:
@@ -246,24 +279,12 @@ def _layer_label(name: str, lang: str) -> str:
         return name
 
 
-def _set_extent_4326(axes, layers: Mapping[str, Layer], anchors: np.ndarray) -> None:
-    boxes = []
-    if "states" in layers and len(layers["states"].frame):
-        boxes.append(layers["states"].frame.total_bounds)
-    if len(anchors):
-        boxes.append(shapely.total_bounds(anchors))
-    boxes = [b for b in boxes if np.all(np.isfinite(b))]
-    if not boxes:
-        return
-    stacked = np.vstack(boxes)
-    x0, y0 = stacked[:, 0].min(), stacked[:, 1].min()
-    x1, y1 = stacked[:, 2].max(), stacked[:, 3].max()
-    pad = max(x1 - x0, y1 - y0, 0.2) * 0.04
-    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-    # Widen the short side so that degrees are equal both ways (near the equator
-    # a degree of longitude is a degree of latitude to within 0.3 %).
-    width_in, height_in = axes.figure.get_size_inches()
-    ratio = width_in / height_in
+def _set_extent(axes, box_: tuple[float, float, float, float]) -> None:
+    """Show ``box_``, widened on its short side so a degree is equally long both ways."""
+    x0, y0, x1, y1 = box_
+    figure_w, figure_h = axes.figure.get_size_inches()
+    position = axes.get_position()
+    ratio = (position.width * figure_w) / (position.height * figure_h)
     if (x1 - x0) / (y1 - y0) < ratio:
         grow = ((y1 - y0) * ratio - (x1 - x0)) / 2
         x0, x1 = x0 - grow, x1 + grow

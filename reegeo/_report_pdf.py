@@ -152,7 +152,7 @@ def _summary(pdf: _ReportPDF, model: ReportModel) -> None:
     pdf.set_left_margin(16)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 3)
     width = pdf.w - pdf.l_margin - pdf.r_margin
-    height = width * 3.9 / 7.2
+    height = width * 4.3 / 7.2
     if pdf.get_y() + height + 8 > pdf.page_break_trigger:
         pdf.add_page()
     y = pdf.get_y()
