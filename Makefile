@@ -39,3 +39,10 @@ report-sample: $(VENV)/.installed
 	$(PY) -m reegeo screen geodata/examples.geojson -o docs/sample-report.html --title "Candidate refinery sites: bundled examples"
 	@if command -v pdftoppm >/dev/null; then pdftoppm -f 1 -l 1 -r 90 -png -singlefile docs/sample-report.pdf docs/sample-report-page1; \
 	else echo "pdftoppm not found: docs/sample-report-page1.png not updated (apt-get install poppler-utils)"; fi
+
+# National-scale benchmark (several minutes): writes bench/results.md and bench/results.json.
+# BENCH_ARGS=--quick for a 10k-site smoke run.
+BENCH_ARGS ?=
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(PY) -m bench.run $(BENCH_ARGS)
