@@ -58,6 +58,8 @@ def layout_html(model: ReportModel) -> bytes:
         _table(model.state_table, numeric_from=1),
         "</div></div>",
         _figure(model.national_png, model.national_caption),
+        f"<h2>{e(model.label('report.index'))}</h2>",
+        _index(model),
         f"<h2>{e(model.label('report.col.sites'))}</h2>",
     ]
     parts += [_site(model, section) for section in model.sites]
@@ -96,6 +98,19 @@ def _site(model: ReportModel, site: SiteSection) -> str:
         f"<h4>{e(model.label('report.permitting'))}</h4><ul>{bodies}</ul>"
         "</section>"
     )
+
+
+def _index(model: ReportModel) -> str:
+    e = escape
+    head = "".join(f"<th>{e(h)}</th>" for h in model.index.header)
+    rows = []
+    for site, (site_id, verdict, state, fired) in zip(model.sites, model.index.rows):
+        colour = VERDICT_COLOURS.get(site.verdict, "#5b6770")
+        rows.append(
+            f'<tr><td><a href="#{e(site.anchor)}">{e(site_id)}</a></td>'
+            f'<td style="color:{colour};font-weight:bold">{e(verdict)}</td><td>{e(state)}</td><td><code>{e(fired)}</code></td></tr>'
+        )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _finding(model: ReportModel, finding, approximate: bool) -> str:

@@ -71,6 +71,7 @@ class ReportModel:
     state_table: Table
     national_png: bytes
     national_caption: str
+    index: Table
     sites: tuple[SiteSection, ...]
     provenance_intro: str
     provenance: Table
@@ -127,6 +128,10 @@ def build_model(
         state_table=_state_table(results, lang),
         national_png=render_national_map(results, layers, lang=lang),
         national_caption=t("report.national_map", lang),
+        index=Table(
+            (t("report.col.site", lang), t("report.col.verdict", lang), t("report.col.state", lang), t("report.col.findings", lang)),
+            tuple(_index_row(section, lang) for section in sections),
+        ),
         sites=tuple(sections),
         provenance_intro=t("report.provenance.intro", lang),
         provenance=_provenance_table(layers, lang),
@@ -180,6 +185,11 @@ def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layer
         map_png=map_png,
         map_caption=t("report.local_map", lang, crs=_crs_name(f"EPSG:{epsg}")) if map_png else t("report.no_map", lang),
     )
+
+
+def _index_row(section: SiteSection, lang: str) -> tuple[str, ...]:
+    fired = ", ".join(f.rule_id for f in section.findings if f.severity != "advisory") or "-"
+    return (section.site_id, verdict_label(section.verdict, lang), section.facts[0][1], fired)
 
 
 def _distance_text(layer: str, distance: float, feature: str, layers, lang: str) -> str:

@@ -106,9 +106,13 @@ def layout_pdf(model: ReportModel, created) -> bytes:
     """The report as PDF bytes; ``created`` (a datetime) is stamped as the creation date."""
     pdf = _ReportPDF(model)
     pdf.set_creation_date(created)
+    links = [pdf.add_link(page=1) for _ in model.sites]  # pages set as each site starts
     _summary(pdf, model)
-    for site in model.sites:
-        _site(pdf, model, site)
+    pdf.ln(3)
+    _heading(pdf, model.label("report.index"))
+    _table(pdf, model.index, widths=(50, 24, 34, 70), size=7.5, links=links)
+    for site, link in zip(model.sites, links):
+        _site(pdf, model, site, link)
     pdf.add_page()
     _heading(pdf, model.label("report.provenance"))
     _paragraph(pdf, model.provenance_intro)
@@ -164,8 +168,9 @@ def _summary(pdf: _ReportPDF, model: ReportModel) -> None:
     pdf.set_text_color(*_INK)
 
 
-def _site(pdf: _ReportPDF, model: ReportModel, site: SiteSection) -> None:
+def _site(pdf: _ReportPDF, model: ReportModel, site: SiteSection, link: int) -> None:
     pdf.add_page()
+    pdf.set_link(link)
     colour = _rgb(VERDICT_COLOURS.get(site.verdict, "#5b6770"))
     y = pdf.get_y()
     pdf.set_fill_color(*colour)
@@ -310,6 +315,7 @@ def _table(
     mono_column: int | None = None,
     verdicts: list[str] | None = None,
     width: float | None = None,
+    links: list[int] | None = None,
 ) -> None:
     pdf.set_font("DejaVu", "", size)
     pdf.set_draw_color(201, 209, 214)
@@ -335,7 +341,8 @@ def _table(
                 style = mono if column == mono_column else None
                 if verdicts and column == 0 and index < len(verdicts):
                     style = FontFace(family="DejaVu", emphasis="BOLD", size_pt=size, color=_rgb(VERDICT_COLOURS[verdicts[index]]))
-                row.cell(_clean(text), align=align, style=style)
+                link = links[index] if links and column == 0 else None
+                row.cell(_clean(text), align=align, style=style, link=link)
     pdf.set_font("DejaVu", "", size)
 
 

@@ -187,6 +187,9 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "report.col.item": {"en": "Input", "ms": "Input"},
     "report.col.file": {"en": "File", "ms": "Fail"},
     "report.col.sha256": {"en": "SHA-256", "ms": "SHA-256"},
+    "report.col.site": {"en": "Site", "ms": "Tapak"},
+    "report.col.findings": {"en": "Rules and flags that fired (advisories omitted)", "ms": "Peraturan dan bendera yang tercetus (nasihat tidak disenaraikan)"},
+    "report.index": {"en": "Site index", "ms": "Indeks tapak"},
     "report.site": {"en": "Site {site_id}", "ms": "Tapak {site_id}"},
     "report.verdict_text.prohibited": {
         "en": "Prohibited: a refinery may not be sited here under the rules that fired below.",
