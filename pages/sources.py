@@ -14,7 +14,7 @@ st.caption(t("sources.intro", lang))
 
 approximate = _ui.approximate_layers()
 if approximate:
-    st.warning(t("approximate.banner", lang, layers=", ".join(approximate)), icon=":material/warning:")
+    st.warning(t("approximate.banner", lang, layers=", ".join(approximate)), icon="⚠️")
 
 for name, layer in layers.items():
     title = (layer.title_ms if lang == "ms" and layer.title_ms else layer.title) or name
@@ -43,7 +43,7 @@ st.code(
     "python -m reegeo data list",
     language="sh",
 )
-if st.button(t("sources.reload", lang), key="reload_layers", icon=":material/refresh:"):
+if st.button(t("sources.reload", lang), key="reload_layers", icon="🔄"):
     _ui.reload_layers()
     st.rerun()
 

@@ -1,0 +1,247 @@
+"""The dashboard in a real browser: headless Debian Chromium, network limited to localhost.
+
+The app is started the way the README says (``python -m streamlit run app.py``)
+and driven with Playwright. What only a browser shows: the Leaflet map drawn
+from assets the app serves itself, an upload through the file input, the
+verdicts on screen, the CSV download, and that a hostile site name runs no
+script (issue 4).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+HOSTILE = "<img src=x onerror=alert(1)>"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+START_TIMEOUT_S = 60
+UI_TIMEOUT_MS = 30_000
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (pip install -r requirements-dev.txt)")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium chromium-driver; .ci/run does)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The app served by ``python -m streamlit run app.py`` on a free port, with no installed layers."""
+    port = _free_port()
+    env = dict(os.environ, REEGEO_DATA_DIR=str(tmp_path_factory.mktemp("reegeo-data")))
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"streamlit did not start on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.3)
+    yield url
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Traffic:
+    """What a page asked for: bytes received from the app, requests refused, dialogs opened."""
+
+    def __init__(self) -> None:
+        self.local_bytes = 0
+        self.local_urls: list[str] = []
+        self.blocked: list[str] = []
+        self.dialogs: list[str] = []
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    """A fresh page whose every request off localhost is aborted."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    traffic = Traffic()
+
+    def only_localhost(route):
+        url = route.request.url
+        host = urlparse(url).hostname or ""
+        if url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            traffic.blocked.append(url)
+            route.abort()
+
+    def finished(request):
+        traffic.local_urls.append(request.url)
+        try:
+            traffic.local_bytes += max(request.sizes()["responseBodySize"], 0)
+        except sync_api.Error:
+            pass
+
+    context.route("**/*", only_localhost)
+    page = context.new_page()
+    page.on("requestfinished", finished)
+
+    def dialog(d):
+        traffic.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    page.traffic = traffic
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def _sites_geojson(*named_points: tuple[str, float, float]) -> bytes:
+    features = [
+        {"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+        for name, lon, lat in named_points
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def _inside_reserve_and_clear() -> bytes:
+    from reegeo.layers import load_example_sites, load_layers
+
+    reserve = load_layers()["forest_reserves"].frame.geometry.iloc[0].representative_point()
+    examples = load_example_sites()
+    gurun = examples[examples["site_id"] == "kedah-gurun"].geometry.iloc[0].representative_point()
+    return _sites_geojson(("inside reserve", reserve.x, reserve.y), ("gurun", gurun.x, gurun.y))
+
+
+def _open_screen_page(page, app_url: str) -> None:
+    page.goto(app_url)
+    page.get_by_role("link", name="Screen sites").click()
+    page.get_by_role("heading", name="Screen sites").wait_for()
+
+
+def _upload(page, filename: str, data: bytes) -> None:
+    page.locator("input[type=file]").first.set_input_files({"name": filename, "mimeType": "application/geo+json", "buffer": data})
+
+
+def _distinct_colours(png: bytes) -> int:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return len(image.getcolors(maxcolors=1 << 20) or [])
+
+
+def test_map_draws_its_layers_offline(page, app_url, tmp_path):
+    started = time.monotonic()
+    page.goto(app_url)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container canvas").first.wait_for()
+    overlays = frame.locator(".leaflet-control-layers-overlays label")
+    overlays.first.wait_for()
+    assert overlays.count() >= 5
+    assert "Forest reserves" in frame.locator(".reegeo-legend").inner_text()
+    frame.locator(".reegeo-label", has_text="Lynas").wait_for()
+    page.wait_for_timeout(800)  # let the canvas finish drawing
+    shot = page.locator(MAP_FRAME).screenshot(path=str(tmp_path / "map.png"))
+    elapsed = time.monotonic() - started
+    assert _distinct_colours(shot) > 50, "the map looks blank"
+    leaflet = [u for u in page.traffic.local_urls if u.endswith("/leaflet.js")]
+    assert leaflet and all(urlparse(u).hostname in LOCAL_HOSTS for u in leaflet)
+    assert not page.traffic.blocked, "the app asked the internet for something"
+    print(f"\nmap page: {page.traffic.local_bytes / 1e6:.2f} MB from the app in {elapsed:.1f} s; "
+          f"{len(page.traffic.blocked)} off-host request(s) refused: {page.traffic.blocked[:3]}")
+
+
+def test_upload_shows_verdicts_and_downloads_csv(page, app_url):
+    _open_screen_page(page, app_url)
+    started = time.monotonic()
+    _upload(page, "sites.geojson", _inside_reserve_and_clear())
+    page.get_by_role("heading", name="Results").wait_for()
+    print(f"\nupload to results: {time.monotonic() - started:.1f} s")
+    metrics = page.locator("[data-testid='stMetric']")
+    metrics.first.wait_for()
+    assert metrics.count() == 3
+    assert "Prohibited" in metrics.nth(0).inner_text() and "1" in metrics.nth(0).inner_text()
+    grid = page.locator("[data-testid='stDataFrame']")
+    grid.wait_for()
+    # The grid draws on a canvas; its accessible table holds the cells' text.
+    grid.get_by_text("inside reserve", exact=True).first.wait_for(state="attached")
+    grid.get_by_text("Prohibited", exact=True).first.wait_for(state="attached")
+    with page.expect_download() as download_info:
+        page.locator("[data-testid='stDownloadButton'] button", has_text="CSV").click()
+    csv_text = Path(download_info.value.path()).read_text(encoding="utf-8")
+    header, *rows = csv_text.splitlines()
+    assert header.startswith("site_id,verdict")
+    assert {row.split(",")[0]: row.split(",")[1] for row in rows} == {"inside reserve": "prohibited", "gurun": "eligible"}
+    assert not page.traffic.dialogs
+
+
+def test_hostile_site_name_runs_no_script_and_shows_as_text(page, app_url):
+    _open_screen_page(page, app_url)
+    _upload(page, "hostile.geojson", _sites_geojson((HOSTILE, 101.2, 3.3), ("plain", 100.49, 5.65)))
+    page.get_by_role("heading", name="Results").wait_for()
+    # The evidence panel names the first site as plain text.
+    page.get_by_role("heading", name=HOSTILE).wait_for()
+    # Open every tooltip and popup on the zoomed evidence map: Leaflet puts their HTML in the DOM.
+    frame = page.frame_locator(MAP_FRAME).last
+    frame.locator(".leaflet-container canvas").first.wait_for()
+    page.wait_for_timeout(500)
+    opened = frame.locator("body").evaluate(
+        """() => { let n = 0; map_div.eachLayer(l => {
+                 if (l.getTooltip && l.getTooltip() && l.feature && l.feature.properties.verdict) { l.openTooltip(); n++; }
+               }); return n; }"""
+    )
+    assert opened >= 1
+    tooltip = frame.locator(".leaflet-tooltip", has_text="onerror").first
+    tooltip.wait_for()
+    assert HOSTILE in tooltip.inner_text()
+    assert frame.locator(".leaflet-tooltip img").count() == 0
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(500)
+    assert page.traffic.dialogs == []
