@@ -53,6 +53,8 @@ MIN_CELL_M = 100.0
 # Malaysia is about 330,000 km²; its grids' bounding boxes about 1.5 million km².
 MAX_CELLS = 20_000_000
 _TOTAL_ROW = "Malaysia"
+# Cells screened per screen_sites call: bounds the memory a fine grid needs.
+_SCREEN_BATCH = 50_000
 
 
 def surface_columns() -> list[str]:
@@ -109,7 +111,7 @@ def build_surface(
     pieces = _grid_pieces(layers["states"].frame, float(cell_m))
     if len(pieces) == 0:
         return gpd.GeoDataFrame(columns=surface_columns(), geometry=gpd.GeoSeries([], crs=4326), crs=4326)
-    screened = screen_sites(pieces, layers, rules, progress=progress)
+    screened = _screen_in_batches(pieces, layers, rules, progress)
     surface = pd.DataFrame({
         "cell_id": pieces["cell_id"].to_numpy(),
         "state": pieces["state"].to_numpy(),
@@ -194,6 +196,17 @@ def surface_key(layers: Mapping[str, Layer], rules: Iterable[Rule], *, cell_m: f
         digest.update(repr(rule).encode())
     digest.update(f"cell_m={float(cell_m)!r}".encode())
     return digest.hexdigest()
+
+
+def _screen_in_batches(pieces: gpd.GeoDataFrame, layers: Mapping[str, Layer], rules: tuple[Rule, ...], progress: Progress | None) -> gpd.GeoDataFrame:
+    """screen_sites over runs of cells, so memory is bounded by the batch, not the grid."""
+    total = len(pieces)
+    results = []
+    for start in range(0, total, _SCREEN_BATCH):
+        batch = pieces.iloc[start : start + _SCREEN_BATCH]
+        relay = None if progress is None else (lambda done, _, offset=start: progress(offset + done, total))
+        results.append(screen_sites(batch, layers, rules, progress=relay))
+    return pd.concat(results, ignore_index=True) if len(results) > 1 else results[0]
 
 
 def _grid_pieces(states: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
