@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-dask", action="store_true", help="skip the dask engine cases")
     parser.add_argument("--no-map", action="store_true", help="skip the browser map payload measurement")
     parser.add_argument("--quick", action="store_true", help="10k sites and 10 km cells only")
+    parser.add_argument("--merge", action="store_true", help="keep the other cases (and the map payload, unless measured) of the existing results.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {record.get('wall_s', float('nan')):.3f} s, peak RSS {record.get('peak_rss_mb', float('nan')):.0f} MB", file=sys.stderr, flush=True)
         records.append(record)
     map_payload = None if args.no_map else _map_payload()
+    if args.merge and RESULTS_JSON.exists():
+        records, map_payload = _merged(json.loads(RESULTS_JSON.read_text(encoding="utf-8")), records, map_payload)
     report = {"environment": _environment(), "cases": records, "map_payload": map_payload}
     RESULTS_JSON.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     from bench.report import render
@@ -73,6 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS_MD.write_text(render(report), encoding="utf-8")
     print(f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}", file=sys.stderr)
     return 0
+
+
+def _case_key(case: dict) -> tuple:
+    return tuple(case.get(k) for k in ("method", "layers", "kind", "count", "cell_m"))
+
+
+def _merged(previous: dict, records: list[dict], map_payload: dict | None) -> tuple[list[dict], dict | None]:
+    """Previous cases updated with this run's (in the previous order, new ones last)."""
+    fresh = {_case_key(c): c for c in records}
+    merged = [fresh.pop(_case_key(c), c) for c in previous.get("cases", [])]
+    return merged + list(fresh.values()), map_payload if map_payload is not None else previous.get("map_payload")
 
 
 def _plan(args: argparse.Namespace) -> list[dict]:
