@@ -99,7 +99,7 @@ def _map_lines(payload: dict | None) -> list[str]:
         return ["Not measured in this run (`--no-map`)."]
     if "error" in payload:
         return [f"Not measured: {payload['error']}"]
-    lines = [payload.get("note", ""), "", "| layers | display simplification | map HTML bytes | layer GeoJSON bytes | first paint ms | layers drawn ms |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = [payload.get("note", ""), "", "| layers | display simplification | map HTML bytes | layer GeoJSON bytes | first paint ms | layers on screen ms |", "| --- | --- | ---: | ---: | ---: | ---: |"]
     for row in payload["rows"]:
         lines.append(
             f"| {row['layers']} | {row['simplification']} | {row['html_bytes']:,} | {row['geojson_bytes']:,} | "
@@ -107,6 +107,15 @@ def _map_lines(payload: dict | None) -> list[str]:
         )
     if payload.get("browser_note"):
         lines += ["", payload["browser_note"]]
+    surface = payload.get("surface_5km")
+    if surface:
+        lines += [
+            "",
+            f"Eligibility surface at 5 km ({surface['cells']:,} cell pieces) as GeoJSON: one feature per cell "
+            f"{surface['per_cell_geojson_bytes']:,} bytes; merged by state and verdict "
+            f"(`reegeo.surface.dissolve_surface`) {surface['merged_geojson_bytes']:,} bytes; merged and simplified "
+            f"for display {surface['merged_simplified_geojson_bytes']:,} bytes.",
+        ]
     return lines
 
 

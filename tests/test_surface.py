@@ -8,7 +8,7 @@ import shapely
 from conftest import EAST, OX, OY, PENINSULA, SX, SY, at
 
 from reegeo.errors import ExportError, ScreeningError
-from reegeo.surface import build_surface, surface_columns, surface_key, surface_totals, write_surface
+from reegeo.surface import build_surface, dissolve_surface, surface_columns, surface_key, surface_totals, write_surface
 
 # Alpha and Beta are 50 km x 100 km, Sabah Test 60 km x 60 km (conftest).
 STATE_AREAS_KM2 = {"Alpha": 5_000.0, "Beta": 5_000.0, "Sabah Test": 3_600.0}
@@ -120,3 +120,11 @@ def test_cli_surface_refuses_an_unknown_suffix(tmp_path, capsys):
 
     assert main(["surface", "-o", str(tmp_path / "surface.shp")]) == 2
     assert "unknown format '.shp'" in capsys.readouterr().err
+
+
+def test_dissolved_surface_keeps_the_area_per_state_and_verdict(surface_10km):
+    merged = dissolve_surface(surface_10km)
+    assert merged.groupby(["state", "verdict"]).size().max() == 1
+    expected = surface_10km.groupby(["state", "verdict"])["area_km2"].sum()
+    assert merged.set_index(["state", "verdict"])["area_km2"].to_dict() == pytest.approx(expected.to_dict())
+    assert "Alpha: prohibited" in set(merged["name"])
