@@ -29,10 +29,10 @@ lang = _ui.lang()
 
 page = st.navigation(
     [
-        st.Page("pages/map.py", title=t("page.map", lang), icon="🗺️", url_path="map", default=True),
-        st.Page("pages/screen.py", title=t("page.screen", lang), icon="🔎", url_path="screen"),
-        st.Page("pages/rules.py", title=t("page.rules", lang), icon="⚖️", url_path="rules"),
-        st.Page("pages/sources.py", title=t("page.sources", lang), icon="🗂️", url_path="sources"),
+        st.Page("pages/map.py", title=t("page.map", lang), url_path="map", default=True),
+        st.Page("pages/screen.py", title=t("page.screen", lang), url_path="screen"),
+        st.Page("pages/rules.py", title=t("page.rules", lang), url_path="rules"),
+        st.Page("pages/sources.py", title=t("page.sources", lang), url_path="sources"),
     ]
 )
 
@@ -40,7 +40,7 @@ try:
     with st.sidebar:
         approximate = _ui.approximate_layers()
         if approximate:
-            st.warning(t("approximate.banner", lang, layers=", ".join(approximate)), icon="⚠️")
+            st.warning(t("approximate.banner", lang, layers=", ".join(approximate)))
         ws = _ui.workspace()
         if ws.results is not None:
             st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
@@ -48,4 +48,4 @@ try:
             st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {int(counts.get(v, 0)):,}" for v in VERDICTS))
     page.run()
 except ReegeoError as exc:
-    st.error(str(exc), icon="🚫")
+    st.error(str(exc))

@@ -94,7 +94,7 @@ def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return action(*args, **kwargs)
     except ReegeoError as exc:
-        st.error(str(exc), icon="🚫")
+        st.error(str(exc))
         return None
 
 
@@ -118,7 +118,6 @@ def download_results(ws: Workspace, *, key: str) -> None:
             file_name=f"reegeo-results{suffix}",
             mime=mime,
             key=f"{key}_{fmt}",
-            icon="⬇️",
             width="stretch",
         )
 
@@ -130,7 +129,7 @@ def download_reports(ws: Workspace, layers: dict[str, Layer], *, key: str) -> No
     for column, (fmt, mime) in zip(columns, (("pdf", "application/pdf"), ("html", "text/html"))):
         with column:
             if ws.has_export(f"report_{fmt}_{chosen}") or st.button(
-                t("screen.report", chosen, fmt=fmt.upper()), key=f"{key}_make_{fmt}", icon="📄", width="stretch"
+                t("screen.report", chosen, fmt=fmt.upper()), key=f"{key}_make_{fmt}", width="stretch"
             ):
                 bar, progress = progress_bar()
                 data = attempt(ws.report, fmt, layers, lang=chosen, progress=progress)
@@ -142,7 +141,6 @@ def download_reports(ws: Workspace, layers: dict[str, Layer], *, key: str) -> No
                         file_name=f"reegeo-report.{fmt}",
                         mime=mime,
                         key=f"{key}_{fmt}",
-                        icon="⬇️",
                         type="primary",
                         width="stretch",
                     )

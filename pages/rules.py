@@ -52,15 +52,15 @@ if edited != ws.rules:
         st.toast(t("rules.changes", lang, count=changed))
 
 if ws.rules != default_rules():
-    st.info(t("rules.edited", lang), icon="✏️")
+    st.info(t("rules.edited", lang))
 if ws.results is not None:
     st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
 
 left, middle, right = st.columns(3)
 left.download_button(
-    t("rules.download", lang), dump_rules(ws.rules), file_name="rules.toml", mime="application/toml", key="rules_download", icon="⬇️"
+    t("rules.download", lang), dump_rules(ws.rules), file_name="rules.toml", mime="application/toml", key="rules_download"
 )
-if middle.button(t("rules.reset", lang), key="rules_reset", icon="↩️"):
+if middle.button(t("rules.reset", lang), key="rules_reset"):
     _ui.attempt(ws.change_rules, default_rules(), layers)
     forget_rule_widgets()
     st.rerun()

@@ -82,14 +82,14 @@ else:
 
 results = ws.results
 if results is None:
-    st.info(t("screen.no_sites", lang), icon="ℹ️")
+    st.info(t("screen.no_sites", lang))
     st.stop()
 
 st.divider()
 st.header(t("screen.results", lang))
 st.caption(t("app.sites_loaded", lang, count=f"{len(results):,}", source=_ui.literal(ws.source)))
 for note in ws.notes:
-    st.caption(f"ℹ️ {_ui.literal(note)}")
+    st.caption(_ui.literal(note))
 
 counts = results["verdict"].value_counts()
 for column, verdict in zip(st.columns(len(VERDICTS)), VERDICTS):

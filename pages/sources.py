@@ -14,12 +14,12 @@ st.caption(t("sources.intro", lang))
 
 approximate = _ui.approximate_layers()
 if approximate:
-    st.warning(t("approximate.banner", lang, layers=", ".join(approximate)), icon="⚠️")
+    st.warning(t("approximate.banner", lang, layers=", ".join(approximate)))
 
 for name, layer in layers.items():
     title = (layer.title_ms if lang == "ms" and layer.title_ms else layer.title) or name
     with st.container(border=True):
-        head, count, accuracy = st.columns([6, 1, 1])
+        head, count, accuracy = st.columns([5, 1, 1.4])
         badge = (
             f":orange-badge[{t('sources.approximate', lang)}]"
             if layer.approximate
@@ -43,7 +43,7 @@ st.code(
     "python -m reegeo data list",
     language="sh",
 )
-if st.button(t("sources.reload", lang), key="reload_layers", icon="🔄"):
+if st.button(t("sources.reload", lang), key="reload_layers"):
     _ui.reload_layers()
     st.rerun()
 

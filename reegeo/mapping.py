@@ -33,7 +33,7 @@ from folium.utilities import JsCode
 
 from reegeo._map_assets import MapAssets, file_assets
 from reegeo.evidence import explain_site, format_distance
-from reegeo.i18n import t, verdict_label
+from reegeo.i18n import TEXTS, t, verdict_label
 from reegeo.layers import Layer
 from reegeo.rules import Rule
 
@@ -65,8 +65,8 @@ _STYLES: dict[str, dict[str, Any]] = {
     "ports": {"color": "#1b2f5c", "weight": 2, "fillColor": "#ffffff", "fillOpacity": 1.0, "radius": 5},
     "lynas": {"color": "#5b1280", "weight": 3, "fillColor": "#b04fd6", "fillOpacity": 0.6, "radius": 9},
 }
-_OTHER_STYLE = {"color": "#555555", "weight": 1.2, "fillColor": "#999999", "fillOpacity": 0.3, "radius": 5}
-_SITE_STYLE = {"color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": 6}
+_OTHER_STYLE = {"fill": True, "color": "#555555", "weight": 1.2, "fillColor": "#999999", "fillOpacity": 0.3, "radius": 5}
+_SITE_STYLE = {"fill": True, "color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": 6}
 _SITE_POLYGON_FILL_OPACITY = 0.55
 _FOCUS_STYLE = {"color": "#000000", "weight": 3.5, "radius": 9}
 
@@ -86,7 +86,7 @@ _BIND_JS = JsCode(
 
 _CSS = """
 <style>
-.leaflet-container { background: #dce8f1; font-family: "Source Sans Pro", "Segoe UI", sans-serif; font-size: 12px; }
+.leaflet-container.leaflet-container { background: #dce8f1; font-family: "Source Sans Pro", "Segoe UI", sans-serif; font-size: 12px; }
 .leaflet-control-layers { font-size: 12px; line-height: 1.5; }
 .leaflet-tooltip { font-size: 12px; }
 .reegeo-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 6px;
@@ -237,8 +237,10 @@ def build_map(
         ).add_to(group)
         group.add_to(fmap)
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    _Legend(_legend_html(display, with_sites=results is not None and len(results) > 0, lang=lang)).add_to(fmap)
+    # A zoomed site map is small: its layer list folds away and it has no legend.
+    folium.LayerControl(collapsed=focus is not None, position="topright").add_to(fmap)
+    if focus is None:
+        _Legend(_legend_html(display, with_sites=results is not None and len(results) > 0, lang=lang)).add_to(fmap)
     south_west, north_east = _focus_bounds(focus) if focus is not None else MALAYSIA_BOUNDS
     fmap.fit_bounds([list(south_west), list(north_east)])
     return fmap
@@ -290,12 +292,12 @@ def sites_geojson(
 
 
 class _Legend(branca.element.MacroElement):
-    """A Leaflet control in the bottom-left corner holding pre-escaped legend HTML."""
+    """A Leaflet control in the top-left corner holding pre-escaped legend HTML."""
 
     _template = branca.element.Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomleft"});
+        var {{ this.get_name() }} = L.control({position: "topleft"});
         {{ this.get_name() }}.onAdd = function() {
             var div = L.DomUtil.create("div", "reegeo-legend");
             div.innerHTML = {{ this.legend_html|tojson }};
@@ -320,7 +322,7 @@ def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, lang:
         dashed = "border-style: dashed;" if layer.approximate and layer.name != "states" else ""
         rows.append(
             f"<div><i class='{shape}' style='background:{style['fillColor']};border-color:{style['color']};{dashed}'></i>"
-            f"{layer.label}</div>"
+            f"{_short_label(layer, lang)}</div>"
         )
     if with_sites:
         for verdict, colour in VERDICT_COLOURS.items():
@@ -333,6 +335,13 @@ def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, lang:
     return "".join(rows)
 
 
+def _short_label(layer: DisplayLayer, lang: str) -> str:
+    """The layer's short name for the legend ("forest reserves"), with "(approximate)" when it is."""
+    key = f"layer.{layer.name}"
+    text = html.escape(t(key, lang) if key in TEXTS else layer.name).capitalize()
+    return text + (f" ({html.escape(t('map.approximate', lang))})" if layer.approximate else "")
+
+
 def _as_display(layers: Mapping[str, Layer] | Mapping[str, DisplayLayer], lang: str) -> dict[str, DisplayLayer]:
     if all(isinstance(layer, DisplayLayer) for layer in layers.values()):
         return dict(layers)  # type: ignore[arg-type]
@@ -340,7 +349,7 @@ def _as_display(layers: Mapping[str, Layer] | Mapping[str, DisplayLayer], lang: 
 
 
 def _display_layer(layer: Layer, *, lang: str, tolerance_m: float) -> DisplayLayer:
-    style = dict(_STYLES.get(layer.name, _OTHER_STYLE))
+    style = {"fill": True, **_STYLES.get(layer.name, _OTHER_STYLE)}
     if layer.approximate and layer.name != "states":
         style["dashArray"] = "5 4"
     title = (layer.title_ms if lang == "ms" and layer.title_ms else layer.title) or layer.name
