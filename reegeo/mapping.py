@@ -212,6 +212,7 @@ def build_map(
         prefer_canvas=True,
         control_scale=True,
         height=height,
+        zoom_snap=0.25,
     )
     fmap.default_js = list(assets.js)
     fmap.default_css = list(assets.css)
@@ -292,12 +293,12 @@ def sites_geojson(
 
 
 class _Legend(branca.element.MacroElement):
-    """A Leaflet control in the top-left corner holding pre-escaped legend HTML."""
+    """A Leaflet control in the bottom-left corner (the Strait of Malacca) holding pre-escaped legend HTML."""
 
     _template = branca.element.Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "topleft"});
+        var {{ this.get_name() }} = L.control({position: "bottomleft"});
         {{ this.get_name() }}.onAdd = function() {
             var div = L.DomUtil.create("div", "reegeo-legend");
             div.innerHTML = {{ this.legend_html|tojson }};

@@ -188,3 +188,27 @@ def test_exports_offered_for_results():
     assert ws.export("csv").startswith(b"site_id,verdict")
     assert json.loads(ws.export("geojson"))["type"] == "FeatureCollection"
     assert ws.export("gpkg")[:16] == b"SQLite format 3\x00"
+
+
+def test_drawn_polygon_is_screened():
+    at = _open("screen")
+    at.segmented_control(key="screen_source").set_value("draw").run()
+    assert not at.exception
+    at.session_state["draw_clicks"] = [(5.60, 100.45), (5.66, 100.45), (5.66, 100.52)]
+    at.radio(key="draw_shape").set_value("polygon").run()
+    at.text_input(key="draw_name").set_value("my parcel").run()
+    at.button(key="draw_run").click().run()
+    assert not at.exception and not at.error
+    results = _workspace(at).results
+    assert results["site_id"].tolist() == ["my parcel"]
+    assert results["site_area_m2"].iloc[0] > 1e6
+
+
+def test_drawn_polygon_needs_three_clicks():
+    at = _open("screen")
+    at.segmented_control(key="screen_source").set_value("draw").run()
+    at.session_state["draw_clicks"] = [(5.60, 100.45)]
+    at.radio(key="draw_shape").set_value("polygon").run()
+    at.button(key="draw_run").click().run()
+    assert not at.exception
+    assert at.error and "at least 3 clicks" in at.error[0].value
