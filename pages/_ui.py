@@ -26,21 +26,35 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 @st.cache_resource(show_spinner="Loading layers…")
-def layers() -> dict[str, Layer]:
-    """The layers in use (bundled, or installed with ``reegeo data import``), loaded once per server."""
+def server_layers() -> dict[str, Layer]:
+    """The layers installed on this server (bundled, or added with ``reegeo data import``), loaded once."""
     return load_layers()
 
 
 @st.cache_resource(show_spinner=False)
+def _server_display_layers(lang: str) -> dict[str, DisplayLayer]:
+    return prepare_layers(server_layers(), lang=lang)
+
+
+def layers() -> dict[str, Layer]:
+    """The layers this session screens with: the server's, with the session's uploaded layers in their place."""
+    return workspace().layers_in_use(server_layers())
+
+
 def display_layers(lang: str) -> dict[str, DisplayLayer]:
-    """The layers simplified for the map, with their tooltips in ``lang``, built once per server."""
-    return prepare_layers(layers(), lang=lang)
+    """The layers in use, simplified for the map (the server's prepared once, a session's uploads on the fly)."""
+    overrides = workspace().layer_overrides
+    if not overrides:
+        return _server_display_layers(lang)
+    extra = prepare_layers(overrides, lang=lang)
+    merged = {name: extra.get(name, shown) for name, shown in _server_display_layers(lang).items()}
+    return {**merged, **{name: shown for name, shown in extra.items() if name not in merged}}
 
 
 def reload_layers() -> None:
     """Forget the cached layers (after ``reegeo data import``), so the next run loads them again."""
-    layers.clear()
-    display_layers.clear()
+    server_layers.clear()
+    _server_display_layers.clear()
 
 
 def lang() -> str:

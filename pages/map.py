@@ -22,3 +22,7 @@ fmap = build_map(
     assets=_ui.map_assets(),
 )
 _ui.show_map(fmap, key="overview_map", height=680)
+
+if ws.results is not None:
+    st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
+    _ui.download_results(ws, key="map_download")

@@ -50,7 +50,7 @@ elif source == "draw":
         clicks.clear()
     drawn = folium.FeatureGroup(name="clicks")
     for lat, lon in clicks:
-        folium.CircleMarker([lat, lon], radius=5, color="#000", fill_color="#ffd400", fill_opacity=1).add_to(drawn)
+        folium.CircleMarker([lat, lon], radius=5, color="#000", fill=True, fill_color="#ffd400", fill_opacity=1).add_to(drawn)
     if shape == "polygon" and len(clicks) >= 2:
         folium.PolyLine(clicks + clicks[:1], color="#000", weight=2, dash_array="4 3").add_to(drawn)
     fmap = build_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets())

@@ -147,6 +147,14 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "sources.reload": {"en": "Reload layers", "ms": "Muat semula lapisan"},
     "sources.approximate": {"en": "approximate", "ms": "anggaran"},
     "sources.authoritative_yes": {"en": "authoritative", "ms": "sah"},
+    "sources.upload_title": {"en": "Use your own layer for this session", "ms": "Guna lapisan anda sendiri untuk sesi ini"},
+    "sources.upload_help": {
+        "en": "Upload a boundary file (e.g. a JPSM reserve map); it replaces the chosen layer until you close the browser tab, and screened sites are screened again.",
+        "ms": "Muat naik fail sempadan (cth. peta hutan simpan JPSM); ia menggantikan lapisan yang dipilih sehingga tab pelayar ditutup, dan tapak disaring semula.",
+    },
+    "sources.replace": {"en": "Layer to replace", "ms": "Lapisan untuk diganti"},
+    "sources.is_authoritative": {"en": "This is an authoritative (gazetted) boundary", "ms": "Ini sempadan yang sah (diwartakan)"},
+    "sources.drop": {"en": "Stop using the uploaded {layer}", "ms": "Berhenti guna {layer} yang dimuat naik"},
     "approximate.banner": {
         "en": "Approximate layers in use: {layers}. Their outlines are estimates, not gazetted boundaries; verdicts near them must be checked against authoritative maps.",
         "ms": "Lapisan anggaran digunakan: {layers}. Garis sempadannya ialah anggaran, bukan sempadan yang diwartakan; keputusan berhampirannya mesti disemak dengan peta yang sah.",

@@ -65,6 +65,9 @@ class Workspace:
         What the reader repaired, assumed or skipped.
     results : GeoDataFrame or None
         :func:`reegeo.screening.screen_sites` output for ``sites`` and ``rules``.
+    layer_overrides : dict of str to Layer
+        Layers uploaded for this session, replacing the bundled or installed
+        ones of the same name (see :meth:`layers_in_use`).
     """
 
     rules: tuple[Rule, ...]
@@ -73,6 +76,7 @@ class Workspace:
     notes: tuple[str, ...] = ()
     results: gpd.GeoDataFrame | None = None
     sites_bytes: bytes = b""
+    layer_overrides: dict[str, Layer] = field(default_factory=dict)
     handled: set[str] = field(default_factory=set)
     _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
 
@@ -126,6 +130,29 @@ class Workspace:
             self._exports.clear()
         self.rules = rules
         return changed
+
+    def layers_in_use(self, layers: Mapping[str, Layer]) -> dict[str, Layer]:
+        """``layers`` with this session's uploaded layers in place of those of the same name."""
+        return {**layers, **self.layer_overrides}
+
+    def use_layer(self, layer: Layer, layers: Mapping[str, Layer], *, progress: Progress | None = None) -> None:
+        """Screen with ``layer`` in place of the layer of its name from now on, screening the current sites again.
+
+        ``layers`` are the server's layers (without this session's uploads).
+        """
+        self._rescreen({**self.layers_in_use(layers), layer.name: layer}, progress)
+        self.layer_overrides[layer.name] = layer
+
+    def drop_layer(self, name: str, layers: Mapping[str, Layer], *, progress: Progress | None = None) -> None:
+        """Stop using the uploaded layer ``name``; the server's layer of that name (if any) is used again."""
+        remaining = {key: value for key, value in self.layer_overrides.items() if key != name}
+        self._rescreen({**layers, **remaining}, progress)
+        self.layer_overrides = remaining
+
+    def _rescreen(self, layers: Mapping[str, Layer], progress: Progress | None) -> None:
+        if self.sites is not None:
+            self.results = screen_sites(self.sites, layers, self.rules, progress=progress)
+            self._exports.clear()
 
     def export(self, fmt: str) -> bytes:
         """The results as ``csv``, ``geojson`` or ``gpkg`` bytes (computed once per result set)."""

@@ -212,3 +212,25 @@ def test_drawn_polygon_needs_three_clicks():
     at.button(key="draw_run").click().run()
     assert not at.exception
     assert at.error and "at least 3 clicks" in at.error[0].value
+
+
+def test_uploaded_layer_replaces_a_constraint_for_the_session():
+    """A catchment uploaded on Data sources covers an eligible example site: it turns prohibited."""
+    at = _screen_examples(_app().run())
+    gurun = _workspace(at).results.set_index("site_id").loc["kedah-gurun"]
+    assert gurun["verdict"] == "eligible"
+    site = load_example_sites().set_index("site_id").loc["kedah-gurun"].geometry.representative_point()
+    square = [[site.x - 0.05, site.y - 0.05], [site.x + 0.05, site.y - 0.05], [site.x + 0.05, site.y + 0.05], [site.x - 0.05, site.y + 0.05], [site.x - 0.05, site.y - 0.05]]
+    catchment = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Gazetted <b>catchment</b>"}, "geometry": {"type": "Polygon", "coordinates": [square]}}
+    ]}).encode()
+    at.switch_page("pages/sources.py").run()
+    at.selectbox(key="layer_target").set_value("water_catchments").run()
+    at.file_uploader(key="layer_upload").upload("catchment.geojson", catchment, "application/geo+json").run()
+    assert not at.exception and not at.error
+    ws = _workspace(at)
+    assert ws.layer_overrides["water_catchments"].authoritative
+    assert ws.results.set_index("site_id").loc["kedah-gurun", "verdict"] == "prohibited"
+    at.button(key="drop_water_catchments").click().run()
+    assert not at.exception
+    assert _workspace(at).results.set_index("site_id").loc["kedah-gurun", "verdict"] == "eligible"
