@@ -57,6 +57,18 @@ def reload_layers() -> None:
     _server_display_layers.clear()
 
 
+def ensure_shell() -> None:
+    """Send a page opened on its own back through ``app.py``, which sets up the sidebar and navigation.
+
+    Until ``st.navigation`` has run once in a server process, Streamlit also
+    serves the files of ``pages/`` directly (its older multipage mode); a
+    bookmark to one of them on a freshly started server would otherwise run
+    the page without the app around it.
+    """
+    if "lang" not in st.session_state:
+        st.switch_page("app.py")
+
+
 def lang() -> str:
     """The interface language chosen in the sidebar."""
     return st.session_state.get("lang", "en")

@@ -6,6 +6,7 @@ from pages import _ui
 from reegeo.i18n import t
 from reegeo.mapping import build_map
 
+_ui.ensure_shell()
 lang = _ui.lang()
 ws = _ui.workspace()
 

@@ -6,6 +6,7 @@ from pages import _ui
 from reegeo.i18n import t
 from reegeo.rules import SEVERITIES, default_rules, dump_rules, parse_rules, update_rule
 
+_ui.ensure_shell()
 lang = _ui.lang()
 ws = _ui.workspace()
 layers = _ui.layers()

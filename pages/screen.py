@@ -12,6 +12,7 @@ from reegeo.screening import VERDICTS
 from reegeo.session import count_by_state, filter_results, sites_from_clicks, sites_from_text
 from reegeo.uploads import list_layers, read_sites
 
+_ui.ensure_shell()
 lang = _ui.lang()
 ws = _ui.workspace()
 layers = _ui.layers()

@@ -8,6 +8,7 @@ from reegeo.i18n import t
 from reegeo.layers import CONSTRAINT_LAYERS, layer_from_frame
 from reegeo.uploads import list_layers, read_layer
 
+_ui.ensure_shell()
 lang = _ui.lang()
 ws = _ui.workspace()
 layers = _ui.layers()
