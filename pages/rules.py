@@ -28,7 +28,7 @@ for rule in ws.rules:
     with st.container(border=True):
         text, severity_col, distance_col = st.columns([5, 2, 2])
         text.markdown(f"**`{rule.id}`** · {t('rules.layer', lang)}: `{rule.layer or '–'}` · {t('rules.relation', lang)}: `{rule.relation}`")
-        text.write(rule.message(lang))
+        text.markdown(_ui.literal(rule.message(lang)))
         text.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(rule.legal_basis)}")
         severity = severity_col.selectbox(
             t("rules.severity", lang),

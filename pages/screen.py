@@ -149,7 +149,7 @@ with info:
     for finding in explain_site(row, ws.rules, layers=layers, lang=lang):
         with st.container(border=True):
             st.markdown(f"**{t('severity.' + finding.severity, lang).capitalize()}** · `{finding.rule_id}`")
-            st.write(finding.message)
+            st.markdown(_ui.literal(finding.message))
             if finding.measurement:
                 st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")
             st.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(finding.legal_basis)}")

@@ -30,11 +30,11 @@ for name, layer in layers.items():
             else (f":green-badge[{t('sources.authoritative_yes', lang)}]" if layer.authoritative else "")
         )
         head.markdown(f"#### {_ui.literal(title)}\n`{name}` · {layer.origin} {badge}")
-        count.metric("features", f"{layer.feature_count:,}")
+        count.metric(t("sources.features", lang), f"{layer.feature_count:,}")
         accuracy.metric(t("map.accuracy", lang), f"± {format_distance(layer.accuracy_m)}")
         st.markdown(
             f"**{t('map.source', lang)}:** {_ui.literal(layer.source)}  \n"
-            f"**Licence:** {_ui.literal(layer.licence)} · **Date:** {_ui.literal(layer.date)}"
+            f"**{t('sources.licence', lang)}:** {_ui.literal(layer.licence)} · **{t('sources.date', lang)}:** {_ui.literal(layer.date)}"
         )
         if layer.notes:
             st.caption(_ui.literal(layer.notes))

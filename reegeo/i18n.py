@@ -147,6 +147,9 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "sources.reload": {"en": "Reload layers", "ms": "Muat semula lapisan"},
     "sources.approximate": {"en": "approximate", "ms": "anggaran"},
     "sources.authoritative_yes": {"en": "authoritative", "ms": "sah"},
+    "sources.features": {"en": "features", "ms": "ciri"},
+    "sources.licence": {"en": "Licence", "ms": "Lesen"},
+    "sources.date": {"en": "Date", "ms": "Tarikh"},
     "sources.upload_title": {"en": "Use your own layer for this session", "ms": "Guna lapisan anda sendiri untuk sesi ini"},
     "sources.upload_help": {
         "en": "Upload a boundary file (e.g. a JPSM reserve map); it replaces the chosen layer until you close the browser tab, and screened sites are screened again.",

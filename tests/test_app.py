@@ -234,3 +234,11 @@ def test_uploaded_layer_replaces_a_constraint_for_the_session():
     at.button(key="drop_water_catchments").click().run()
     assert not at.exception
     assert _workspace(at).results.set_index("site_id").loc["kedah-gurun", "verdict"] == "eligible"
+
+
+def test_html_report_is_built_on_request():
+    at = _screen_examples(_app().run())
+    at.button(key="report_download_make_html").click().run()
+    assert not at.exception and not at.error
+    assert _workspace(at).has_export("report_html_en")
+    assert b"<html" in _workspace(at).report("html", at.session_state["workspace"].layers_in_use(load_layers())).lower()
