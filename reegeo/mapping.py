@@ -223,7 +223,7 @@ def build_map(
     for name, layer in display.items():
         group = folium.FeatureGroup(name=layer.label, show=name not in hidden_layers)
         folium.GeoJson(
-            layer.geojson,
+            _see_through(layer.geojson) if tiles and name == "states" else layer.geojson,
             marker=folium.CircleMarker(radius=float(layer.style.get("radius", 5))),
             on_each_feature=_BIND_JS,
         ).add_to(group)
@@ -439,6 +439,15 @@ def _ids_html(row: pd.Series) -> str:
         if value:
             parts.append(f"{html.escape(column)}: {html.escape(value.replace(';', ', '))}")
     return "<br>" + "<br>".join(parts) if parts else ""
+
+
+def _see_through(geojson: dict) -> dict:
+    """The features unfilled, so a tile background shows through the state outlines."""
+    features = [
+        {**feature, "properties": {**feature["properties"], "style": {**feature["properties"]["style"], "fillOpacity": 0.0}}}
+        for feature in geojson["features"]
+    ]
+    return {**geojson, "features": features}
 
 
 def _rounded(geometry: shapely.Geometry, decimals: int = 5) -> shapely.Geometry:

@@ -55,7 +55,9 @@ def test_map_draws_every_layer_as_a_toggleable_group(test_layers):
 
 def test_no_tile_layer_unless_asked(test_layers):
     assert "L.tileLayer" not in map_html(build_map(test_layers))
-    assert "L.tileLayer" in map_html(build_map(test_layers, tiles="OpenStreetMap"))
+    with_tiles = map_html(build_map(test_layers, tiles="OpenStreetMap"))
+    assert "L.tileLayer" in with_tiles
+    assert '"fillOpacity": 0.0' in with_tiles, "state fills would hide the tiles"
 
 
 def test_rendered_html_names_no_cdn(test_layers, hostile_results, rules):
