@@ -261,6 +261,7 @@ def sites_geojson(
     """
     results = results.to_crs(4326) if results.crs is not None else results
     explain = rules is not None and len(results) <= EXPLAIN_IN_POPUP_MAX_SITES
+    radius = _site_radius(len(results))
     geometries = results.geometry.values
     features = []
     for position, (_, row) in enumerate(results.iterrows()):
@@ -268,7 +269,7 @@ def sites_geojson(
         if geometry is None or geometry.is_empty:
             continue
         verdict = str(row.get("verdict", ""))
-        style = dict(_SITE_STYLE, fillColor=VERDICT_COLOURS.get(verdict, "#777777"))
+        style = dict(_SITE_STYLE, radius=radius, fillColor=VERDICT_COLOURS.get(verdict, "#777777"))
         if shapely.get_type_id(geometry) != 0:
             style["fillOpacity"] = _SITE_POLYGON_FILL_OPACITY
         if focus is not None and geometry.equals(focus):
@@ -339,7 +340,8 @@ def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, lang:
 def _short_label(layer: DisplayLayer, lang: str) -> str:
     """The layer's short name for the legend ("forest reserves"), with "(approximate)" when it is."""
     key = f"layer.{layer.name}"
-    text = html.escape(t(key, lang) if key in TEXTS else layer.name).capitalize()
+    text = html.escape(t(key, lang) if key in TEXTS else layer.name)
+    text = text[:1].upper() + text[1:]
     return text + (f" ({html.escape(t('map.approximate', lang))})" if layer.approximate else "")
 
 
@@ -439,6 +441,11 @@ def _ids_html(row: pd.Series) -> str:
         if value:
             parts.append(f"{html.escape(column)}: {html.escape(value.replace(';', ', '))}")
     return "<br>" + "<br>".join(parts) if parts else ""
+
+
+def _site_radius(count: int) -> float:
+    """Smaller dots for more sites (pixels), so thousands stay readable."""
+    return 6.0 if count <= 500 else 4.0 if count <= 5_000 else 3.0
 
 
 def _see_through(geojson: dict) -> dict:
