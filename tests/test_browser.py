@@ -175,6 +175,8 @@ def _distinct_colours(png: bytes) -> int:
 
 
 def test_map_draws_its_layers_offline(page, app_url, tmp_path):
+    sent_to_server: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent_to_server.append(len(payload))))
     started = time.monotonic()
     page.goto(app_url)
     frame = page.frame_locator(MAP_FRAME)
@@ -191,6 +193,18 @@ def test_map_draws_its_layers_offline(page, app_url, tmp_path):
     leaflet = [u for u in page.traffic.local_urls if u.endswith("/leaflet.js")]
     assert leaflet and all(urlparse(u).hostname in LOCAL_HOSTS for u in leaflet)
     assert not page.traffic.blocked, "the app asked the internet for something"
+    # Panning and zooming stay in the browser: the app is not asked to rerun.
+    page.wait_for_timeout(1000)
+    before = len(sent_to_server)
+    assert before > 0, "the page never spoke to the app over its websocket"
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 150, box["y"] + box["height"] / 2 + 80, steps=8)
+    page.mouse.up()
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(1500)
+    assert len(sent_to_server) == before, "panning or zooming reran the app"
     print(f"\nmap page: {page.traffic.local_bytes / 1e6:.2f} MB from the app in {elapsed:.1f} s; "
           f"{len(page.traffic.blocked)} off-host request(s): {page.traffic.blocked[:3]}")
 
