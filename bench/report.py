@@ -31,11 +31,12 @@ def render(report: dict) -> str:
         "| layers | sites | engine s | sites/s | peak RSS MB (Δ) | floor s | engine ÷ floor | naive s | naive ÷ engine |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    naive = {(c["layers"], c["kind"]): c for c in cases if c["method"] == "naive" and "error" not in c}
+    naive_runs = sorted((c for c in cases if c["method"] == "naive" and "error" not in c), key=lambda c: -c["count"])
+    naive = {(c["layers"], c["kind"]): c for c in naive_runs}  # the smallest set's run, for the notes
     extrapolated = False
     for c in _screen_cases(cases, "engine"):
         floor = _find(cases, "floor", c)
-        naive_s, how = _naive_estimate(naive.get((c["layers"], c["kind"])), c["count"])
+        naive_s, how = _naive_estimate(_naive_for(naive_runs, c), c["count"])
         extrapolated |= how == "extrapolated"
         lines.append(
             f"| {c['layers']} | {c['count']:,} {c['kind']} | {c['wall_s']:.2f} | {c['count'] / c['wall_s']:,.0f} | "
@@ -130,10 +131,17 @@ def _find(cases: list[dict], method: str, like: dict) -> dict | None:
     return None
 
 
+def _naive_for(naive_runs: list[dict], case: dict) -> dict | None:
+    """The naive run on this very set, else the one on the smallest set of the same kind."""
+    same = [c for c in naive_runs if c["layers"] == case["layers"] and c["kind"] == case["kind"]]
+    exact = [c for c in same if c["count"] == case["count"]]
+    return (exact or same[-1:] or [None])[0]
+
+
 def _naive_estimate(naive: dict | None, count: int) -> tuple[float | None, str]:
     if naive is None:
         return None, ""
-    if naive["sample"] == count:
+    if naive["sample"] == count == naive["count"]:
         return naive["wall_s"], "measured"
     return naive["wall_s"] / naive["sample"] * count, "extrapolated"
 

@@ -40,6 +40,7 @@ RESULTS_MD = HERE / "results.md"
 NAIVE_MAX_SITES = {"bundled": 10_000, "synthetic": 500}
 LAYER_SETS = ("bundled", "synthetic")
 SURFACE_CELLS_M = (10_000, 5_000, 2_000, 1_000)
+METHODS = ("engine", "floor", "naive", "dask", "surface")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-dask", action="store_true", help="skip the dask engine cases")
     parser.add_argument("--no-map", action="store_true", help="skip the browser map payload measurement")
     parser.add_argument("--quick", action="store_true", help="10k sites and 10 km cells only")
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS, help="methods to run (default: all)")
     parser.add_argument("--merge", action="store_true", help="keep the other cases (and the map payload, unless measured) of the existing results.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -105,7 +107,7 @@ def _plan(args: argparse.Namespace) -> list[dict]:
                     cases.append({**base, "method": "dask", "repeat": 1})
         for cell_m in args.cells:
             cases.append({"method": "surface", "layers": layers, "cell_m": cell_m, "repeat": 1 if cell_m < 5_000 else 2})
-    return cases
+    return [case for case in cases if case["method"] in args.methods]
 
 
 def _prepare_data(args: argparse.Namespace) -> None:
