@@ -204,7 +204,6 @@ def _measure_batch(
     outside: np.ndarray,
     spans: np.ndarray,
 ) -> None:
-    shapely.prepare(geoms)
     areas = shapely.area(geoms)
     columns["site_area_m2"][positions] = np.round(areas, 1)
     columns["metric_crs"][positions] = f"EPSG:{epsg}"
