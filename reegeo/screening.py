@@ -46,7 +46,9 @@ OUTSIDE_FLAG = "outside_malaysia"
 SPANS_STATES_FLAG = "spans_states"
 UNCERTAIN_SUFFIX = "_uncertain"
 _SITE_ID_COLUMNS = ("site_id", "id", "name")
-_CHUNK = 25_000
+# Sites are measured in batches: large enough to keep the GEOS queries vectorised,
+# small enough that progress moves about ten times in a run and memory stays bounded.
+_CHUNK_MIN, _CHUNK_MAX = 1_000, 25_000
 # Geometries closer than this touch: reprojection round trips move shared
 # boundaries by far less than a millimetre.
 TOUCH_TOLERANCE_M = 0.001
@@ -151,13 +153,14 @@ def screen_sites(
     spans = np.zeros(total, dtype=bool)
 
     done = 0
+    chunk = int(np.clip(total // 10, _CHUNK_MIN, _CHUNK_MAX))
     for epsg in sorted(set(zones.tolist())):
         in_zone = np.flatnonzero(zones == epsg)
         projected = sites.geometry.iloc[in_zone].to_crs(epsg).values
         prepared = {name: _prepare(layers[name], epsg) for name in _needed_layers(layers, rules, distance_layers)}
-        for start in range(0, len(in_zone), _CHUNK):
-            positions = in_zone[start : start + _CHUNK]
-            geoms = np.asarray(projected[start : start + _CHUNK])
+        for start in range(0, len(in_zone), chunk):
+            positions = in_zone[start : start + chunk]
+            geoms = np.asarray(projected[start : start + chunk])
             _measure_batch(
                 geoms, positions, epsg, prepared, rules, distance_layers,
                 columns, fired, uncertain, outside, spans,

@@ -255,3 +255,10 @@ def test_golden_csv_for_a_small_fixed_set(test_layers, rules):
         GOLDEN.write_bytes(csv_bytes)
     assert GOLDEN.exists(), "golden file missing: run with REEGEO_REGENERATE_GOLDEN=1"
     assert csv_bytes.decode() == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_progress_moves_several_times_for_a_few_thousand_sites(test_layers, rules):
+    calls = []
+    sites = frame([{"geometry": at(i % 1000, i // 1000)} for i in range(5_000)])
+    screen_sites(sites, test_layers, rules, progress=lambda d, t: calls.append(d))
+    assert len(calls) >= 3 and calls[-1] == 5_000 and calls == sorted(calls)
