@@ -130,8 +130,8 @@ def _with_row_index(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A copy with each site's input position and its row number as columns.
 
     :func:`screen_sites` takes a row index named ``row`` as the site-id
-    fallback; each partition gets the input's row numbers back as that index
-    (the shuffle replaces the index), so ids stay those of the whole input.
+    fallback; each partition gets the input's row numbers back as that index,
+    so ids stay those of the whole input, not of the partition.
     """
     frame = sites.copy()
     keep_index = frame.index.name == _ROW_INDEX and pd.api.types.is_integer_dtype(frame.index)
