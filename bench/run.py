@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", type=int, nargs="*", default=list(SURFACE_CELLS_M), help="surface cell sizes in metres")
     parser.add_argument("--no-dask", action="store_true", help="skip the dask engine cases")
     parser.add_argument("--no-map", action="store_true", help="skip the browser map payload measurement")
-    parser.add_argument("--quick", action="store_true", help="10k sites and 10 km cells only")
+    parser.add_argument("--quick", action="store_true", help="10k sites and 10 km cells only, written to results-quick.md/.json")
     parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS, help="methods to run (default: all)")
     parser.add_argument("--merge", action="store_true", help="keep the other cases (and the map payload, unless measured) of the existing results.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -58,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(_run_child(json.loads(args.child))))
         return 0
+    results_json, results_md = RESULTS_JSON, RESULTS_MD
     if args.quick:
         args.points, args.polygons, args.cells = [10_000], [10_000], [10_000]
+        results_json, results_md = HERE / "results-quick.json", HERE / "results-quick.md"
     cases = _plan(args)
     _prepare_data(args)
     records = []
@@ -69,14 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {record.get('wall_s', float('nan')):.3f} s, peak RSS {record.get('peak_rss_mb', float('nan')):.0f} MB", file=sys.stderr, flush=True)
         records.append(record)
     map_payload = None if args.no_map else _map_payload()
-    if args.merge and RESULTS_JSON.exists():
-        records, map_payload = _merged(json.loads(RESULTS_JSON.read_text(encoding="utf-8")), records, map_payload)
+    if args.merge and results_json.exists():
+        records, map_payload = _merged(json.loads(results_json.read_text(encoding="utf-8")), records, map_payload)
     report = {"environment": _environment(), "cases": records, "map_payload": map_payload}
-    RESULTS_JSON.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    results_json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     from bench.report import render
 
-    RESULTS_MD.write_text(render(report), encoding="utf-8")
-    print(f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_JSON.relative_to(ROOT)}", file=sys.stderr)
+    results_md.write_text(render(report), encoding="utf-8")
+    print(f"wrote {results_md.relative_to(ROOT)} and {results_json.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 
