@@ -203,4 +203,4 @@ def _check_geometries(sites: gpd.GeoDataFrame) -> None:
     # (no measurement) and their messages then cite the input's row numbers.
     from reegeo import screening
 
-    screening._check_sites(sites)
+    screening.check_sites(sites)

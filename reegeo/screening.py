@@ -22,6 +22,7 @@ from reegeo.rules import Rule
 
 __all__ = [
     "screen_sites",
+    "check_sites",
     "result_columns",
     "metric_crs_for",
     "DISTANCE_LAYERS",
@@ -135,7 +136,7 @@ def screen_sites(
         tests a layer that is not loaded.
     """
     rules = tuple(rules)
-    _check_sites(sites)
+    check_sites(sites)
     _check_layers(layers, rules)
     distance_layers = list(DISTANCE_LAYERS) + sorted(
         {r.layer for r in rules if r.layer and r.layer not in DISTANCE_LAYERS and r.layer != "states"}
@@ -186,6 +187,8 @@ def _needed_layers(layers: Mapping[str, Layer], rules: Sequence[Rule], distance_
 
 def _prepare(layer: Layer, epsg: int) -> _Prepared:
     geoms = np.asarray(layer.frame.geometry.to_crs(epsg).values)
+    # Prepared layer features make the exact intersects tests cheap; the sites stay unprepared.
+    shapely.prepare(geoms)
     return _Prepared(
         geoms=geoms,
         names=layer.frame["name"].astype(str).to_numpy(dtype=object),
@@ -223,7 +226,7 @@ def _measure_batch(
         if name not in prepared:
             continue
         layer = prepared[name]
-        hits = layer.tree.query(geoms, predicate="intersects")
+        hits = _intersecting(geoms, layer)
         touches = np.zeros(len(geoms), dtype=bool)
         touches[hits[0]] = True
         distance, feature = _nearest(geoms, layer)
@@ -255,13 +258,26 @@ def _measure_batch(
             uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, prepared[rule.layer], threshold)
 
 
-def _nearest(geoms: np.ndarray, layer: _Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """Distance (m) to and index of the nearest feature; ties go to the lowest index."""
+def _intersecting(geoms: np.ndarray, layer: _Prepared) -> np.ndarray:
+    """Pairs (site, feature) that intersect: a bounding-box query, then the exact test on prepared features."""
+    pairs = layer.tree.query(geoms)
+    if pairs.shape[1] == 0:
+        return pairs
+    return pairs[:, shapely.intersects(layer.geoms[pairs[1]], geoms[pairs[0]])]
+
+
+def _nearest(
+    geoms: np.ndarray, layer: _Prepared, *, max_distance_m: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) to and index of the nearest feature; ties go to the lowest index.
+
+    With ``max_distance_m``, sites farther than that from every feature get NaN and -1.
+    """
     distance = np.full(len(geoms), np.nan)
     feature = np.full(len(geoms), -1, dtype=np.int64)
     if len(layer.geoms) == 0 or len(geoms) == 0:
         return distance, feature
-    pairs, dist = layer.tree.query_nearest(geoms, return_distance=True, all_matches=True)
+    pairs, dist = layer.tree.query_nearest(geoms, max_distance=max_distance_m, return_distance=True, all_matches=True)
     order = np.lexsort((pairs[1], pairs[0]))
     site, first = np.unique(pairs[0][order], return_index=True)
     distance[site] = dist[order][first]
@@ -307,21 +323,22 @@ def _locate_states(geoms: np.ndarray, states: _Prepared) -> tuple[np.ndarray, np
     anchors = shapely.point_on_surface(geoms)
     state = np.full(n, "", dtype=object)
     if len(states.geoms):
-        pairs = states.tree.query(anchors, predicate="intersects")
+        pairs = _intersecting(anchors, states)
         order = np.lexsort((pairs[1], pairs[0]))
         site, first = np.unique(pairs[0][order], return_index=True)
         state[site] = states.names[pairs[1][order][first]]
         # Coastal sites can fall just outside a generalised coastline: take the
         # nearest state when it is within that state's stated accuracy.
         missing = np.flatnonzero(state == "")
-        if len(missing):
-            distance, feature = _nearest(anchors[missing], states)
+        reach = float(states.accuracy_m.max())
+        if len(missing) and reach > 0:
+            distance, feature = _nearest(anchors[missing], states, max_distance_m=reach)
             ok = (feature >= 0) & (distance <= states.accuracy_m[np.maximum(feature, 0)])
             state[missing[ok]] = states.names[feature[ok]]
     spanned = np.full(n, "", dtype=object)
     is_spanning = np.zeros(n, dtype=bool)
     if len(states.geoms):
-        touched = states.tree.query(geoms, predicate="intersects")
+        touched = _intersecting(geoms, states)
         touched_names = states.names[touched[1]]
         counts = np.bincount(touched[0], minlength=n)
         single = counts[touched[0]] == 1
@@ -406,7 +423,12 @@ def _id_text(value: object) -> str:
     return str(value).strip()
 
 
-def _check_sites(sites: gpd.GeoDataFrame) -> None:
+def check_sites(sites: gpd.GeoDataFrame) -> None:
+    """Raise :class:`ScreeningError` unless ``sites`` can be screened.
+
+    Sites need a CRS and a point or polygon geometry on every row; the
+    message names the rows (1-based) that fail.
+    """
     if not isinstance(sites, gpd.GeoDataFrame):
         raise ScreeningError(f"sites must be a GeoDataFrame, not {type(sites).__name__}: read files with reegeo.uploads.read_sites")
     if sites.crs is None:
