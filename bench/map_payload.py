@@ -2,8 +2,9 @@
 
 For the bundled layers and for the synthetic 10,000-polygon layer set, the
 map of :func:`reegeo.mapping.build_map` is rendered with the outlines as
-stored (``tolerance_m=0``, before) and simplified for display (the
-dashboard's default tolerance, after). Reported: the bytes of the map page
+stored (``tolerance_m=0``, unbounded: before), simplified at the
+dashboard's default tolerance but unbounded, and as the dashboard sends it
+(simplified and bounded: large layers merged, vertices capped; after). Reported: the bytes of the map page
 (HTML with the GeoJSON inlined; Leaflet itself is served from local files and
 not counted), the bytes of the layers' GeoJSON alone, and, in headless
 Chromium (``/usr/bin/chromium`` through playwright, every request other than
@@ -51,8 +52,12 @@ def measure(*, with_browser: bool = True) -> dict:
     pages = []
     for layer_set in ("bundled", "synthetic"):
         layers = data.layer_set(layer_set)
-        for label, tolerance in (("none (as stored)", 0.0), (f"{default_tolerance:g} m (default)", default_tolerance)):
-            display = prepare_layers(layers, tolerance_m=tolerance)
+        for label, tolerance, bounded in (
+            ("none (as stored, unbounded)", 0.0, False),
+            (f"{default_tolerance:g} m, unbounded", default_tolerance, False),
+            (f"{default_tolerance:g} m, bounded (default)", default_tolerance, True),
+        ):
+            display = prepare_layers(layers, tolerance_m=tolerance, bounded=bounded)
             page = map_html(build_map(display))
             geojson_bytes = sum(len(json.dumps(layer.geojson, separators=(",", ":")).encode()) for layer in display.values())
             rows.append({"layers": layer_set, "simplification": label, "html_bytes": len(page.encode()), "geojson_bytes": geojson_bytes})

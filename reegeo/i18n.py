@@ -68,6 +68,10 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "map.legend": {"en": "Legend", "ms": "Petunjuk"},
     "map.sites": {"en": "Candidate sites", "ms": "Tapak cadangan"},
     "map.approximate": {"en": "approximate", "ms": "anggaran"},
+    "map.merged": {
+        "en": "{count} features, drawn merged at this scale; each site's report names the nearest one",
+        "ms": "{count} ciri, dilukis bergabung pada skala ini; laporan setiap tapak menamakan yang terdekat",
+    },
     "map.approximate_note": {"en": "Dashed outlines are approximate.", "ms": "Garis putus-putus ialah anggaran."},
     "map.layer": {"en": "Layer", "ms": "Lapisan"},
     "map.type": {"en": "Type", "ms": "Jenis"},

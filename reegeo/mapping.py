@@ -42,6 +42,8 @@ __all__ = [
     "VERDICT_COLOURS",
     "MALAYSIA_BOUNDS",
     "prepare_layers",
+    "DISPLAY_MAX_FEATURES",
+    "DISPLAY_MAX_VERTICES",
     "build_map",
     "sites_geojson",
     "map_html",
@@ -51,6 +53,12 @@ VERDICT_COLOURS = {"prohibited": "#c62828", "review": "#f29100", "eligible": "#2
 # South-west and north-east corners (lat, lon) of the view that holds all of Malaysia.
 MALAYSIA_BOUNDS = ((0.8, 99.6), (7.4, 119.3))
 DISPLAY_CRS = 3857  # Web Mercator: the map's own display grid, used only to simplify outlines for display
+# What the browser receives for a layer is bounded: above DISPLAY_MAX_FEATURES features a
+# layer is drawn merged (one feature with a layer-level tooltip), and outlines are simplified
+# further (doubling the tolerance) until a layer has at most DISPLAY_MAX_VERTICES vertices.
+DISPLAY_MAX_FEATURES = 2_000
+DISPLAY_MAX_VERTICES = 60_000
+_MAX_TOLERANCE_M = 20_000.0
 # Above this many sites, popups list rule ids instead of the full explained findings.
 EXPLAIN_IN_POPUP_MAX_SITES = 2_000
 _FOCUS_MARGIN_M = 3_000.0
@@ -132,12 +140,17 @@ def prepare_layers(
     *,
     lang: str = "en",
     tolerance_m: float = 60.0,
+    bounded: bool = True,
 ) -> dict[str, DisplayLayer]:
     """Simplify layers for display and write their escaped tooltips and popups.
 
     The result does not change between reruns, so a dashboard caches it per
     language. Outlines are simplified by ``tolerance_m`` metres on the display
-    grid (Web Mercator); measurement never uses them.
+    grid (Web Mercator); measurement never uses them. With ``bounded`` (the
+    default) what the browser receives is bounded whatever the layer's size:
+    a layer of more than :data:`DISPLAY_MAX_FEATURES` features is drawn
+    merged, with one layer-level tooltip, and outlines are simplified further
+    until the layer has at most :data:`DISPLAY_MAX_VERTICES` vertices.
 
     Parameters
     ----------
@@ -147,6 +160,9 @@ def prepare_layers(
         ``en`` or ``ms``.
     tolerance_m : float
         Simplification tolerance for display, in metres.
+    bounded : bool
+        Bound the features and vertices sent per layer (False only to measure
+        the unbounded page).
 
     Returns
     -------
@@ -154,7 +170,7 @@ def prepare_layers(
         Background first (``states``), then constraints, then context layers.
     """
     ordered = sorted(layers, key=lambda n: (_LAYER_ORDER.index(n) if n in _LAYER_ORDER else len(_LAYER_ORDER), n))
-    return {name: _display_layer(layers[name], lang=lang, tolerance_m=tolerance_m) for name in ordered}
+    return {name: _display_layer(layers[name], lang=lang, tolerance_m=tolerance_m, bounded=bounded) for name in ordered}
 
 
 def build_map(
@@ -351,7 +367,7 @@ def _as_display(layers: Mapping[str, Layer] | Mapping[str, DisplayLayer], lang: 
     return prepare_layers(layers, lang=lang)  # type: ignore[arg-type]
 
 
-def _display_layer(layer: Layer, *, lang: str, tolerance_m: float) -> DisplayLayer:
+def _display_layer(layer: Layer, *, lang: str, tolerance_m: float, bounded: bool) -> DisplayLayer:
     style = {"fill": True, **_STYLES.get(layer.name, _OTHER_STYLE)}
     if layer.approximate and layer.name != "states":
         style["dashArray"] = "5 4"
@@ -360,7 +376,17 @@ def _display_layer(layer: Layer, *, lang: str, tolerance_m: float) -> DisplayLay
     if layer.approximate and "approx" not in title.lower() and "anggaran" not in title.lower():
         label += f" ({html.escape(t('map.approximate', lang))})"
     frame = layer.frame
-    simplified = frame.geometry.to_crs(DISPLAY_CRS).simplify(tolerance_m, preserve_topology=True).to_crs(4326).values
+    outlines = frame.geometry.to_crs(DISPLAY_CRS)
+    if bounded and len(frame) > DISPLAY_MAX_FEATURES:
+        merged = _collected(_simplified(outlines, tolerance_m, bounded=True))
+        return DisplayLayer(
+            name=layer.name,
+            label=label,
+            geojson={"type": "FeatureCollection", "features": [_merged_feature(merged, layer, title, style, lang)]},
+            style=style,
+            approximate=layer.approximate,
+        )
+    simplified = _simplified(outlines, tolerance_m, bounded=bounded)
     features = []
     for position, (_, row) in enumerate(frame.iterrows()):
         geometry = simplified[position]
@@ -386,6 +412,39 @@ def _display_layer(layer: Layer, *, lang: str, tolerance_m: float) -> DisplayLay
         style=style,
         approximate=layer.approximate,
     )
+
+
+def _simplified(outlines: gpd.GeoSeries, tolerance_m: float, *, bounded: bool) -> np.ndarray:
+    """Outlines (display grid) simplified by ``tolerance_m``, and further while over the vertex budget; EPSG:4326."""
+    tolerance = tolerance_m
+    while True:
+        simplified = outlines.simplify(tolerance, preserve_topology=True) if tolerance > 0 else outlines
+        too_many = int(shapely.get_num_coordinates(simplified.values).sum()) > DISPLAY_MAX_VERTICES
+        if not (bounded and too_many) or tolerance >= _MAX_TOLERANCE_M:
+            return simplified.to_crs(4326).values
+        tolerance = max(tolerance * 2, 50.0)
+
+
+def _collected(geometries: np.ndarray) -> shapely.Geometry:
+    """All outlines as one geometry, without dissolving them (overlaps are harmless on screen)."""
+    parts = shapely.get_parts(geometries[~shapely.is_empty(geometries)])
+    if len(parts) and np.all(shapely.get_type_id(parts) == 3):
+        return shapely.multipolygons(parts)
+    if len(parts) and np.all(shapely.get_type_id(parts) == 0):
+        return shapely.multipoints(parts)
+    return shapely.geometrycollections(parts)
+
+
+def _merged_feature(geometry: shapely.Geometry, layer: Layer, title: str, style: Mapping[str, Any], lang: str) -> dict:
+    """One feature for a whole large layer, with a layer-level tooltip and popup."""
+    count = t("map.merged", lang, count=f"{layer.feature_count:,}")
+    tip = f"<b>{html.escape(title)}</b><br>{html.escape(count)}"
+    lines = [
+        ("map.source", layer.source or "–"),
+        ("map.accuracy", f"± {format_distance(layer.accuracy_m)}" + (f" ({t('map.approximate', lang)})" if layer.approximate else "")),
+    ]
+    popup = tip + "".join(f"<br>{html.escape(t(key, lang))}: {html.escape(str(value))}" for key, value in lines)
+    return {"type": "Feature", "geometry": shapely.geometry.mapping(_rounded(geometry)), "properties": {"tip": tip, "popup": popup, "style": dict(style)}}
 
 
 def _first(row: pd.Series, columns: Sequence[str]) -> str:

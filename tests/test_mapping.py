@@ -146,3 +146,29 @@ def test_many_sites_build_quickly(test_layers, rules):
     html = map_html(build_map(test_layers, results=results, rules=rules))
     assert time.perf_counter() - start < 10
     assert html.count('"verdict"') == 5_000
+
+
+def test_a_large_layer_is_sent_merged_and_within_the_vertex_budget(test_layers):
+    import numpy as np
+    import shapely
+
+    from reegeo.mapping import DISPLAY_MAX_FEATURES, DISPLAY_MAX_VERTICES
+
+    rng = np.random.default_rng(7)
+    count = DISPLAY_MAX_FEATURES + 500
+    centres = rng.uniform(-40_000, 40_000, size=(count, 2))
+    detailed = [at(x, y).buffer(300, quad_segs=32) for x, y in centres]  # 129 vertices each
+    big = layer_from_frame("forest_reserves", frame([{"name": f"{HOSTILE} {i}", "geometry": g} for i, g in enumerate(detailed)]))
+    layers = {**test_layers, "forest_reserves": big}
+    bounded = prepare_layers(layers)["forest_reserves"].geojson["features"]
+    unbounded = prepare_layers(layers, bounded=False)["forest_reserves"].geojson["features"]
+    assert len(unbounded) == count and len(bounded) == 1
+    merged = shapely.geometry.shape(bounded[0]["geometry"])
+    assert shapely.get_num_coordinates(merged) <= DISPLAY_MAX_VERTICES
+    assert len(shapely.get_parts(merged)) == count  # every reserve is still drawn
+    assert f"{count:,} features" in bounded[0]["properties"]["tip"]
+    assert HOSTILE not in map_html(build_map(prepare_layers(layers)))
+
+
+def test_small_layers_are_sent_feature_by_feature_as_before(test_layers):
+    assert prepare_layers(test_layers) == prepare_layers(test_layers, bounded=False)
