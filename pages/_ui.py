@@ -21,6 +21,7 @@ from reegeo.layers import Layer, load_layers
 from reegeo.mapping import DisplayLayer, prepare_layers
 from reegeo.rules import default_rules
 from reegeo.session import EXPORT_FORMATS, Workspace
+from reegeo.surface import build_surface, dissolve_surface, surface_key, surface_totals
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -49,6 +50,18 @@ def display_layers(lang: str) -> dict[str, DisplayLayer]:
     extra = prepare_layers(overrides, lang=lang)
     merged = {name: extra.get(name, shown) for name, shown in _server_display_layers(lang).items()}
     return {**merged, **{name: shown for name, shown in extra.items() if name not in merged}}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _surface(key: str, cell_m: float, _layers: dict[str, Layer], _rules: tuple) -> tuple[Any, Any]:
+    surface = build_surface(_layers, _rules, cell_m=cell_m)
+    return dissolve_surface(surface), surface_totals(surface)
+
+
+def eligibility_surface(cell_m: float) -> tuple[Any, Any]:
+    """The surface for this session's layers and rules, merged for the map, and its totals (cached by content)."""
+    in_use, rules = layers(), tuple(workspace().rules)
+    return _surface(surface_key(in_use, rules, cell_m=cell_m), cell_m, in_use, rules)
 
 
 def reload_layers() -> None:

@@ -13,6 +13,13 @@ ws = _ui.workspace()
 st.title(t("page.map", lang))
 st.caption(t("map.caption", lang))
 tiles = st.toggle(t("map.tiles", lang), value=False, key="map_tiles")
+show_surface = st.toggle(t("map.surface_toggle", lang), value=False, key="map_surface")
+surface, totals, cell_label = None, None, ""
+if show_surface:
+    cell_km = st.select_slider(t("map.surface_cell", lang), options=[20, 10, 5, 2], value=10, format_func=lambda km: f"{km} km", key="map_surface_km")
+    cell_label = f"{cell_km} km"
+    with st.spinner(t("map.surface_spinner", lang)):
+        surface, totals = _ui.attempt(_ui.eligibility_surface, cell_km * 1000.0) or (None, None)
 
 fmap = build_map(
     _ui.display_layers(lang),
@@ -21,8 +28,14 @@ fmap = build_map(
     lang=lang,
     tiles="OpenStreetMap" if tiles else None,
     assets=_ui.map_assets(),
+    surface=surface,
+    surface_label=t("map.surface_label", lang, cell=cell_label),
 )
 _ui.show_map(fmap, key="overview_map", height=680)
+
+if totals is not None:
+    st.caption(t("map.surface_caption", lang, cell=cell_label))
+    st.dataframe(totals, hide_index=True, width="stretch")
 
 if ws.results is not None:
     st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))

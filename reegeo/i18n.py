@@ -68,6 +68,15 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "map.legend": {"en": "Legend", "ms": "Petunjuk"},
     "map.sites": {"en": "Candidate sites", "ms": "Tapak cadangan"},
     "map.approximate": {"en": "approximate", "ms": "anggaran"},
+    "map.surface": {"en": "Eligibility surface", "ms": "Permukaan kelayakan"},
+    "map.surface_toggle": {"en": "Eligibility surface: where could a refinery go at all?", "ms": "Permukaan kelayakan: di manakah kilang penapisan boleh dibina?"},
+    "map.surface_cell": {"en": "Cell size", "ms": "Saiz sel"},
+    "map.surface_label": {"en": "Eligibility surface ({cell} cells)", "ms": "Permukaan kelayakan (sel {cell})"},
+    "map.surface_caption": {
+        "en": "Every {cell} square of Malaysia (GDM2000 RSO grid, cut at state borders) screened as a site under the current rules and layers: a cell is prohibited if any part of it is. Area per state and verdict below. Built on approximate layers, it is a first look, not a siting decision.",
+        "ms": "Setiap petak {cell} di Malaysia (grid GDM2000 RSO, dipotong di sempadan negeri) disaring sebagai tapak di bawah peraturan dan lapisan semasa: sel dilarang jika mana-mana bahagiannya dilarang. Keluasan mengikut negeri dan keputusan di bawah. Berdasarkan lapisan anggaran, ini tinjauan awal, bukan keputusan penempatan.",
+    },
+    "map.surface_spinner": {"en": "Screening every cell of Malaysia…", "ms": "Menyaring setiap sel di Malaysia…"},
     "map.merged": {
         "en": "{count} features, drawn merged at this scale; each site's report names the nearest one",
         "ms": "{count} ciri, dilukis bergabung pada skala ini; laporan setiap tapak menamakan yang terdekat",

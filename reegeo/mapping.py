@@ -46,6 +46,7 @@ __all__ = [
     "DISPLAY_MAX_VERTICES",
     "build_map",
     "sites_geojson",
+    "surface_geojson",
     "map_html",
 ]
 
@@ -76,6 +77,7 @@ _STYLES: dict[str, dict[str, Any]] = {
 _OTHER_STYLE = {"fill": True, "color": "#555555", "weight": 1.2, "fillColor": "#999999", "fillOpacity": 0.3, "radius": 5}
 _SITE_STYLE = {"fill": True, "color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": 6}
 _SITE_POLYGON_FILL_OPACITY = 0.55
+_SURFACE_OPACITY = 0.45
 _FOCUS_STYLE = {"color": "#000000", "weight": 3.5, "radius": 9}
 
 _BIND_JS = JsCode(
@@ -185,6 +187,8 @@ def build_map(
     assets: MapAssets | None = None,
     hidden_layers: Sequence[str] = (),
     height: str = "100%",
+    surface: gpd.GeoDataFrame | None = None,
+    surface_label: str = "",
 ) -> folium.Map:
     """Build the map of layers and (optionally) screening results.
 
@@ -214,6 +218,12 @@ def build_map(
         Layers added to the layer control but switched off.
     height : str
         CSS height of the map.
+    surface : GeoDataFrame, optional
+        An eligibility surface merged for display
+        (:func:`reegeo.surface.dissolve_surface`), drawn under the sites and
+        coloured by verdict.
+    surface_label : str
+        Its name in the layer control (e.g. with the cell size).
 
     Returns
     -------
@@ -245,6 +255,11 @@ def build_map(
         ).add_to(group)
         group.add_to(fmap)
 
+    if surface is not None and len(surface):
+        group = folium.FeatureGroup(name=html.escape(surface_label or t("map.surface", lang)))
+        folium.GeoJson(surface_geojson(surface, lang=lang), on_each_feature=_BIND_JS).add_to(group)
+        group.add_to(fmap)
+
     if results is not None and len(results):
         group = folium.FeatureGroup(name=html.escape(t("map.sites", lang)))
         folium.GeoJson(
@@ -257,7 +272,13 @@ def build_map(
     # A zoomed site map is small: its layer list folds away and it has no legend.
     folium.LayerControl(collapsed=focus is not None, position="topright").add_to(fmap)
     if focus is None:
-        _Legend(_legend_html(display, with_sites=results is not None and len(results) > 0, lang=lang)).add_to(fmap)
+        legend = _legend_html(
+            display,
+            with_sites=results is not None and len(results) > 0,
+            with_surface=surface is not None and len(surface) > 0,
+            lang=lang,
+        )
+        _Legend(legend).add_to(fmap)
     south_west, north_east = _focus_bounds(focus) if focus is not None else MALAYSIA_BOUNDS
     fmap.fit_bounds([list(south_west), list(north_east)])
     return fmap
@@ -306,6 +327,22 @@ def sites_geojson(
     return {"type": "FeatureCollection", "features": features}
 
 
+def surface_geojson(surface: gpd.GeoDataFrame, *, lang: str = "en") -> dict:
+    """A merged eligibility surface as a FeatureCollection coloured by verdict, with escaped tooltips."""
+    surface = surface.to_crs(4326)
+    features = []
+    for geometry, (_, row) in zip(surface.geometry.values, surface.iterrows()):
+        if geometry is None or geometry.is_empty:
+            continue
+        verdict = str(row["verdict"])
+        colour = VERDICT_COLOURS.get(verdict, "#777777")
+        label = verdict_label(verdict, lang) if verdict in VERDICT_COLOURS else verdict
+        tip = f"<b>{html.escape(str(row['state']))}</b><br>{html.escape(label)} · {float(row['area_km2']):,.0f} km²"
+        style = {"color": colour, "weight": 0.5, "fillColor": colour, "fillOpacity": _SURFACE_OPACITY}
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(_rounded(geometry)), "properties": {"tip": tip, "style": style}})
+    return {"type": "FeatureCollection", "features": features}
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -332,7 +369,7 @@ class _Legend(branca.element.MacroElement):
         self.legend_html = legend_html
 
 
-def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, lang: str) -> str:
+def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, with_surface: bool = False, lang: str) -> str:
     rows = [f"<b>{html.escape(t('map.legend', lang))}</b>"]
     for layer in display.values():
         style = layer.style
@@ -347,6 +384,12 @@ def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, lang:
             rows.append(
                 f"<div><i class='dot' style='background:{colour};border-color:#1d1d1d'></i>"
                 f"{html.escape(t('map.sites', lang))}: {html.escape(verdict_label(verdict, lang))}</div>"
+            )
+    if with_surface:
+        for verdict, colour in VERDICT_COLOURS.items():
+            rows.append(
+                f"<div><i style='background:{colour};opacity:{_SURFACE_OPACITY};border-color:{colour}'></i>"
+                f"{html.escape(t('map.surface', lang))}: {html.escape(verdict_label(verdict, lang))}</div>"
             )
     if any(layer.approximate for layer in display.values()):
         rows.append(f"<div style='margin-top:4px;color:#8a5300'>{html.escape(t('map.approximate_note', lang))}</div>")

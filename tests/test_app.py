@@ -242,3 +242,14 @@ def test_html_report_is_built_on_request():
     assert not at.exception and not at.error
     assert _workspace(at).has_export("report_html_en")
     assert b"<html" in _workspace(at).report("html", at.session_state["workspace"].layers_in_use(load_layers())).lower()
+
+
+def test_map_page_shows_the_eligibility_surface_with_totals():
+    at = _open("map")
+    at.toggle(key="map_surface").set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.select_slider(key="map_surface_km").value == 10
+    totals = at.dataframe[0].value
+    assert {"state", "prohibited_km2", "review_km2", "eligible_km2", "total_km2"} <= set(totals.columns)
+    assert "Pahang" in set(totals["state"])
+    assert totals["prohibited_km2"].sum() > 0

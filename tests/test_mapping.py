@@ -172,3 +172,15 @@ def test_a_large_layer_is_sent_merged_and_within_the_vertex_budget(test_layers):
 
 def test_small_layers_are_sent_feature_by_feature_as_before(test_layers):
     assert prepare_layers(test_layers) == prepare_layers(test_layers, bounded=False)
+
+
+def test_surface_layer_is_drawn_by_verdict_with_escaped_states(test_layers, rules):
+    from reegeo.surface import build_surface, dissolve_surface
+
+    surface = dissolve_surface(build_surface(test_layers, rules, cell_m=10_000))
+    surface.loc[0, "state"] = HOSTILE
+    page = map_html(build_map(test_layers, surface=surface, surface_label="Eligibility surface (10 km cells)"))
+    assert HOSTILE not in page
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
+    assert "Eligibility surface (10 km cells)" in page
+    assert VERDICT_COLOURS["prohibited"] in page
