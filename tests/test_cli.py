@@ -217,14 +217,16 @@ def test_data_import_list_reset_round_trip_on_real_reserves(reference_dir, tmp_p
     assert "forest_reserves: bundled" in capsys.readouterr().out
 
 
-def test_data_import_repairs_invalid_real_geometries_and_says_how_many(reference_dir, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(("name", "file", "features", "repaired"), [("districts", "dosm_districts.geojson", 160, 7), ("states", "dosm_states.geojson", 16, 1)])
+def test_data_import_repairs_invalid_real_geometries_and_says_how_many(reference_dir, tmp_path, monkeypatch, capsys, name, file, features, repaired):
     monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path / "data"))
-    assert main(["data", "import", "districts", str(reference_dir / "dosm_districts.geojson")]) == 0
+    assert main(["data", "import", name, str(reference_dir / file), "--source", "DOSM", "--authoritative"]) == 0
     captured = capsys.readouterr()
-    assert "160 feature(s)" in captured.out
-    assert "7" in captured.err and "repaired" in captured.err
-    installed = gpd.read_file(tmp_path / "data" / "districts.gpkg")
+    assert f"{features} feature(s)" in captured.out
+    assert f"{repaired} invalid geometr" in captured.err and "repaired" in captured.err
+    installed = gpd.read_file(tmp_path / "data" / f"{name}.gpkg")
     assert installed.geometry.is_valid.all() and installed.crs.to_epsg() == 4326
+    assert len(installed) == features
 
 
 def test_data_import_of_a_bad_file_exits_2(tmp_path, monkeypatch, capsys):
