@@ -454,6 +454,10 @@ def build_examples():
         ("demo-kuantan-port", "Illustrative site at Kuantan Port", "Pahang",
          "illustrative (reegeo example, not a real proposal)", 1000.0,
          "illustrative point at Kuantan Port (3.98N 103.43E, DOMAIN.md)", point(3.98, 103.43)),
+        ("demo-near-berkelah", "Illustrative site 1.5 km west of Berkelah FR (review)", "Pahang",
+         "illustrative (reegeo example, not a real proposal)", 100.0,
+         "illustrative point 1.5 km west of the approximate Berkelah FR outline, within that "
+         "outline's stated accuracy (4 km), to show a 'review' verdict", point(3.6849, 102.8507)),
         ("demo-bukit-enggang-parcel", "Illustrative parcel inside Bukit Enggang FR (prohibited)",
          "Kedah", "illustrative (reegeo example, not a real proposal)", 100.0,
          "illustrative ~40 ha parcel at the reported illegal-mining location in Bukit Enggang "
