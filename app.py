@@ -48,4 +48,4 @@ try:
             st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {int(counts.get(v, 0)):,}" for v in VERDICTS))
     page.run()
 except ReegeoError as exc:
-    st.error(str(exc))
+    _ui.show_error(exc)

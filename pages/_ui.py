@@ -21,6 +21,7 @@ from reegeo.layers import Layer, load_layers
 from reegeo.mapping import DisplayLayer, prepare_layers
 from reegeo.rules import default_rules
 from reegeo.session import EXPORT_FORMATS, Workspace
+from reegeo.uploads import ReadResult, list_layers
 from reegeo.surface import build_surface, dissolve_surface, surface_key, surface_totals
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -125,6 +126,11 @@ def show_map(fmap: folium.Map, *, key: str, returned_objects: Sequence[str] = ()
     ) or {}
 
 
+def show_error(exc: ReegeoError) -> None:
+    """Show a reegeo error; its text (file names, cell values) is shown literally, never as Markdown."""
+    st.error(literal(str(exc)))
+
+
 def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run one reegeo call for a widget; show a :class:`ReegeoError` with ``st.error`` and return None.
 
@@ -133,8 +139,32 @@ def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return action(*args, **kwargs)
     except ReegeoError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return None
+
+
+def read_upload_once(upload: Any, reader: Callable[..., ReadResult], *, key: str, context: str = "") -> ReadResult | None:
+    """Read an uploaded file with ``reader`` the first time it (with its chosen layer and ``context``) is seen.
+
+    A container with several layers (a GeoPackage, a zip of Shapefiles) gets
+    a select box to choose one. A file that cannot be read shows its error on
+    every run while it stays in the uploader; the workspace is not touched
+    here, so earlier sites and results stay.
+    """
+    data = upload.getvalue()
+    try:
+        choices = list_layers(data, filename=upload.name)
+    except ReegeoError:
+        choices = []  # the read below says what is wrong with the file, once
+    layer = st.selectbox(t("screen.choose_layer", lang()), choices, key=f"{key}_layer") if len(choices) > 1 else None
+    token = f"{key}:{upload.file_id}:{layer}:{context}"
+    ws = workspace()
+    if not ws.first_time(token):
+        return None
+    read = attempt(reader, data, filename=upload.name, layer=layer)
+    if read is None:
+        ws.forget(token)
+    return read
 
 
 def progress_bar() -> tuple[Any, Callable[[int, int], None]]:

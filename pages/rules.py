@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages import _ui
 from reegeo.i18n import t
-from reegeo.rules import SEVERITIES, default_rules, dump_rules, parse_rules, update_rule
+from reegeo.rules import SEVERITIES, default_rules, dump_rules, parse_rules_bytes, update_rule
 
 _ui.ensure_shell()
 lang = _ui.lang()
@@ -67,8 +67,8 @@ if middle.button(t("rules.reset", lang), key="rules_reset"):
     st.rerun()
 upload = right.file_uploader(t("rules.upload", lang), type=["toml"], key="rules_upload")
 if upload is not None and ws.first_time(f"rules:{upload.file_id}"):
-    text = upload.getvalue().decode("utf-8", errors="replace")
-    rules = _ui.attempt(parse_rules, text, source=upload.name)
-    if rules is not None and _ui.attempt(ws.change_rules, rules, layers) is not None:
+    raw = upload.getvalue()
+    rules = _ui.attempt(parse_rules_bytes, raw, source=upload.name)
+    if rules is not None and _ui.attempt(ws.change_rules, rules, layers, raw=raw) is not None:
         forget_rule_widgets()
         st.rerun()

@@ -9,8 +9,8 @@ from reegeo.i18n import t, verdict_label
 from reegeo.layers import load_example_sites
 from reegeo.mapping import VERDICT_COLOURS, build_map
 from reegeo.screening import VERDICTS
-from reegeo.session import count_by_state, filter_results, sites_from_clicks, sites_from_text
-from reegeo.uploads import list_layers, read_sites
+from reegeo.session import count_by_state, filter_results, results_table, sites_from_clicks, sites_from_text
+from reegeo.uploads import read_sites
 
 _ui.ensure_shell()
 lang = _ui.lang()
@@ -26,18 +26,11 @@ source = st.segmented_control(
 
 if source == "upload":
     upload = st.file_uploader(t("screen.upload", lang), help=t("screen.upload_help", lang), key="sites_upload")
-    if upload is not None:
-        data = upload.getvalue()
-        choices = _ui.attempt(list_layers, data, filename=upload.name) or []
-        layer = st.selectbox(t("screen.choose_layer", lang), choices, key="sites_layer") if len(choices) > 1 else None
-        if ws.first_time(f"upload:{upload.file_id}:{layer}"):
-            read = _ui.attempt(read_sites, data, filename=upload.name, layer=layer)
-            if read is not None:
-                bar, progress = _ui.progress_bar()
-                _ui.attempt(ws.screen_upload, read, layers, raw=data, progress=progress)
-                bar.empty()
-            else:
-                ws.handled.discard(f"upload:{upload.file_id}:{layer}")
+    read = _ui.read_upload_once(upload, read_sites, key="sites") if upload is not None else None
+    if read is not None:
+        bar, progress = _ui.progress_bar()
+        _ui.attempt(ws.screen_upload, read, layers, raw=upload.getvalue(), progress=progress)
+        bar.empty()
 
 elif source == "draw":
     st.caption(t("screen.draw_help", lang))
@@ -104,7 +97,7 @@ states = right.multiselect(t("screen.filter_state", lang), sorted(s for s in res
 shown = filter_results(results, verdicts=verdicts, states=states)
 st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=f"{len(results):,}"))
 
-table = shown.drop(columns=shown.geometry.name).copy()
+table = results_table(shown)
 table.insert(1, "verdict_label", table["verdict"].map(lambda v: verdict_label(v, lang)))
 st.dataframe(
     table.drop(columns=["verdict"]),

@@ -5,8 +5,8 @@ import streamlit as st
 from pages import _ui
 from reegeo.evidence import format_distance
 from reegeo.i18n import t
-from reegeo.layers import CONSTRAINT_LAYERS, layer_from_frame
-from reegeo.uploads import list_layers, read_layer
+from reegeo.layers import CONSTRAINT_LAYERS, layer_from_upload
+from reegeo.uploads import read_layer
 
 _ui.ensure_shell()
 lang = _ui.lang()
@@ -43,30 +43,14 @@ st.subheader(t("sources.upload_title", lang))
 st.caption(t("sources.upload_help", lang))
 target_col, flag_col = st.columns([2, 3])
 target = target_col.selectbox(t("sources.replace", lang), list(dict.fromkeys([*CONSTRAINT_LAYERS, *layers])), key="layer_target")
-authoritative = flag_col.checkbox(t("sources.is_authoritative", lang), value=True, key="layer_authoritative")
+authoritative = flag_col.checkbox(t("sources.is_authoritative", lang), value=False, key="layer_authoritative")
 upload = st.file_uploader(t("screen.upload", lang), help=t("screen.upload_help", lang), key="layer_upload")
-if upload is not None:
-    data = upload.getvalue()
-    choices = _ui.attempt(list_layers, data, filename=upload.name) or []
-    inner = st.selectbox(t("screen.choose_layer", lang), choices, key="layer_inner") if len(choices) > 1 else None
-    if ws.first_time(f"layer:{upload.file_id}:{inner}:{target}:{authoritative}"):
-        read = _ui.attempt(read_layer, data, filename=upload.name, layer=inner)
-        layer = read and _ui.attempt(
-            layer_from_frame,
-            target,
-            read.frame,
-            title=f"{target} ({upload.name})",
-            source=f"uploaded file {upload.name} (sha256 {read.sha256[:12]}…)",
-            licence="as supplied by the user",
-            authoritative=authoritative,
-            origin="file",
-            sha256=read.sha256,
-            notes="; ".join(read.notes),
-        )
-        if layer is not None:
-            _ui.attempt(ws.use_layer, layer, _ui.server_layers())
-            if ws.layer_overrides.get(target) is layer:
-                st.rerun()
+read = _ui.read_upload_once(upload, read_layer, key="layer", context=f"{target}:{authoritative}") if upload is not None else None
+layer = read and _ui.attempt(layer_from_upload, target, read, authoritative=authoritative)
+if layer:
+    _ui.attempt(ws.use_layer, layer, _ui.server_layers())
+    if ws.layer_overrides.get(target) is layer:
+        st.rerun()
 for name in list(ws.layer_overrides):
     if st.button(t("sources.drop", lang, layer=name), key=f"drop_{name}"):
         ws.drop_layer(name, _ui.server_layers())
@@ -82,6 +66,8 @@ st.code(
 )
 if st.button(t("sources.reload", lang), key="reload_layers"):
     _ui.reload_layers()
+    # Results must come from the layers the reports and banner now describe.
+    _ui.attempt(ws.rescreen, _ui.server_layers())
     st.rerun()
 
 st.dataframe([layer.describe() for layer in layers.values()], hide_index=True, width="stretch")

@@ -453,7 +453,7 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
                 continue
             frame = _read_gdal(path, layer, ctx, "KML")
             if len(chosen) > 1:
-                frame.insert(0, "folder", layer)
+                frame.insert(0, _free_column(frame, "folder"), layer)
             frames.append(frame)
     if not frames:
         raise UploadError(f"{ctx.name}: the {fmt} holds no placemarks. Add the sites as placemarks (points or polygons) and save again.")
@@ -462,7 +462,8 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
     if "id" in frame.columns and frame["id"].isna().all():
         drop.append("id")
     frame = frame.drop(columns=drop)
-    notes = [f"read {len(frames)} KML folders together; the folder of each placemark is in column 'folder'."] if len(frames) > 1 else []
+    folder_column = _free_column(frames[0].iloc[:, 1:], "folder") if len(frames) > 1 else ""
+    notes = [f"read {len(frames)} KML folders together; the folder of each placemark is in column '{folder_column}'."] if len(frames) > 1 else []
     return RawRead(_reindex(frame), fmt, notes)
 
 
@@ -672,6 +673,12 @@ def read_geoparquet(data: bytes, ctx: ReadContext) -> RawRead:
             f"is unknown. {fix}"
         )
     check_feature_count(count, ctx)
+    decoded = sum(parquet.metadata.row_group(i).total_byte_size for i in range(parquet.metadata.num_row_groups))
+    if decoded > ctx.archive_limits.max_uncompressed_bytes:
+        raise UploadError(
+            f"{ctx.name}: the GeoParquet file decodes to {decoded:,} bytes, over the limit of "
+            f"{ctx.archive_limits.max_uncompressed_bytes:,}. Split it into smaller files, or screen it in batches from the command line."
+        )
     with parser_errors(ctx.name, "cannot be read as GeoParquet", fix):
         # A full validation catches damaged data (e.g. invalid UTF-8 text) here,
         # not later when a column is first looked at.
@@ -681,6 +688,15 @@ def read_geoparquet(data: bytes, ctx: ReadContext) -> RawRead:
 
 
 # ---------------------------------------------------------------- dispatch
+
+
+def _free_column(frame: pd.DataFrame, wanted: str) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``... whichever the frame does not have yet."""
+    name, number = wanted, 1
+    while name in frame.columns:
+        number += 1
+        name = f"{wanted}_{number}"
+    return name
 
 
 def _utf16_to_utf8(data: bytes, ctx: ReadContext) -> bytes:

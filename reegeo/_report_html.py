@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from reegeo._report_maps import VERDICT_COLOURS
+from reegeo.evidence import VERDICT_COLOURS
 from reegeo._report_model import ReportModel, SiteSection, Table
 
 __all__ = ["layout_html"]

@@ -28,13 +28,13 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 from pyproj import Transformer
 
+from reegeo.evidence import VERDICT_COLOURS
 from reegeo.i18n import t
 from reegeo.layers import Layer
 from reegeo.screening import metric_crs_for
 
-__all__ = ["VERDICT_COLOURS", "render_national_map", "SiteMapper"]
+__all__ = ["render_national_map", "SiteMapper"]
 
-VERDICT_COLOURS = {"prohibited": "#c62828", "review": "#e08a00", "eligible": "#2e7d32"}
 _VERDICT_MARKERS = {"prohibited": "X", "review": "^", "eligible": "o"}
 _FONT = {"family": "DejaVu Sans"}
 _STYLE = {

@@ -78,7 +78,6 @@ class ReportModel:
     rules: Table
     audit_intro: str
     audit: Table
-    audit_time: str
 
     def label(self, key: str, **values: object) -> str:
         """A report text in this report's language."""
@@ -138,7 +137,6 @@ def build_model(
         rules=_rules_table(rules, lang),
         audit_intro=t("report.audit.intro", lang),
         audit=_audit_table(audit, lang),
-        audit_time=audit.created_text,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Sequence
 
 from reegeo import __version__
 from reegeo.errors import ReegeoError
+from reegeo.i18n import t
 from reegeo.exports import TABLE_FORMATS, write_results
 from reegeo.report import REPORT_FORMATS, build_audit, write_report
 from reegeo.layers import load_layers
@@ -135,6 +136,7 @@ def _screen(args: argparse.Namespace) -> int:
         write_report(results, output, rules=rules, layers=layers, audit=audit, lang=args.lang, title=args.title)
     else:
         write_results(results, output)
+    _note_approximate(layers)
     counts = results["verdict"].value_counts()
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("prohibited", "review", "eligible"))
     print(f"reegeo: screened {len(results)} site(s): {summary}; wrote {output}", file=sys.stderr)
@@ -152,6 +154,7 @@ def _surface(args: argparse.Namespace) -> int:
     layers = load_layers(overrides=_parse_layer_args(args.layer))
     surface = build_surface(layers, rules, cell_m=args.cell_m)
     write_surface(surface, output)
+    _note_approximate(layers)
     print(surface_totals(surface).to_string(index=False))
     print(f"reegeo: classified {len(surface)} cell piece(s) of {args.cell_m:g} m; wrote {output}", file=sys.stderr)
     return EXIT_OK
@@ -240,6 +243,13 @@ def _limits_with(limits, max_features: int):
     if max_features < 1:
         raise _UsageError(f"--max-features {max_features}: give a positive number of sites")
     return replace(limits, max_features=max_features, max_bytes=max(limits.max_bytes, max_features * 2_000))
+
+
+def _note_approximate(layers: dict) -> None:
+    """Say on stderr which layers in use are approximate, as the app and the reports do."""
+    approximate = [name for name, layer in layers.items() if layer.approximate]
+    if approximate:
+        print(f"reegeo: note: {t('approximate.banner', 'en', layers=', '.join(approximate))}", file=sys.stderr)
 
 
 def _print_progress(done: int, total: int) -> None:

@@ -14,8 +14,10 @@ from reegeo.layers import Layer
 from reegeo.rules import Rule
 from reegeo.screening import OUTSIDE_FLAG, SPANS_STATES_FLAG, UNCERTAIN_SUFFIX
 
-__all__ = ["Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
+__all__ = ["VERDICT_COLOURS", "Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
 
+# One colour per verdict for the map, the charts and the reports.
+VERDICT_COLOURS = {"prohibited": "#c62828", "review": "#f29100", "eligible": "#2e9e44"}
 _SEVERITY_ORDER = {"prohibited": 0, "review": 1, "advisory": 2}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 import geopandas as gpd
+import pyogrio
 import numpy as np
 import pandas as pd
 
@@ -118,10 +119,10 @@ def write_results(results: gpd.GeoDataFrame, path: str | Path, *, formats: dict 
         if path.exists() and path.suffix.lower() == ".gpkg":
             path.unlink()
         writer(results, path)
-    except PermissionError:
-        raise ExportError(f"cannot write {path}: permission denied; choose a folder you can write to") from None
     except IsADirectoryError:
         raise ExportError(f"cannot write {path}: it is a folder; give a file name") from None
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise ExportError(f"cannot write {path} ({exc}): choose a folder you can write to, with free space") from None
     return path
 
 

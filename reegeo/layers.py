@@ -38,6 +38,7 @@ __all__ = [
     "user_data_dir",
     "file_sha256",
     "find_name_column",
+    "layer_from_upload",
     "load_example_sites",
 ]
 
@@ -207,7 +208,8 @@ def load_layers(
         user_manifest = user_data_dir() / USER_MANIFEST_NAME
         if user_manifest.exists():
             for name, entry in load_manifest(user_manifest).items():
-                layers[name] = _layer_from_manifest(name, entry, user_manifest.parent, origin="installed")
+                if entry.get("role", "constraint") in roles:
+                    layers[name] = _layer_from_manifest(name, entry, user_manifest.parent, origin="installed")
     for name, path in (overrides or {}).items():
         layers[name] = read_layer_file(name, path)
     return layers
@@ -240,20 +242,36 @@ def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:
 
     _check_layer_name(name)
     path = Path(path)
-    result = read_layer(path)
-    accuracy = float(provenance.pop("accuracy_m", 0.0) or 0.0)
+    return layer_from_upload(name, read_layer(path), path=path, **provenance)
+
+
+def layer_from_upload(
+    name: str,
+    read: Any,
+    *,
+    authoritative: bool = False,
+    accuracy_m: float | None = None,
+    path: Path | None = None,
+    **provenance: Any,
+) -> Layer:
+    """A :class:`Layer` from a file read by :func:`reegeo.uploads.read_layer`, with honest provenance.
+
+    Not authoritative unless said so; approximate exactly when not
+    authoritative; the provenance names the file and its SHA-256.
+    """
     return layer_from_frame(
         name,
-        result.frame,
-        accuracy_m=accuracy,
-        title=provenance.pop("title", f"{name} (from {path.name})"),
-        source=provenance.pop("source", f"user file {path.name}"),
+        read.frame,
+        accuracy_m=float(accuracy_m or 0.0),
+        title=provenance.pop("title", f"{name} (from {read.filename})"),
+        source=provenance.pop("source", f"user file {read.filename} (sha256 {read.sha256[:12]}...)"),
         licence=provenance.pop("licence", "as supplied by the user"),
-        origin="file",
+        origin=provenance.pop("origin", "file"),
         path=path,
-        sha256=result.sha256,
-        authoritative=provenance.pop("authoritative", False),
-        notes=provenance.pop("notes", "; ".join(result.notes)),
+        sha256=read.sha256,
+        authoritative=authoritative,
+        approximate=not authoritative,
+        notes=provenance.pop("notes", "; ".join(read.notes)),
         **provenance,
     )
 
@@ -320,7 +338,7 @@ def _layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, o
         layer_accuracy_m=float(entry["accuracy_m"]),
         origin=origin,
         path=path,
-        sha256=entry.get("sha256") or file_sha256(path),
+        sha256=file_sha256(path),
         extra=extra,
         **metadata,
     )

@@ -32,7 +32,7 @@ import shapely
 from folium.utilities import JsCode
 
 from reegeo._map_assets import MapAssets, file_assets
-from reegeo.evidence import explain_site, format_distance
+from reegeo.evidence import VERDICT_COLOURS, explain_site, format_distance
 from reegeo.i18n import TEXTS, t, verdict_label
 from reegeo.layers import Layer
 from reegeo.rules import Rule
@@ -50,7 +50,6 @@ __all__ = [
     "map_html",
 ]
 
-VERDICT_COLOURS = {"prohibited": "#c62828", "review": "#f29100", "eligible": "#2e9e44"}
 # South-west and north-east corners (lat, lon) of the view that holds all of Malaysia.
 MALAYSIA_BOUNDS = ((0.8, 99.6), (7.4, 119.3))
 DISPLAY_CRS = 3857  # Web Mercator: the map's own display grid, used only to simplify outlines for display

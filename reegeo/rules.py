@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_RULES_PATH",
     "load_rules",
     "parse_rules",
+    "parse_rules_bytes",
     "dump_rules",
     "default_rules",
     "update_rule",
@@ -120,6 +121,21 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
 def default_rules() -> tuple[Rule, ...]:
     """The bundled rules (``geodata/rules.toml``)."""
     return load_rules(DEFAULT_RULES_PATH)
+
+
+def parse_rules_bytes(data: bytes, *, source: str = "rules") -> tuple[Rule, ...]:
+    """Parse rules from an uploaded file's bytes (UTF-8, as TOML requires).
+
+    Raises
+    ------
+    RulesError
+        When the bytes are not UTF-8, or as :func:`parse_rules`.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{source} is not UTF-8 text (byte {exc.start}): save it as UTF-8 TOML") from None
+    return parse_rules(text, source=source)
 
 
 def parse_rules(text: str, *, source: str = "rules") -> tuple[Rule, ...]:

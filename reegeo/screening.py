@@ -23,6 +23,7 @@ from reegeo.rules import Rule
 __all__ = [
     "screen_sites",
     "check_sites",
+    "check_layers",
     "result_columns",
     "metric_crs_for",
     "DISTANCE_LAYERS",
@@ -137,9 +138,9 @@ def screen_sites(
     """
     rules = tuple(rules)
     check_sites(sites)
-    _check_layers(layers, rules)
+    check_layers(layers, rules)
     distance_layers = list(DISTANCE_LAYERS) + sorted(
-        {r.layer for r in rules if r.layer and r.layer not in DISTANCE_LAYERS and r.layer != "states"}
+        {r.layer for r in rules if r.layer and r.layer not in DISTANCE_LAYERS}
     )
     total = len(sites)
     site_ids = _site_ids(sites)
@@ -448,7 +449,8 @@ def check_sites(sites: gpd.GeoDataFrame) -> None:
         )
 
 
-def _check_layers(layers: Mapping[str, Layer], rules: Sequence[Rule]) -> None:
+def check_layers(layers: Mapping[str, Layer], rules: Sequence[Rule]) -> None:
+    """Raise :class:`ScreeningError` unless ``layers`` hold ``states`` and every layer a rule tests."""
     if "states" not in layers:
         raise ScreeningError("the 'states' layer is missing: every verdict must name the state a site lies in; load the bundled layers or give --layer states=PATH")
     for rule in rules:

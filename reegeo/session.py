@@ -19,13 +19,14 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from shapely.geometry import Point, Polygon
 
 from reegeo.errors import UploadError
-from reegeo.exports import results_to_csv, results_to_geojson, results_to_gpkg
+from reegeo.exports import neutralise_cell, results_to_csv, results_to_geojson, results_to_gpkg
 from reegeo.layers import Layer
 from reegeo.rules import Rule, default_rules, dump_rules
-from reegeo.screening import VERDICTS, screen_sites
+from reegeo.screening import VERDICTS, check_layers, screen_sites
 from reegeo.uploads import ReadResult, read_sites
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "sites_from_text",
     "sites_from_clicks",
     "filter_results",
+    "results_table",
     "count_by_state",
 ]
 
@@ -76,6 +78,7 @@ class Workspace:
     notes: tuple[str, ...] = ()
     results: gpd.GeoDataFrame | None = None
     sites_bytes: bytes = b""
+    rules_bytes: bytes | None = None
     layer_overrides: dict[str, Layer] = field(default_factory=dict)
     handled: set[str] = field(default_factory=set)
     _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -112,8 +115,19 @@ class Workspace:
         """Screen the sites of an upload read with :func:`reegeo.uploads.read_sites` (``raw``: the uploaded bytes)."""
         return self.screen(read.frame, layers, source=read.filename, notes=read.notes, raw=raw, progress=progress)
 
-    def change_rules(self, rules: Sequence[Rule], layers: Mapping[str, Layer], *, progress: Progress | None = None) -> int:
+    def change_rules(
+        self,
+        rules: Sequence[Rule],
+        layers: Mapping[str, Layer],
+        *,
+        raw: bytes | None = None,
+        progress: Progress | None = None,
+    ) -> int:
         """Put ``rules`` in force and screen the current sites again.
+
+        ``raw`` is the rules file as uploaded, so the reports' audit stamp
+        hashes the very file the user holds; rules edited in the app are
+        stamped as the ``rules.toml`` the app offers for download.
 
         Returns
         -------
@@ -121,14 +135,16 @@ class Workspace:
             How many sites' verdicts changed.
         """
         rules = tuple(rules)
+        check_layers(layers, rules)
         changed = 0
         if self.sites is not None:
             results = screen_sites(self.sites, layers, rules, progress=progress)
             if self.results is not None:
                 changed = int((results["verdict"].to_numpy() != self.results["verdict"].to_numpy()).sum())
             self.results = results
-            self._exports.clear()
+        self._exports.clear()
         self.rules = rules
+        self.rules_bytes = raw
         return changed
 
     def layers_in_use(self, layers: Mapping[str, Layer]) -> dict[str, Layer]:
@@ -148,6 +164,10 @@ class Workspace:
         remaining = {key: value for key, value in self.layer_overrides.items() if key != name}
         self._rescreen({**layers, **remaining}, progress)
         self.layer_overrides = remaining
+
+    def rescreen(self, layers: Mapping[str, Layer], *, progress: Progress | None = None) -> None:
+        """Screen the current sites again with ``layers`` (after the layers changed), keeping the rules."""
+        self._rescreen(self.layers_in_use(layers), progress)
 
     def _rescreen(self, layers: Mapping[str, Layer], progress: Progress | None) -> None:
         if self.sites is not None:
@@ -172,8 +192,11 @@ class Workspace:
             raise ValueError("no results to report: screen sites first")
         key = f"report_{fmt}_{lang}"
         if key not in self._exports:
-            edited = self.rules != default_rules()
-            audit = build_audit(self.sites_bytes, dump_rules(self.rules) if edited else None, layers, sites_name=self.source)
+            if self.rules_bytes is not None:
+                rules_file = self.rules_bytes
+            else:
+                rules_file = dump_rules(self.rules) if self.rules != default_rules() else None
+            audit = build_audit(self.sites_bytes, rules_file, layers, sites_name=self.source)
             render = {"pdf": render_pdf, "html": render_html}[fmt]
             self._exports[key] = render(self.results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress)
         return self._exports[key]
@@ -181,6 +204,10 @@ class Workspace:
     def has_export(self, key: str) -> bool:
         """Whether an export or report (``report_pdf_en``, ...) is already built for these results."""
         return key in self._exports
+
+    def forget(self, token: str) -> None:
+        """Let ``token`` count as new again (a read that failed is tried again on the next run)."""
+        self.handled.discard(token)
 
     def first_time(self, token: str) -> bool:
         """True the first time ``token`` (an upload's id, say) is seen, so it is acted on once."""
@@ -243,10 +270,26 @@ def sites_from_clicks(clicks: Sequence[tuple[float, float]], *, shape: str, name
             )
         geometry = Polygon([(lon, lat) for lat, lon in clicks])
         if not geometry.is_valid:
-            geometry = geometry.buffer(0)
+            # Crossing edges (a bow-tie): keep every enclosed area, as uploads are repaired.
+            geometry = shapely.make_valid(geometry)
+            if geometry.geom_type == "GeometryCollection":
+                geometry = shapely.union_all([part for part in geometry.geoms if part.geom_type in ("Polygon", "MultiPolygon")])
     frame = gpd.GeoDataFrame({"site_id": [name], "name": [name]}, geometry=[geometry], crs=4326)
     frame.index = pd.RangeIndex(1, 2, name="row")
     return frame
+
+
+def results_table(results: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Results as a plain table for display, text cells a spreadsheet would run as a formula neutralised.
+
+    The dashboard's table offers its own CSV download, so it gets the same
+    protection as :func:`reegeo.exports.results_to_csv`.
+    """
+    table = pd.DataFrame(results.drop(columns=results.geometry.name))
+    for column in table.columns:
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = table[column].map(neutralise_cell)
+    return table
 
 
 def filter_results(

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import geopandas as gpd
+import pyogrio
 import numpy as np
 import pandas as pd
 import shapely
@@ -201,7 +202,7 @@ def write_surface(surface: gpd.GeoDataFrame, path: str | Path) -> Path:
         path.unlink()  # a GeoPackage would otherwise gain a second copy of the layer
     try:
         writer(surface, path)
-    except OSError as exc:
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ExportError(f"cannot write the surface to {path} ({exc}): check the folder exists and is writable") from None
     return path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,11 @@ def inside_reserve_and_clear_sites() -> bytes:
     examples = load_example_sites()
     gurun = examples[examples["site_id"] == "kedah-gurun"].geometry.iloc[0].representative_point()
     return _geojson(_point_site("inside reserve", reserve.x, reserve.y), _point_site("gurun", gurun.x, gurun.y))
+
+
+def _shown_error(at: AppTest) -> str:
+    """The first error as the user reads it (errors are escaped so Markdown never renders in them)."""
+    return re.sub(r"\\(.)", r"\1", at.error[0].value)
 
 
 def _workspace(at: AppTest):
@@ -81,7 +87,7 @@ def test_failed_upload_keeps_earlier_results():
     at.segmented_control(key="screen_source").set_value("upload").run()
     at.file_uploader(key="sites_upload").upload("broken.geojson", b"{ this is not json", "application/geo+json").run()
     assert not at.exception
-    assert at.error and "broken.geojson" in at.error[0].value
+    assert at.error and "broken.geojson" in _shown_error(at)
     after = _workspace(at).results
     assert after["site_id"].tolist() == before["site_id"].tolist()
     assert at.metric, "the earlier results are still shown under the error"
@@ -133,7 +139,7 @@ def test_bad_rules_upload_is_refused_with_the_rule_named():
     at = _open("rules")
     at.file_uploader(key="rules_upload").upload("rules.toml", b"[[rules]]\nid = 'x'\n", "application/toml").run()
     assert not at.exception
-    assert at.error and "rules.toml" in at.error[0].value
+    assert at.error and "rules.toml" in _shown_error(at)
 
 
 def test_language_switch_translates_pages_and_verdicts():
@@ -162,7 +168,7 @@ def test_typed_coordinates_with_a_bad_line_name_it():
     at.text_area(key="typed_sites").set_value("5.65 100.49").run()
     at.button(key="typed_run").click().run()
     assert not at.exception
-    assert at.error and "line 1" in at.error[0].value
+    assert at.error and "line 1" in _shown_error(at)
 
 
 def test_geopackage_with_several_layers_asks_which(tmp_path):
@@ -211,7 +217,7 @@ def test_drawn_polygon_needs_three_clicks():
     at.radio(key="draw_shape").set_value("polygon").run()
     at.button(key="draw_run").click().run()
     assert not at.exception
-    assert at.error and "at least 3 clicks" in at.error[0].value
+    assert at.error and "at least 3 clicks" in _shown_error(at)
 
 
 def test_uploaded_layer_replaces_a_constraint_for_the_session():
@@ -229,7 +235,8 @@ def test_uploaded_layer_replaces_a_constraint_for_the_session():
     at.file_uploader(key="layer_upload").upload("catchment.geojson", catchment, "application/geo+json").run()
     assert not at.exception and not at.error
     ws = _workspace(at)
-    assert ws.layer_overrides["water_catchments"].authoritative
+    uploaded = ws.layer_overrides["water_catchments"]
+    assert not uploaded.authoritative and uploaded.approximate  # honest until the user says otherwise
     assert ws.results.set_index("site_id").loc["kedah-gurun", "verdict"] == "prohibited"
     at.button(key="drop_water_catchments").click().run()
     assert not at.exception
@@ -253,3 +260,13 @@ def test_map_page_shows_the_eligibility_surface_with_totals():
     assert {"state", "prohibited_km2", "review_km2", "eligible_km2", "total_km2"} <= set(totals.columns)
     assert "Pahang" in set(totals["state"])
     assert totals["prohibited_km2"].sum() > 0
+
+
+def test_error_text_from_a_file_is_shown_literally_not_as_markdown():
+    at = _open("screen")
+    header = b"name,[click me](https://evil.example)\n1,2\n"
+    at.file_uploader(key="sites_upload").upload("sites.csv", header, "text/csv").run()
+    assert at.error
+    raw = at.error[0].value
+    assert "](https://evil.example)" not in raw and "\\]\\(https" in raw
+    assert "[click me](https://evil.example)" in _shown_error(at)

@@ -236,3 +236,30 @@ def test_data_import_of_a_bad_file_exits_2(tmp_path, monkeypatch, capsys):
     assert main(["data", "import", "forest_reserves", str(bad)]) == 2
     assert "bad.geojson" in capsys.readouterr().err
     assert main(["data", "import", "Bad Name", str(bad)]) == 2
+
+
+def test_screen_says_which_layers_are_approximate(bundled_sites, tmp_path, capsys):
+    assert main(["screen", str(bundled_sites), "-o", str(tmp_path / "o.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "reegeo: note: Approximate layers in use:" in err and "forest_reserves" in err
+
+
+def test_a_rule_on_the_states_layer_is_measured_like_any_layer(bundled_sites, tmp_path):
+    rules = tmp_path / "states_rule.toml"
+    rules.write_text(
+        '[[rules]]\nid = "coastal"\nlayer = "states"\nrelation = "within_distance"\ndistance_m = 1\n'
+        'severity = "advisory"\nlegal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
+    )
+    out = tmp_path / "o.csv"
+    assert main(["screen", str(bundled_sites), "-o", str(out), "--rules", str(rules)]) == 0
+    rows = {r["site_id"]: r for r in read_csv(out)}
+    assert rows["lynas"]["advisories"] == "coastal" and float(rows["lynas"]["dist_states_m"]) == 0
+    assert rows["sea"]["advisories"] == "" and float(rows["sea"]["dist_states_m"]) > 1
+
+
+def test_unwritable_gpkg_output_exits_2(bundled_sites, tmp_path, capsys):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "out.gpkg").mkdir()  # a folder where the file should go
+    assert main(["screen", str(bundled_sites), "-o", str(folder / "out.gpkg")]) == 2
+    assert "out.gpkg" in capsys.readouterr().err

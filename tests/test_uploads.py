@@ -326,3 +326,16 @@ def test_code_table_without_geometry_is_refused_helpfully():
     with pytest.raises(UploadError) as caught:
         read_sites(path)
     assert_helpful(str(caught.value), path.name, "no coordinate columns", "'state'")
+
+
+def test_kml_folders_read_together_never_overwrite_a_folder_attribute():
+    kml = b"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Schema name="s" id="s"><SimpleField name="folder" type="string"/></Schema>
+<Folder><name>A</name><Placemark><name>a1</name><ExtendedData><SchemaData schemaUrl="#s"><SimpleData name="folder">mine</SimpleData></SchemaData></ExtendedData><Point><coordinates>101.7,3.1</coordinates></Point></Placemark></Folder>
+<Folder><name>B</name><Placemark><name>b1</name><ExtendedData><SchemaData schemaUrl="#s"><SimpleData name="folder">mine2</SimpleData></SchemaData></ExtendedData><Point><coordinates>101.8,3.2</coordinates></Point></Placemark></Folder>
+</Document></kml>"""
+    result = read_sites(kml, filename="two_folders.kml")
+    assert list(result.frame["folder"]) == ["mine", "mine2"]
+    assert list(result.frame["folder_2"]) == ["A", "B"]
+    assert any("column 'folder_2'" in note for note in result.notes)
