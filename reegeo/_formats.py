@@ -215,7 +215,8 @@ def detect_format(data: bytes, ctx: ReadContext) -> tuple[str, SafeZip | None]:
         raise UploadError(f"{name}: the file holds only blank space. Upload the file with your sites or layer in it.")
     if not _looks_like_text(head):
         raise _refuse_unknown(name, "the content is not a recognised geodata format")
-    if head[:1] in (b"{", b"["):
+    # "[" opens a JSON array but also a CSV header such as "[site],lat,lon": the suffix decides.
+    if head[:1] == b"{" or (head[:1] == b"[" and ctx.suffix not in (".csv", ".txt", ".tsv")):
         return GEOJSON, None
     if head[:1] == b"<":
         if re.search(rb"<(\w+:)?kml[\s>]", head[:4096], re.IGNORECASE) or ctx.suffix == ".kml":

@@ -339,3 +339,9 @@ def test_kml_folders_read_together_never_overwrite_a_folder_attribute():
     assert list(result.frame["folder"]) == ["mine", "mine2"]
     assert list(result.frame["folder_2"]) == ["A", "B"]
     assert any("column 'folder_2'" in note for note in result.notes)
+
+
+def test_csv_whose_header_starts_with_a_bracket_is_read_as_csv():
+    result = read_sites(b"[site],latitude,longitude\nA,3.1,101.7\n", filename="brackets.csv")
+    assert list(result.frame["[site]"]) == ["A"]
+    assert result.format == "CSV"
