@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 
 from reegeo._map_assets import MapAssets, asset_folders, assets_at
 from reegeo.errors import ReegeoError
-from reegeo.i18n import TEXTS, t
+from reegeo.i18n import layer_label, t
 from reegeo.layers import Layer, load_layers
 from reegeo.mapping import DisplayLayer, prepare_layers
 from reegeo.rules import default_rules
@@ -223,4 +223,4 @@ def literal(text: object) -> str:
 def approximate_layers() -> list[str]:
     """Short names of the approximate layers in use, in the interface language."""
     chosen = lang()
-    return [t(f"layer.{name}", chosen) if f"layer.{name}" in TEXTS else name for name, layer in layers().items() if layer.approximate]
+    return [layer_label(name, chosen) for name, layer in layers().items() if layer.approximate]

@@ -21,7 +21,7 @@ if approximate:
     st.warning(t("approximate.banner", lang, layers=", ".join(approximate)))
 
 for name, layer in layers.items():
-    title = (layer.title_ms if lang == "ms" and layer.title_ms else layer.title) or name
+    title = layer.display_title(lang)
     with st.container(border=True):
         head, count, accuracy = st.columns([5, 1, 1.4])
         badge = (

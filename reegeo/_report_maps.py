@@ -29,7 +29,7 @@ from PIL import Image
 from pyproj import Transformer
 
 from reegeo.evidence import VERDICT_COLOURS
-from reegeo.i18n import t
+from reegeo.i18n import layer_label, t
 from reegeo.layers import Layer
 from reegeo.screening import metric_crs_for
 
@@ -261,7 +261,7 @@ def _layer_handles(layers: Mapping[str, Layer], lang: str, names: tuple[str, ...
     for name in names:
         if name not in layers or not len(layers[name].frame):
             continue
-        label = _layer_label(name, lang) + (" *" if layers[name].approximate else "")
+        label = layer_label(name, lang) + (" *" if layers[name].approximate else "")
         kinds = set(shapely.get_type_id(shapely.get_parts(np.asarray(layers[name].frame.geometry.values))).tolist())
         if name in _STYLE and 3 in kinds:
             style = _STYLE[name]
@@ -272,11 +272,6 @@ def _layer_handles(layers: Mapping[str, Layer], lang: str, names: tuple[str, ...
     return handles
 
 
-def _layer_label(name: str, lang: str) -> str:
-    try:
-        return t(f"layer.{name}", lang)
-    except KeyError:
-        return name
 
 
 def _set_extent(axes, box_: tuple[float, float, float, float]) -> None:

@@ -17,7 +17,7 @@ import shapely
 
 from reegeo.audit import Audit
 from reegeo.evidence import Finding, explain_site, format_area, format_distance, permitting_bodies
-from reegeo.i18n import t, verdict_label
+from reegeo.i18n import layer_label, t, verdict_label
 from reegeo.layers import Layer
 from reegeo.rules import Rule
 from reegeo.screening import VERDICTS, metric_crs_for
@@ -98,7 +98,7 @@ def build_model(
     rules = tuple(rules)
     approximate = [name for name, layer in layers.items() if layer.approximate]
     approximate_note = (
-        t("report.approximate_footer", lang, layers=", ".join(_layer_name(n, lang) for n in approximate)) if approximate else ""
+        t("report.approximate_footer", lang, layers=", ".join(layer_label(n, lang) for n in approximate)) if approximate else ""
     )
     ports = _port_distances(results, layers)
     buffers = [r.distance_m for r in rules if r.relation == "within_distance" and r.distance_m and r.layer in ("forest_reserves", "water_catchments")]
@@ -238,14 +238,13 @@ def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
     header = tuple(t(f"report.col.{c}", lang) for c in ("layer", "source", "licence", "date", "accuracy", "status"))
     rows = []
     for name, layer in layers.items():
-        status = "authoritative" if layer.authoritative else ("approximate" if layer.approximate else "other")
         rows.append((
-            f"{_layer_title(layer, lang)} [{name}], {layer.feature_count}",
+            f"{layer.display_title(lang)} [{name}], {layer.feature_count}",
             layer.source or "-",
             layer.licence or "-",
             layer.date or "-",
             format_distance(layer.accuracy_m),
-            t(f"report.status.{status}", lang),
+            t(f"report.status.{layer.status.replace(' ', '_')}", lang),
         ))
     return Table(header, tuple(rows))
 
@@ -254,7 +253,7 @@ def _rules_table(rules: Sequence[Rule], lang: str) -> Table:
     header = tuple(t(f"report.col.{c}", lang) for c in ("rule", "severity", "test")) + (t("report.legal_basis", lang),)
     rows = []
     for rule in rules:
-        layer = _layer_name(rule.layer or "", lang)
+        layer = layer_label(rule.layer or "", lang)
         if rule.relation == "within_distance":
             test = t("report.relation.within_distance", lang, distance=format_distance(rule.distance_m or 0.0), layer=layer)
         else:
@@ -277,17 +276,8 @@ def _audit_table(audit: Audit, lang: str) -> Table:
     return Table(header, tuple(rows))
 
 
-def _layer_title(layer: Layer, lang: str) -> str:
-    if lang == "ms" and layer.title_ms:
-        return layer.title_ms
-    return layer.title or layer.name
 
 
-def _layer_name(name: str, lang: str) -> str:
-    try:
-        return t(f"layer.{name}", lang)
-    except KeyError:
-        return name
 
 
 def _crs_name(crs: str) -> str:

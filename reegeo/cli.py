@@ -164,7 +164,7 @@ def _layers(args: argparse.Namespace) -> int:
     """Print each layer with its provenance and accuracy."""
     layers = load_layers(overrides=_parse_layer_args(args.layer))
     for layer in layers.values():
-        status = "AUTHORITATIVE" if layer.authoritative else ("APPROXIMATE" if layer.approximate else "not authoritative")
+        status = layer.status.upper() if layer.status != "not authoritative" else layer.status
         print(f"{layer.name}: {layer.title}")
         print(f"  features: {layer.feature_count}; accuracy: {layer.accuracy_m:g} m; {status}; origin: {layer.origin}")
         print(f"  source: {layer.source}")
@@ -209,7 +209,7 @@ def _data_list(args: argparse.Namespace) -> int:
 
     print(f"user data folder: {user_data_dir()} (set REEGEO_DATA_DIR to change it)")
     for layer in load_layers(roles=("constraint", "context", "sites")).values():
-        status = "authoritative" if layer.authoritative else ("approximate" if layer.approximate else "not authoritative")
+        status = layer.status
         print(f"{layer.name}: {layer.origin}, {layer.feature_count} features, {status}, accuracy {layer.accuracy_m:g} m, {layer.path}")
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from reegeo.i18n import t
+from reegeo.i18n import layer_label, t
 from reegeo.layers import Layer
 from reegeo.rules import Rule
 from reegeo.screening import OUTSIDE_FLAG, SPANS_STATES_FLAG, UNCERTAIN_SUFFIX
@@ -133,7 +133,7 @@ def _measure(row: Mapping, rule: Rule, lang: str) -> str:
     overlap = row.get(f"overlap_{layer}_m2")
     if overlap:
         pct = float(row.get(f"overlap_{layer}_pct") or 0.0)
-        parts.append(t("measure.overlap", lang, area=format_area(float(overlap)), pct=f"{pct:.1f} %", layer=_layer_label(layer, lang)))
+        parts.append(t("measure.overlap", lang, area=format_area(float(overlap)), pct=f"{pct:.1f} %", layer=layer_label(layer, lang)))
     return "; ".join(parts)
 
 
@@ -143,14 +143,7 @@ def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, L
     if layers and layer in layers:
         accuracy = format_distance(layers[layer].accuracy_m)
     feature = str(row.get(f"nearest_{layer}") or "")
-    message = t("flag.uncertain", lang, layer=_layer_label(layer, lang), accuracy=accuracy or "n/a", feature=feature)
+    message = t("flag.uncertain", lang, layer=layer_label(layer, lang), accuracy=accuracy or "n/a", feature=feature)
     basis = t("flag.uncertain.basis", lang, rule=f"{rule.id}: {rule.legal_basis}")
     return Finding(finding_id, "review", message, basis, layer, _measure(row, rule, lang))
 
-
-def _layer_label(layer: str, lang: str) -> str:
-    key = f"layer.{layer}"
-    try:
-        return t(key, lang)
-    except KeyError:
-        return layer

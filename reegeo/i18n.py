@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-__all__ = ["LANGUAGES", "TEXTS", "t", "verdict_label", "check_language"]
+__all__ = ["LANGUAGES", "TEXTS", "t", "layer_label", "verdict_label", "check_language"]
 
 LANGUAGES = {"en": "English", "ms": "Bahasa Malaysia"}
 
@@ -267,7 +267,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     },
     "report.status.authoritative": {"en": "authoritative", "ms": "sah"},
     "report.status.approximate": {"en": "APPROXIMATE", "ms": "ANGGARAN"},
-    "report.status.other": {"en": "not authoritative", "ms": "tidak sah"},
+    "report.status.not_authoritative": {"en": "not authoritative", "ms": "tidak sah"},
     "report.rules": {"en": "Rules applied", "ms": "Peraturan yang digunakan"},
     "report.relation.intersects": {"en": "overlaps or touches {layer}", "ms": "bertindih atau bersentuhan dengan {layer}"},
     "report.relation.within_distance": {"en": "within {distance} of {layer}", "ms": "dalam lingkungan {distance} dari {layer}"},
@@ -302,6 +302,12 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     entry = TEXTS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+def layer_label(name: str, lang: str = "en") -> str:
+    """A layer's short name in words ("forest reserves", "hutan simpan"); the name itself for other layers."""
+    key = f"layer.{name}"
+    return t(key, lang) if key in TEXTS else name
 
 
 def verdict_label(verdict: str, lang: str = "en") -> str:

@@ -104,6 +104,17 @@ class Layer:
         """Number of features."""
         return len(self.frame)
 
+    def display_title(self, lang: str = "en") -> str:
+        """The layer's title in ``lang`` (``ms`` when there is one), else its name."""
+        return (self.title_ms if lang == "ms" and self.title_ms else self.title) or self.name
+
+    @property
+    def status(self) -> str:
+        """``authoritative``, ``approximate`` or ``not authoritative``."""
+        if self.authoritative:
+            return "authoritative"
+        return "approximate" if self.approximate else "not authoritative"
+
     def describe(self) -> dict[str, Any]:
         """Provenance as a flat dict (for tables, the CLI and reports)."""
         return {

@@ -33,7 +33,7 @@ from folium.utilities import JsCode
 
 from reegeo._map_assets import MapAssets, file_assets
 from reegeo.evidence import VERDICT_COLOURS, explain_site, format_distance
-from reegeo.i18n import TEXTS, t, verdict_label
+from reegeo.i18n import layer_label, t, verdict_label
 from reegeo.layers import Layer
 from reegeo.rules import Rule
 
@@ -397,8 +397,7 @@ def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, with_
 
 def _short_label(layer: DisplayLayer, lang: str) -> str:
     """The layer's short name for the legend ("forest reserves"), with "(approximate)" when it is."""
-    key = f"layer.{layer.name}"
-    text = html.escape(t(key, lang) if key in TEXTS else layer.name)
+    text = html.escape(layer_label(layer.name, lang))
     text = text[:1].upper() + text[1:]
     return text + (f" ({html.escape(t('map.approximate', lang))})" if layer.approximate else "")
 
@@ -413,7 +412,7 @@ def _display_layer(layer: Layer, *, lang: str, tolerance_m: float, bounded: bool
     style = {"fill": True, **_STYLES.get(layer.name, _OTHER_STYLE)}
     if layer.approximate and layer.name != "states":
         style["dashArray"] = "5 4"
-    title = (layer.title_ms if lang == "ms" and layer.title_ms else layer.title) or layer.name
+    title = layer.display_title(lang)
     label = html.escape(title)
     if layer.approximate and "approx" not in title.lower() and "anggaran" not in title.lower():
         label += f" ({html.escape(t('map.approximate', lang))})"
