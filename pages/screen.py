@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages import _ui
 from reegeo.evidence import explain_site, format_area, permitting_bodies
-from reegeo.i18n import t, verdict_label
+from reegeo.i18n import column_label, t, verdict_label
 from reegeo.layers import load_example_sites
 from reegeo.mapping import VERDICT_COLOURS, build_map
 from reegeo.screening import VERDICTS
@@ -104,10 +104,11 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        "site_id": st.column_config.TextColumn("site_id", pinned=True),
-        "verdict_label": st.column_config.TextColumn(t("screen.filter_verdict", lang)),
-        **{c: st.column_config.NumberColumn(c, format="%.0f") for c in table.columns if c.endswith(("_m", "_m2"))},
-        **{c: st.column_config.NumberColumn(c, format="%.1f") for c in table.columns if c.endswith("_pct")},
+        **{c: st.column_config.TextColumn(column_label(c, lang), help=c) for c in table.columns},
+        "site_id": st.column_config.TextColumn(column_label("site_id", lang), help="site_id", pinned=True),
+        "verdict_label": st.column_config.TextColumn(column_label("verdict", lang), help="verdict"),
+        **{c: st.column_config.NumberColumn(column_label(c, lang), help=c, format="%.0f") for c in table.columns if c.endswith(("_m", "_m2"))},
+        **{c: st.column_config.NumberColumn(column_label(c, lang), help=c, format="%.1f") for c in table.columns if c.endswith("_pct")},
     },
     key="results_table",
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-__all__ = ["LANGUAGES", "TEXTS", "t", "layer_label", "verdict_label", "check_language"]
+__all__ = ["LANGUAGES", "TEXTS", "t", "column_label", "layer_label", "verdict_label", "check_language"]
 
 LANGUAGES = {"en": "English", "ms": "Bahasa Malaysia"}
 
@@ -68,6 +68,19 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "map.legend": {"en": "Legend", "ms": "Petunjuk"},
     "map.sites": {"en": "Candidate sites", "ms": "Tapak cadangan"},
     "map.approximate": {"en": "approximate", "ms": "anggaran"},
+    "column.site_id": {"en": "Site", "ms": "Tapak"},
+    "column.verdict": {"en": "Verdict", "ms": "Keputusan"},
+    "column.violations": {"en": "Prohibitions", "ms": "Larangan"},
+    "column.flags": {"en": "Review flags", "ms": "Bendera semakan"},
+    "column.advisories": {"en": "Advisories", "ms": "Nasihat"},
+    "column.state": {"en": "State", "ms": "Negeri"},
+    "column.site_area_m2": {"en": "Site area (m²)", "ms": "Keluasan tapak (m²)"},
+    "column.states_spanned": {"en": "States touched", "ms": "Negeri yang disentuh"},
+    "column.metric_crs": {"en": "Measured in", "ms": "Diukur dalam"},
+    "column.dist": {"en": "Distance to {layer} (m)", "ms": "Jarak ke {layer} (m)"},
+    "column.nearest": {"en": "Nearest ({layer})", "ms": "Terdekat ({layer})"},
+    "column.overlap_m2": {"en": "Inside {layer} (m²)", "ms": "Di dalam {layer} (m²)"},
+    "column.overlap_pct": {"en": "Inside {layer} (%)", "ms": "Di dalam {layer} (%)"},
     "map.surface": {"en": "Eligibility surface", "ms": "Permukaan kelayakan"},
     "map.surface_toggle": {"en": "Eligibility surface: where could a refinery go at all?", "ms": "Permukaan kelayakan: di manakah kilang penapisan boleh dibina?"},
     "map.surface_cell": {"en": "Cell size", "ms": "Saiz sel"},
@@ -308,6 +321,26 @@ def layer_label(name: str, lang: str = "en") -> str:
     """A layer's short name in words ("forest reserves", "hutan simpan"); the name itself for other layers."""
     key = f"layer.{name}"
     return t(key, lang) if key in TEXTS else name
+
+
+_COLUMN_PATTERNS = (
+    ("dist_", "_m", "column.dist"),
+    ("nearest_", "", "column.nearest"),
+    ("overlap_", "_m2", "column.overlap_m2"),
+    ("overlap_", "_pct", "column.overlap_pct"),
+)
+
+
+def column_label(column: str, lang: str = "en") -> str:
+    """A results column's heading in words, with its unit ("Distance to forest reserves (m)")."""
+    key = f"column.{column}"
+    if key in TEXTS:
+        return t(key, lang)
+    for prefix, suffix, text_key in _COLUMN_PATTERNS:
+        if column.startswith(prefix) and column.endswith(suffix):
+            layer = column[len(prefix) : len(column) - len(suffix)] if suffix else column[len(prefix) :]
+            return t(text_key, lang, layer=layer_label(layer, lang))
+    return column
 
 
 def verdict_label(verdict: str, lang: str = "en") -> str:

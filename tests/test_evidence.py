@@ -33,3 +33,14 @@ def test_formatting_and_permitting_bodies():
     assert any("NREB" in body for body in permitting_bodies("Sarawak"))
     assert any("Pahang Land and Mines Office" in body for body in permitting_bodies("Pahang"))
     assert permitting_bodies("") == []
+
+
+def test_column_headings_in_both_languages():
+    from reegeo.i18n import column_label
+
+    assert column_label("dist_forest_reserves_m") == "Distance to forest reserves (m)"
+    assert column_label("dist_forest_reserves_m", "ms") == "Jarak ke hutan simpan (m)"
+    assert column_label("overlap_water_catchments_pct", "ms") == "Di dalam kawasan tadahan air (%)"
+    assert column_label("nearest_ports") == "Nearest (ports)"
+    assert column_label("dist_parcels_m") == "Distance to parcels (m)"
+    assert column_label("site_id", "ms") == "Tapak"
