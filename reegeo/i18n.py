@@ -28,8 +28,8 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "ms": "Saringan meliputi bidang kuasa Malaysia sahaja",
     },
     "flag.uncertain": {
-        "en": "The site is outside {layer}, but within the layer's stated accuracy ({accuracy}) of {feature}: the approximate boundary could put it inside. Check the authoritative boundary.",
-        "ms": "Tapak berada di luar {layer}, tetapi dalam julat ketepatan lapisan ({accuracy}) dari {feature}: sempadan anggaran mungkin meletakkannya di dalam. Semak sempadan yang sah.",
+        "en": "The site is outside {layer}, but within the layer's stated accuracy ({accuracy}) of {feature}, counting the site's own position accuracy where given: the approximate boundary or position could put it inside. Check the authoritative boundary and the site's coordinates.",
+        "ms": "Tapak berada di luar {layer}, tetapi dalam julat ketepatan lapisan ({accuracy}) dari {feature}, termasuk ketepatan kedudukan tapak jika diberi: sempadan atau kedudukan anggaran mungkin meletakkannya di dalam. Semak sempadan yang sah dan koordinat tapak.",
     },
     "flag.uncertain.basis": {
         "en": "Boundary uncertainty of the layer (accuracy in the layer manifest); underlying rule: {rule}",

@@ -105,8 +105,9 @@ def screen_sites(
     * ``outside_malaysia``: the site's representative point is in no state
       (nor within the states layer's accuracy of one);
     * ``<rule>_uncertain``: a prohibiting rule did not fire, but the site is
-      within the accuracy (metres) of a feature of the rule's layer, so the
-      approximate boundary may put it inside.
+      within the accuracy (metres) of a feature of the rule's layer, plus the
+      site's own ``accuracy_m`` when it has one, so the approximate boundary
+      (or position) may put it inside.
 
     A site that spans several states gets the advisory ``spans_states``
     (permits from each state).
@@ -144,6 +145,7 @@ def screen_sites(
     )
     total = len(sites)
     site_ids = _site_ids(sites)
+    site_accuracy_m = _site_accuracy(sites)
     sites_ll = sites.geometry.to_crs(4326)
     anchor_lon = shapely.get_x(shapely.point_on_surface(sites_ll.values))
     zones = metric_crs_for(anchor_lon)
@@ -164,7 +166,7 @@ def screen_sites(
             positions = in_zone[start : start + chunk]
             geoms = np.asarray(projected[start : start + chunk])
             _measure_batch(
-                geoms, positions, epsg, prepared, rules, distance_layers,
+                geoms, positions, epsg, prepared, rules, distance_layers, site_accuracy_m,
                 columns, fired, uncertain, outside, spans,
             )
             done += len(positions)
@@ -205,6 +207,7 @@ def _measure_batch(
     prepared: Mapping[str, _Prepared],
     rules: Sequence[Rule],
     distance_layers: Sequence[str],
+    site_accuracy_m: np.ndarray,
     columns: dict[str, np.ndarray],
     fired: dict[str, np.ndarray],
     uncertain: dict[str, np.ndarray],
@@ -256,7 +259,7 @@ def _measure_batch(
             threshold = rule.distance_m
         fired[rule.id][positions] = hit
         if rule.id in uncertain:
-            uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, prepared[rule.layer], threshold)
+            uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, site_accuracy_m[positions], prepared[rule.layer], threshold)
 
 
 def _intersecting(geoms: np.ndarray, layer: _Prepared) -> np.ndarray:
@@ -286,17 +289,17 @@ def _nearest(
     return distance, feature
 
 
-def _within_accuracy(geoms: np.ndarray, layer: _Prepared, threshold_m: float) -> np.ndarray:
-    """Sites within ``threshold_m`` + a feature's own accuracy of that feature."""
+def _within_accuracy(geoms: np.ndarray, site_accuracy_m: np.ndarray, layer: _Prepared, threshold_m: float) -> np.ndarray:
+    """Sites within ``threshold_m`` + the feature's accuracy + the site's own accuracy of a feature."""
     result = np.zeros(len(geoms), dtype=bool)
-    if len(layer.geoms) == 0 or not np.any(layer.accuracy_m > 0):
+    if len(layer.geoms) == 0 or not (np.any(layer.accuracy_m > 0) or np.any(site_accuracy_m > 0)):
         return result
-    reach = threshold_m + float(layer.accuracy_m.max())
+    reach = threshold_m + float(layer.accuracy_m.max()) + float(site_accuracy_m.max(initial=0.0))
     pairs = layer.tree.query(geoms, predicate="dwithin", distance=reach)
     if pairs.shape[1] == 0:
         return result
     gap = shapely.distance(geoms[pairs[0]], layer.geoms[pairs[1]])
-    close = gap <= threshold_m + layer.accuracy_m[pairs[1]]
+    close = gap <= threshold_m + layer.accuracy_m[pairs[1]] + site_accuracy_m[pairs[0]]
     result[pairs[0][close]] = True
     return result
 
@@ -414,6 +417,18 @@ def _site_ids(sites: gpd.GeoDataFrame) -> np.ndarray:
             text = values.map(_id_text).to_numpy(dtype=object)
             return np.where(text == "", fallback, text)
     return fallback
+
+
+def _site_accuracy(sites: gpd.GeoDataFrame) -> np.ndarray:
+    """Each site's own positional accuracy in metres (its ``accuracy_m`` column; 0 when absent)."""
+    if "accuracy_m" not in sites.columns:
+        return np.zeros(len(sites))
+    values = pd.to_numeric(sites["accuracy_m"], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(values < 0)
+    if len(bad):
+        rows = ", ".join(str(i + 1) for i in bad[:10])
+        raise ScreeningError(f"sites at row(s) {rows} have a negative accuracy_m: give each site's accuracy in metres, 0 or more")
+    return np.nan_to_num(values, nan=0.0)
 
 
 def _id_text(value: object) -> str:

@@ -262,3 +262,20 @@ def test_progress_moves_several_times_for_a_few_thousand_sites(test_layers, rule
     sites = frame([{"geometry": at(i % 1000, i // 1000)} for i in range(5_000)])
     screen_sites(sites, test_layers, rules, progress=lambda d, t: calls.append(d))
     assert len(calls) >= 3 and calls[-1] == 5_000 and calls == sorted(calls)
+
+
+def test_a_site_with_a_rough_position_is_uncertain_near_an_exact_layer(test_layers, rules):
+    sites = frame([
+        {"site_id": "exact", "geometry": at(-15_000, 8_000)},
+        {"site_id": "rough", "accuracy_m": 2_500.0, "geometry": at(-15_000, 8_000)},
+    ])
+    result = screen_sites(sites, test_layers, rules).set_index("site_id")
+    assert result.loc["exact", "verdict"] == "eligible"  # 2 km from an exact reserve
+    assert result.loc["rough", "verdict"] == "review"
+    assert result.loc["rough", "flags"] == "forest_reserve_uncertain"
+
+
+def test_negative_site_accuracy_is_refused_with_the_row(test_layers, rules):
+    sites = frame([{"accuracy_m": 5.0, "geometry": at(0, 0)}, {"accuracy_m": -1.0, "geometry": at(1, 0)}])
+    with pytest.raises(ScreeningError, match=r"row\(s\) 2 have a negative accuracy_m"):
+        screen_sites(sites, test_layers, rules)
