@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -20,6 +21,7 @@ from reegeo.report import REPORT_FORMATS, build_audit, write_report
 from reegeo.layers import load_layers
 from reegeo.rules import load_rules
 from reegeo.screening import screen_sites
+from reegeo.uploads import UploadLimits, read_sites
 
 __all__ = ["main", "build_parser"]
 
@@ -111,8 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _screen(args: argparse.Namespace) -> int:
     """Screen SITES against the layers and rules; write OUT."""
-    from reegeo.uploads import UploadLimits, read_sites
-
     output = Path(args.output)
     if output.suffix.lower() not in {**TABLE_FORMATS, **REPORT_FORMATS}:
         raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted({**TABLE_FORMATS, **REPORT_FORMATS}))}")
@@ -237,9 +237,8 @@ def _parse_layer_args(values: Sequence[str]) -> dict[str, Path]:
     return overrides
 
 
-def _limits_with(limits, max_features: int):
-    from dataclasses import replace
-
+def _limits_with(limits: UploadLimits, max_features: int) -> UploadLimits:
+    """``limits`` raised to take ``max_features`` sites (and a file big enough to hold them)."""
     if max_features < 1:
         raise _UsageError(f"--max-features {max_features}: give a positive number of sites")
     return replace(limits, max_features=max_features, max_bytes=max(limits.max_bytes, max_features * 2_000))
