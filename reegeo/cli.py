@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from reegeo import __version__
+from reegeo.coverage import unverified_summary
 from reegeo.errors import ReegeoError
 from reegeo.i18n import t
 from reegeo.exports import TABLE_FORMATS, write_results
@@ -88,11 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--title", help="a title for the layer")
     install.add_argument("--authoritative", action="store_true", help="mark the layer as an authoritative boundary (e.g. a JPSM gazette map)")
     install.add_argument("--file-layer", metavar="LAYER", help="layer to read from a multi-layer file (e.g. a GeoPackage)")
+    install.add_argument(
+        "--covers", metavar="STATES",
+        help="comma-separated states in which the file is complete (e.g. 'Johor' or 'Selangor, Kuala Lumpur'; any case; "
+        "or 'all'): there its features replace the layer's earlier ones and sites can be cleared; "
+        "without it the features are added and no state counts as complete",
+    )
     install.set_defaults(handler=_data_import)
     listing = data_commands.add_parser("list", help="show the layers in use and where each comes from")
     listing.set_defaults(handler=_data_list)
-    reset = data_commands.add_parser("reset", help="remove an installed layer and use the bundled one again")
+    reset = data_commands.add_parser("reset", help="remove an installed layer (or one state's imports) and use the bundled one again")
     reset.add_argument("name", metavar="NAME")
+    reset.add_argument("--state", metavar="STATE", help="remove only what the imports say about this state")
     reset.set_defaults(handler=_data_reset)
     return parser
 
@@ -137,6 +145,9 @@ def _screen(args: argparse.Namespace) -> int:
     else:
         write_results(results, output)
     _note_approximate(layers)
+    unverified = unverified_summary(results, layers)
+    if unverified:
+        print(f"reegeo: note: {unverified}; see 'python -m reegeo layers'", file=sys.stderr)
     counts = results["verdict"].value_counts()
     summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("prohibited", "review", "eligible"))
     print(f"reegeo: screened {len(results)} site(s): {summary}; wrote {output}", file=sys.stderr)
@@ -167,6 +178,8 @@ def _layers(args: argparse.Namespace) -> int:
         status = layer.status.upper() if layer.status != "not authoritative" else layer.status
         print(f"{layer.name}: {layer.title}")
         print(f"  features: {layer.feature_count}; accuracy: {layer.accuracy_m:g} m; {status}; origin: {layer.origin}")
+        if layer.role == "constraint":
+            print(f"  coverage: {layer.coverage.describe()}")
         print(f"  source: {layer.source}")
         print(f"  licence: {layer.licence}; date: {layer.date}")
     return EXIT_OK
@@ -191,7 +204,7 @@ def _data_import(args: argparse.Namespace) -> int:
     if not Path(args.path).exists():
         raise _UsageError(f"file {args.path} does not exist: check the path")
     report = import_layer(
-        args.name, args.path, source=args.source, licence=args.licence, accuracy_m=args.accuracy_m,
+        args.name, args.path, covers=args.covers, source=args.source, licence=args.licence, accuracy_m=args.accuracy_m,
         title=args.title, authoritative=args.authoritative, layer=args.file_layer,
     )
     for note in report.notes:
@@ -200,6 +213,19 @@ def _data_import(args: argparse.Namespace) -> int:
         f"installed {report.name}: {report.features} feature(s) from {args.path} ({report.source_crs}), "
         f"names from column {report.name_field or '(none: numbered)'}; sha256 {report.sha256[:12]}...; at {report.path}"
     )
+    if report.covers == ("all",):
+        print(f"  complete in every state: it replaces every earlier feature of {report.name}")
+    elif report.covers:
+        print(f"  complete in {', '.join(report.covers)}: replaces {report.name}'s earlier features there; other states unchanged")
+    else:
+        print(
+            f"  added to {report.name} without claiming any state complete (no --covers): sites where nothing is "
+            f"recorded still need review; import with --covers STATES to let them be cleared"
+        )
+    if report.outside_covers:
+        print(f"  {report.outside_covers} feature(s) lie outside {', '.join(report.covers)}: kept, but they make no other state complete")
+    if report.replaced:
+        print(f"  replaced {report.replaced} earlier import(s) for the same states")
     return EXIT_OK
 
 
@@ -211,6 +237,11 @@ def _data_list(args: argparse.Namespace) -> int:
     for layer in load_layers(roles=("constraint", "context", "sites")).values():
         status = layer.status
         print(f"{layer.name}: {layer.origin}, {layer.feature_count} features, {status}, accuracy {layer.accuracy_m:g} m, {layer.path}")
+        if layer.role == "constraint":
+            print(f"  coverage: {layer.coverage.describe()}")
+        for part in layer.parts:
+            covers = "every state" if part.covers == ("all",) else (", ".join(part.covers) or "no state")
+            print(f"  part {part.file}: {part.features} feature(s), complete in {covers}; {part.source}; {part.licence}; accuracy {part.accuracy_m:g} m")
     return EXIT_OK
 
 
@@ -218,8 +249,13 @@ def _data_reset(args: argparse.Namespace) -> int:
     """Remove an installed layer; the bundled one is used again."""
     from reegeo.datastore import reset_layer
 
-    if reset_layer(args.name):
+    report = reset_layer(args.name, state=args.state)
+    if report.changed and args.state:
+        print(f"removed what the imports of {args.name} said about {args.state} ({report.removed} import(s) removed, {report.narrowed} narrowed); other states unchanged")
+    elif report.changed:
         print(f"removed the installed {args.name}; the bundled layer is used again")
+    elif args.state:
+        print(f"no import of {args.name} covers {args.state}: nothing changed")
     else:
         print(f"no installed layer {args.name}: the bundled layer is already in use")
     return EXIT_OK

@@ -23,10 +23,12 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from reegeo.coverage import ALL_STATES, Coverage
 from reegeo.errors import LayerError
 
 __all__ = [
     "Layer",
+    "LayerPart",
     "GEODATA_DIR",
     "MANIFEST_PATH",
     "CANONICAL_LAYERS",
@@ -35,6 +37,9 @@ __all__ = [
     "load_manifest",
     "layer_from_frame",
     "read_layer_file",
+    "manifest_coverage",
+    "read_layer_frame",
+    "check_manifest_entry",
     "user_data_dir",
     "file_sha256",
     "find_name_column",
@@ -53,6 +58,40 @@ DATA_DIR_ENV = "REEGEO_DATA_DIR"
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ROLES = ("constraint", "context", "sites")
 _REQUIRED_FIELDS = ("title", "file", "source", "licence", "date", "accuracy_m", "authoritative")
+
+
+@dataclass(frozen=True)
+class LayerPart:
+    """One file that contributes features to a layer (the bundled file or one import).
+
+    Attributes
+    ----------
+    file : str
+        The file's name (in the bundled or the user data folder).
+    sha256 : str
+        SHA-256 of that file.
+    source, licence, date : str
+        Its provenance.
+    accuracy_m : float
+        Its positional accuracy in metres.
+    authoritative : bool
+        Whether it is an authoritative boundary.
+    covers : tuple of str
+        The states in which it makes the layer complete (``("all",)`` for
+        every state, ``()`` for none).
+    features : int
+        How many of its features are in the layer.
+    """
+
+    file: str
+    sha256: str
+    source: str = ""
+    licence: str = ""
+    date: str = ""
+    accuracy_m: float = 0.0
+    authoritative: bool = False
+    covers: tuple[str, ...] = ()
+    features: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,7 +118,14 @@ class Layer:
         The file the features came from.
     sha256 : str
         SHA-256 of that file (for the audit stamp), or of the features when
-        built in memory.
+        built in memory; for a layer assembled from several files, of their
+        hashes.
+    coverage : Coverage
+        The states in which the layer is complete (see :mod:`reegeo.coverage`):
+        where it is not, no site can be cleared against it.
+    parts : tuple of LayerPart
+        The files the features came from, when there are several (an
+        installed layer built state by state); empty for a single file.
     """
 
     name: str
@@ -97,7 +143,8 @@ class Layer:
     origin: str = "file"
     path: Path | None = None
     sha256: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    coverage: Coverage = field(default_factory=Coverage)
+    parts: tuple[LayerPart, ...] = ()
 
     @property
     def feature_count(self) -> int:
@@ -129,6 +176,7 @@ class Layer:
             "licence": self.licence,
             "date": self.date,
             "notes": self.notes,
+            "coverage": self.coverage.describe(),
             "file": str(self.path) if self.path else "",
             "sha256": self.sha256,
         }
@@ -181,7 +229,7 @@ def load_manifest(path: str | Path = MANIFEST_PATH) -> dict[str, dict[str, Any]]
     if not isinstance(layers, dict):
         raise LayerError(f"layer manifest {path}: 'layers' must be a table of [layers.NAME] tables")
     for name, entry in layers.items():
-        _check_manifest_entry(path, name, entry)
+        check_manifest_entry(path, name, entry)
     return layers
 
 
@@ -216,11 +264,9 @@ def load_layers(
         if entry.get("role", "constraint") in roles:
             layers[name] = _layer_from_manifest(name, entry, GEODATA_DIR, origin="bundled")
     if include_installed:
-        user_manifest = user_data_dir() / USER_MANIFEST_NAME
-        if user_manifest.exists():
-            for name, entry in load_manifest(user_manifest).items():
-                if entry.get("role", "constraint") in roles:
-                    layers[name] = _layer_from_manifest(name, entry, user_manifest.parent, origin="installed")
+        from reegeo.datastore import load_installed
+
+        layers.update(load_installed(layers, roles=roles))
     for name, path in (overrides or {}).items():
         layers[name] = read_layer_file(name, path)
     return layers
@@ -232,7 +278,7 @@ def load_example_sites() -> gpd.GeoDataFrame:
     if "examples" not in manifest:
         raise LayerError(f"{MANIFEST_PATH} has no 'examples' layer: reinstall reegeo")
     path = GEODATA_DIR / manifest["examples"]["file"]
-    frame = _read_frame(path, "examples")
+    frame = read_layer_frame(path, "examples")
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     return frame
 
@@ -242,7 +288,9 @@ def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:
 
     The features' names come from a ``name`` column or else the first text
     column; accuracy is 0 (taken as exact) unless the file has an
-    ``accuracy_m`` column or ``accuracy_m`` is given.
+    ``accuracy_m`` column or ``accuracy_m`` is given. A file given for one run
+    is taken as complete in every state (the user asserts it) unless
+    ``coverage`` says otherwise.
 
     Raises
     ------
@@ -263,13 +311,18 @@ def layer_from_upload(
     authoritative: bool = False,
     accuracy_m: float | None = None,
     path: Path | None = None,
+    coverage: Coverage | None = None,
     **provenance: Any,
 ) -> Layer:
     """A :class:`Layer` from a file read by :func:`reegeo.uploads.read_layer`, with honest provenance.
 
     Not authoritative unless said so; approximate exactly when not
-    authoritative; the provenance names the file and its SHA-256.
+    authoritative; the provenance names the file and its SHA-256. Complete
+    in every state unless ``coverage`` says otherwise: whoever supplies a
+    file for a run or a session asserts that it is complete.
     """
+    if coverage is None:
+        coverage = Coverage.complete(f"{read.filename} (given for this run)")
     return layer_from_frame(
         name,
         read.frame,
@@ -283,6 +336,7 @@ def layer_from_upload(
         authoritative=authoritative,
         approximate=not authoritative,
         notes=provenance.pop("notes", "; ".join(read.notes)),
+        coverage=coverage,
         **provenance,
     )
 
@@ -338,10 +392,9 @@ def _layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, o
             f"layer {name!r}: file {path} listed in the manifest is missing: "
             + ("reinstall reegeo" if origin == "bundled" else f"run 'python -m reegeo data reset {name}' or import it again")
         )
-    frame = _read_frame(path, name)
+    frame = read_layer_frame(path, name)
     known = {"title", "title_ms", "source", "licence", "date", "authoritative", "approximate", "notes", "role"}
     metadata = {key: entry[key] for key in known if key in entry}
-    extra = {key: value for key, value in entry.items() if key not in known | {"file", "accuracy_m"}}
     return layer_from_frame(
         name,
         frame,
@@ -350,12 +403,19 @@ def _layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, o
         origin=origin,
         path=path,
         sha256=file_sha256(path),
-        extra=extra,
+        coverage=manifest_coverage(entry, source=str(entry.get("source", ""))),
         **metadata,
     )
 
 
-def _read_frame(path: Path, name: str) -> gpd.GeoDataFrame:
+def manifest_coverage(entry: Mapping[str, Any], *, source: str = "") -> Coverage:
+    """The coverage a manifest entry declares (``coverage = ["Johor"]``, ``["all"]`` or ``[]``; none when absent)."""
+    states = entry.get("coverage", [])
+    return Coverage.of(states, source) if states else Coverage()
+
+
+def read_layer_frame(path: Path, name: str) -> gpd.GeoDataFrame:
+    """The features of a layer file written by reegeo (bundled or installed), as stored."""
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
@@ -393,7 +453,8 @@ def _check_layer_name(name: str) -> None:
         )
 
 
-def _check_manifest_entry(path: Path, name: str, entry: Any) -> None:
+def check_manifest_entry(path: Path, name: str, entry: Any) -> None:
+    """Raise :class:`LayerError` naming the manifest, layer and field unless ``entry`` is a valid layer entry."""
     where = f"layer manifest {path}, layer {name!r}"
     _check_layer_name(name)
     if not isinstance(entry, dict):
@@ -409,6 +470,11 @@ def _check_manifest_entry(path: Path, name: str, entry: Any) -> None:
     role = entry.get("role", "constraint")
     if role not in _ROLES:
         raise LayerError(f"{where}, field 'role': {role!r} is not one of {', '.join(_ROLES)}")
+    coverage = entry.get("coverage", [])
+    if not isinstance(coverage, list) or not all(isinstance(state, str) and state for state in coverage):
+        raise LayerError(
+            f"{where}, field 'coverage': {coverage!r} must be a list of state names, [\"{ALL_STATES}\"] or []"
+        )
     file_name = entry["file"]
     if not isinstance(file_name, str) or Path(file_name).name != file_name:
         raise LayerError(f"{where}, field 'file': {file_name!r} must be a plain file name inside the data folder")

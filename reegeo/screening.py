@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from reegeo.coverage import UNVERIFIED_SUFFIX, covered_sites, prohibiting_layers
 from reegeo.errors import ScreeningError
 from reegeo.layers import Layer
 from reegeo.rules import Rule
@@ -33,6 +34,7 @@ __all__ = [
     "OUTSIDE_FLAG",
     "SPANS_STATES_FLAG",
     "UNCERTAIN_SUFFIX",
+    "UNVERIFIED_SUFFIX",
     "VERDICTS",
 ]
 
@@ -109,6 +111,12 @@ def screen_sites(
       site's own ``accuracy_m`` when it has one, so the approximate boundary
       (or position) may put it inside.
 
+    * ``<layer>_unverified``: no prohibiting rule fired, but a layer that a
+      prohibiting rule tests is not complete in every state the site touches
+      (its :class:`~reegeo.coverage.Coverage`), so the absence of a recorded
+      reserve or catchment clears nothing. ``eligible`` therefore needs
+      complete data at the site.
+
     A site that spans several states gets the advisory ``spans_states``
     (permits from each state).
 
@@ -176,7 +184,11 @@ def screen_sites(
     for rule in rules:
         if rule.relation == "always":
             fired[rule.id][:] = True
-    verdict, violations, flags, advisories = _verdicts(rules, fired, uncertain, outside, spans, total)
+    incomplete = {
+        name: ~covered_sites(columns["states_spanned"], layers[name].coverage) & ~outside
+        for name in prohibiting_layers(rules)
+    }
+    verdict, violations, flags, advisories = _verdicts(rules, fired, uncertain, outside, spans, total, incomplete)
     data = {"site_id": site_ids, "verdict": verdict, "violations": violations, "flags": flags, "advisories": advisories}
     data.update(columns)
     frame = pd.DataFrame(data, columns=result_columns(distance_layers))
@@ -363,17 +375,21 @@ def _verdicts(
     outside: np.ndarray,
     spans: np.ndarray,
     total: int,
+    incomplete: Mapping[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     by_severity: dict[str, list[tuple[str, np.ndarray]]] = {"prohibited": [], "review": [], "advisory": []}
     for rule in rules:
         by_severity[rule.severity].append((rule.id, fired[rule.id]))
+    prohibited = _join_ids(by_severity["prohibited"], total) != ""
     for rule_id, mask in uncertain.items():
         by_severity["review"].append((rule_id + UNCERTAIN_SUFFIX, mask))
+    for layer, mask in incomplete.items():
+        # Only a site nothing prohibits needs telling that the data could not clear it.
+        by_severity["review"].append((layer + UNVERIFIED_SUFFIX, mask & ~prohibited))
     by_severity["review"].append((OUTSIDE_FLAG, outside))
     by_severity["advisory"].append((SPANS_STATES_FLAG, spans))
 
     joined = {severity: _join_ids(entries, total) for severity, entries in by_severity.items()}
-    prohibited = joined["prohibited"] != ""
     review = joined["review"] != ""
     verdict = np.where(prohibited, "prohibited", np.where(review, "review", "eligible")).astype(object)
     return verdict, joined["prohibited"], joined["review"], joined["advisory"]

@@ -14,6 +14,7 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, box
 
+from reegeo.coverage import Coverage
 from reegeo.layers import layer_from_frame
 from reegeo.rules import default_rules
 
@@ -69,9 +70,12 @@ def two_states_and_sabah_layer():
     return layer_from_frame("states", states, accuracy_m=0.0, title="test states")
 
 
+COMPLETE = Coverage.complete("test layer, complete everywhere")
+
+
 @pytest.fixture
 def test_layers(two_states_and_sabah_layer):
-    """Exact (accuracy 0) layers except Fuzzy Reserve, whose outline is good to 1,000 m."""
+    """Exact (accuracy 0) layers, complete in every state, except Fuzzy Reserve, whose outline is good to 1,000 m."""
     reserves = frame([
         {"name": "North Reserve", "accuracy_m": 0.0, "geometry": square(-20_000, 10_000, -10_000, 20_000)},
         {"name": "East Reserve", "accuracy_m": 0.0, "geometry": square(-10_000, 10_000, 0, 20_000)},
@@ -86,10 +90,10 @@ def test_layers(two_states_and_sabah_layer):
     lynas = frame([{"name": "Test Plant", "geometry": square(40_000, 40_000, 41_000, 41_000)}])
     return {
         "states": two_states_and_sabah_layer,
-        "forest_reserves": layer_from_frame("forest_reserves", reserves),
-        "water_catchments": layer_from_frame("water_catchments", catchments),
-        "deposits": layer_from_frame("deposits", deposits),
-        "lynas": layer_from_frame("lynas", lynas),
+        "forest_reserves": layer_from_frame("forest_reserves", reserves, coverage=COMPLETE),
+        "water_catchments": layer_from_frame("water_catchments", catchments, coverage=COMPLETE),
+        "deposits": layer_from_frame("deposits", deposits, coverage=COMPLETE),
+        "lynas": layer_from_frame("lynas", lynas, coverage=COMPLETE),
     }
 
 

@@ -75,9 +75,12 @@ def test_upload_gives_verdicts(inside_reserve_and_clear_sites):
     assert not at.exception and not at.error
     results = _workspace(at).results
     verdicts = dict(zip(results["site_id"], results["verdict"]))
-    assert verdicts == {"inside reserve": "prohibited", "gurun": "eligible"}
+    # The bundled layers are sketches complete in no state: they can prohibit, never clear.
+    assert verdicts == {"inside reserve": "prohibited", "gurun": "review"}
+    flags = dict(zip(results["site_id"], results["flags"]))
+    assert flags["gurun"] == "forest_reserves_unverified;water_catchments_unverified"
     assert [m.label for m in at.metric] == ["Prohibited", "Needs review", "Eligible"]
-    assert [m.value for m in at.metric] == ["1", "0", "1"]
+    assert [m.value for m in at.metric] == ["1", "1", "0"]
     assert len(at.dataframe) == 1
 
 
@@ -117,11 +120,11 @@ def test_rule_edit_changes_verdicts():
 
 def test_buffer_edit_changes_verdicts():
     at = _screen_examples(_app().run())
-    before = (_workspace(at).results["verdict"] == "review").sum()
+    before = _workspace(at).results["flags"].str.contains("forest_reserve_buffer").sum()
     at.switch_page("pages/rules.py").run()
     at.number_input(key="dist_forest_reserve_buffer").set_value(50_000.0).run()
     assert not at.exception and not at.error
-    assert (_workspace(at).results["verdict"] == "review").sum() > before
+    assert _workspace(at).results["flags"].str.contains("forest_reserve_buffer").sum() > before
 
 
 def test_rules_upload_replaces_rules():
@@ -221,10 +224,10 @@ def test_drawn_polygon_needs_three_clicks():
 
 
 def test_uploaded_layer_replaces_a_constraint_for_the_session():
-    """A catchment uploaded on Data sources covers an eligible example site: it turns prohibited."""
+    """A catchment uploaded on Data sources covers an example site that needed review: it turns prohibited."""
     at = _screen_examples(_app().run())
     gurun = _workspace(at).results.set_index("site_id").loc["kedah-gurun"]
-    assert gurun["verdict"] == "eligible"
+    assert gurun["verdict"] == "review" and "water_catchments_unverified" in gurun["flags"]
     site = load_example_sites().set_index("site_id").loc["kedah-gurun"].geometry.representative_point()
     square = [[site.x - 0.05, site.y - 0.05], [site.x + 0.05, site.y - 0.05], [site.x + 0.05, site.y + 0.05], [site.x - 0.05, site.y + 0.05], [site.x - 0.05, site.y - 0.05]]
     catchment = json.dumps({"type": "FeatureCollection", "features": [
@@ -240,7 +243,7 @@ def test_uploaded_layer_replaces_a_constraint_for_the_session():
     assert ws.results.set_index("site_id").loc["kedah-gurun", "verdict"] == "prohibited"
     at.button(key="drop_water_catchments").click().run()
     assert not at.exception
-    assert _workspace(at).results.set_index("site_id").loc["kedah-gurun", "verdict"] == "eligible"
+    assert _workspace(at).results.set_index("site_id").loc["kedah-gurun", "verdict"] == "review"
 
 
 def test_html_report_is_built_on_request():

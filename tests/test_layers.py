@@ -80,19 +80,22 @@ def test_layer_from_frame_refuses_bad_names_and_no_crs():
         layer_from_frame("Forest Reserves", frame.set_crs(4326))
 
 
-def test_installed_layer_replaces_the_bundled_one_until_reset(tmp_path, monkeypatch):
+def test_installed_layer_covers_its_state_until_reset(tmp_path, monkeypatch):
     monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path))
     source = tmp_path / "reserve.geojson"
     gpd.GeoDataFrame({"reserve": ["Hutan Simpan Ujian"]}, geometry=[box(103.37, 3.99, 103.39, 4.01)], crs=4326).to_file(source)
-    report = import_layer("forest_reserves", source, source="test", licence="CC0", accuracy_m=10, authoritative=True)
-    assert report.features == 1 and report.name_field == "reserve"
+    report = import_layer("forest_reserves", source, covers="pahang", source="test", licence="CC0", accuracy_m=10, authoritative=True)
+    assert report.features == 1 and report.name_field == "reserve" and report.covers == ("Pahang",)
     layers = load_layers()
-    assert layers["forest_reserves"].origin == "installed" and layers["forest_reserves"].authoritative
+    reserves = layers["forest_reserves"]
+    assert reserves.origin == "installed" and reserves.coverage.covers("Pahang") and not reserves.coverage.covers("Kedah")
+    # The bundled sketches elsewhere remain, so the layer as a whole is not authoritative.
+    assert not reserves.authoritative and "Ulu Muda FR" in set(reserves.frame["name"])
     lynas = gpd.GeoDataFrame(geometry=[Point(103.3775, 4.0034)], crs=4326)
     assert screen_sites(lynas, layers, default_rules()).verdict.iloc[0] == "prohibited"
-    assert reset_layer("forest_reserves") is True
+    assert reset_layer("forest_reserves").changed
     assert load_layers()["forest_reserves"].origin == "bundled"
-    assert reset_layer("forest_reserves") is False
+    assert not reset_layer("forest_reserves").changed
 
 
 def test_broken_manifest_names_the_layer_and_field(tmp_path):

@@ -821,6 +821,7 @@ def main(argv=None) -> int:
                    "were found. None of these points is a surveyed location."),
         ),
         "forest_reserves": dict(
+            coverage=[],
             title="Forest reserves and parks (Permanent Reserved Forest), approximate",
             title_ms="Hutan Simpan Kekal dan taman (anggaran)",
             file="forest_reserves.geojson", role="constraint",
@@ -847,6 +848,7 @@ def main(argv=None) -> int:
                    "reserve maps, WDPA or OSM protected areas for real decisions."),
         ),
         "water_catchments": dict(
+            coverage=[],
             title="Water catchments above dams and intakes, approximate",
             title_ms="Kawasan tadahan air (anggaran)",
             file="water_catchments.geojson", role="constraint",
@@ -924,6 +926,10 @@ def main(argv=None) -> int:
         for k in ("title", "title_ms", "file", "role", "source", "licence", "date",
                   "accuracy_m", "authoritative", "approximate"):
             manifest.append(f"{k} = {toml_value(spec[k])}")
+        if "coverage" in spec:
+            # The states in which the layer is complete; [] = none: a site where it records
+            # nothing is "review" (<layer>_unverified), never "eligible".
+            manifest.append("coverage = [" + ", ".join(toml_value(s) for s in spec["coverage"]) + "]")
         manifest.append(f"feature_count = {len(feats)}")
         manifest.append(f"geometry_type = {toml_value(gtype)}")
         manifest.append(f"notes = {toml_value(spec['notes'])}")
