@@ -15,10 +15,11 @@ import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from reegeo._map_assets import MapAssets, asset_folders, assets_at
+from reegeo.coverage import incomplete_states, prohibiting_layers
 from reegeo.errors import ReegeoError
 from reegeo.i18n import layer_label, t
 from reegeo.layers import Layer, load_layers
-from reegeo.mapping import DisplayLayer, prepare_layers
+from reegeo.mapping import DisplayLayer, incomplete_geojson, prepare_layers
 from reegeo.rules import default_rules
 from reegeo.session import EXPORT_FORMATS, Workspace
 from reegeo.uploads import ReadResult, list_layers
@@ -51,6 +52,19 @@ def display_layers(lang: str) -> dict[str, DisplayLayer]:
     extra = prepare_layers(overrides, lang=lang)
     merged = {name: extra.get(name, shown) for name, shown in _server_display_layers(lang).items()}
     return {**merged, **{name: shown for name, shown in extra.items() if name not in merged}}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _incomplete(key: tuple, lang: str, _layers: dict[str, Layer], names: tuple[str, ...]) -> dict:
+    return incomplete_geojson(incomplete_states(_layers, list(names)), lang=lang)
+
+
+def incomplete_overlay(lang: str) -> dict:
+    """Where this session's prohibiting layers are incomplete, for the map (shared across sessions with the same coverage)."""
+    in_use = layers()
+    names = tuple(name for name in prohibiting_layers(workspace().rules) if name in in_use)
+    key = (in_use["states"].sha256 if "states" in in_use else "", *((name, tuple(in_use[name].coverage.to_list())) for name in names))
+    return _incomplete(key, lang, in_use, names)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -14,6 +14,7 @@ st.title(t("page.map", lang))
 st.caption(t("map.caption", lang))
 tiles = st.toggle(t("map.tiles", lang), value=False, key="map_tiles")
 show_surface = st.toggle(t("map.surface_toggle", lang), value=False, key="map_surface")
+show_incomplete = st.toggle(t("map.incomplete_toggle", lang), value=True, key="map_incomplete")
 surface, totals, cell_label = None, None, ""
 if show_surface:
     cell_km = st.select_slider(t("map.surface_cell", lang), options=[20, 10, 5, 2], value=10, format_func=lambda km: f"{km} km", key="map_surface_km")
@@ -30,6 +31,7 @@ fmap = build_map(
     assets=_ui.map_assets(),
     surface=surface,
     surface_label=t("map.surface_label", lang, cell=cell_label),
+    incomplete=_ui.incomplete_overlay(lang) if show_incomplete else None,
 )
 _ui.show_map(fmap, key="overview_map", height=680)
 

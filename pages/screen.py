@@ -4,6 +4,7 @@ import folium
 import streamlit as st
 
 from pages import _ui
+from reegeo.coverage import unverified_site_count, unverified_table
 from reegeo.evidence import explain_site, format_area, permitting_bodies
 from reegeo.i18n import column_label, t, verdict_label
 from reegeo.layers import load_example_sites
@@ -88,6 +89,13 @@ for note in ws.notes:
 counts = results["verdict"].value_counts()
 for column, verdict in zip(st.columns(len(VERDICTS)), VERDICTS):
     column.metric(verdict_label(verdict, lang), f"{int(counts.get(verdict, 0)):,}")
+
+unverified = unverified_table(results, lang)
+if len(unverified):
+    with st.container(border=True):
+        st.markdown(f"**{t('coverage.unverified_title', lang)}**")
+        st.caption(t("coverage.unverified_intro", lang, count=f"{unverified_site_count(results):,}", total=f"{len(results):,}"))
+        st.dataframe(unverified, hide_index=True, width="stretch", key="unverified_table")
 
 left, right = st.columns(2)
 verdicts = left.multiselect(

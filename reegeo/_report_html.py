@@ -58,6 +58,11 @@ def layout_html(model: ReportModel) -> bytes:
         _table(model.state_table, numeric_from=1),
         "</div></div>",
         _figure(model.national_png, model.national_caption),
+        *(
+            [f"<h2>{e(model.label('coverage.unverified_title'))}</h2>", f"<p>{e(model.unverified_intro)}</p>", _table(model.unverified)]
+            if model.unverified.rows
+            else []
+        ),
         f"<h2>{e(model.label('report.index'))}</h2>",
         _index(model),
         f"<h2>{e(model.label('report.col.sites'))}</h2>",

@@ -28,6 +28,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 from pyproj import Transformer
 
+from reegeo.coverage import incomplete_states
 from reegeo.evidence import VERDICT_COLOURS
 from reegeo.i18n import layer_label, t
 from reegeo.layers import Layer
@@ -51,6 +52,10 @@ _PNG_COLOURS = 96
 _NICE_LENGTHS_M = (50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000)
 
 
+# States where a constraint layer is incomplete: grey hatching over the state fill.
+_INCOMPLETE_STYLE = {"facecolor": "none", "edgecolor": "#8d8d8d", "hatch": "////", "linewidth": 0.0, "alpha": 0.55}
+
+
 def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], *, lang: str = "en") -> bytes:
     """PNG of every site coloured by verdict over states, forest reserves and catchments.
 
@@ -66,6 +71,7 @@ def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], 
     state_regions = (
         metric_crs_for(shapely.get_x(shapely.point_on_surface(np.asarray(state_frame.geometry.values)))) if state_frame is not None and len(state_frame) else np.array([], dtype=int)
     )
+    incomplete = incomplete_states(layers)
     regions = sorted(set(site_regions.tolist())) or sorted(set(state_regions.tolist())) or [0]
     boxes = [_region_box(state_frame, state_regions, anchors[site_regions == r] if len(anchors) else anchors, r) for r in regions]
     aspects = [(b[2] - b[0]) / (b[3] - b[1]) for b in boxes]
@@ -79,6 +85,8 @@ def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], 
         for name in ("states", "forest_reserves", "water_catchments", "lynas"):
             if name in layers:
                 _draw_layer(axes, name, np.asarray(layers[name].frame.geometry.values))
+        if len(incomplete):
+            axes.add_collection(_patches(shapely.get_parts(np.asarray(incomplete.geometry.values)), zorder=1.5, **_INCOMPLETE_STYLE))
         for verdict in ("eligible", "review", "prohibited"):  # worst drawn last, on top
             mask = (results["verdict"] == verdict).to_numpy() if len(results) else np.zeros(0, dtype=bool)
             axes.scatter(shapely.get_x(anchors[mask]), shapely.get_y(anchors[mask]), s=30, marker=_VERDICT_MARKERS[verdict], c=VERDICT_COLOURS[verdict], edgecolors="white", linewidths=0.5, zorder=5)
@@ -88,7 +96,11 @@ def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], 
         count = int((results["verdict"] == verdict).sum()) if len(results) else 0
         handles.append(Line2D([], [], marker=_VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({count})"))
     handles += _layer_handles(layers, lang, ("forest_reserves", "water_catchments", "lynas"))
-    figure.axes[-1].legend(handles=handles, loc="upper right", frameon=True, framealpha=0.9, prop=_FONT | {"size": 6.5})
+    if len(incomplete):
+        missing = sorted({name for text in incomplete["layers"] for name in text.split(";")})
+        label = t("map.incomplete", lang, layers=", ".join(layer_label(name, lang) for name in missing))
+        handles.append(Patch(label=label, **{k: v for k, v in _INCOMPLETE_STYLE.items() if k != "linewidth"}))
+    figure.axes[-1].legend(handles=handles, loc="lower left", frameon=True, framealpha=0.9, prop=_FONT | {"size": 6.5})
     return _png_bytes(figure)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from reegeo.audit import Audit
+from reegeo.coverage import coverage_text, unverified_site_count, unverified_table
 from reegeo.evidence import Finding, explain_site, format_area, format_distance, permitting_bodies
 from reegeo.i18n import layer_label, t, verdict_label
 from reegeo.layers import Layer
@@ -71,6 +72,8 @@ class ReportModel:
     state_table: Table
     national_png: bytes
     national_caption: str
+    unverified_intro: str
+    unverified: Table
     index: Table
     sites: tuple[SiteSection, ...]
     provenance_intro: str
@@ -127,6 +130,8 @@ def build_model(
         state_table=_state_table(results, lang),
         national_png=render_national_map(results, layers, lang=lang),
         national_caption=t("report.national_map", lang),
+        unverified_intro=_unverified_intro(results, lang),
+        unverified=_unverified_table(results, lang),
         index=Table(
             (t("report.col.site", lang), t("report.col.verdict", lang), t("report.col.state", lang), t("report.col.findings", lang)),
             tuple(_index_row(section, lang) for section in sections),
@@ -234,8 +239,19 @@ def _state_table(results: gpd.GeoDataFrame, lang: str) -> Table:
     return Table(header, tuple(rows))
 
 
+def _unverified_intro(results: gpd.GeoDataFrame, lang: str) -> str:
+    count = unverified_site_count(results)
+    return t("coverage.unverified_intro", lang, count=count, total=len(results)) if count else ""
+
+
+def _unverified_table(results: gpd.GeoDataFrame, lang: str) -> Table:
+    """Sites not cleared for lack of complete data, per layer and state, with what to load."""
+    table = unverified_table(results, lang)
+    return Table(tuple(table.columns), tuple(tuple(str(v) for v in row) for row in table.itertuples(index=False)))
+
+
 def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
-    header = tuple(t(f"report.col.{c}", lang) for c in ("layer", "source", "licence", "date", "accuracy", "status"))
+    header = tuple(t(f"report.col.{c}", lang) for c in ("layer", "source", "licence", "date", "accuracy", "status", "coverage"))
     rows = []
     for name, layer in layers.items():
         rows.append((
@@ -245,6 +261,7 @@ def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
             layer.date or "-",
             format_distance(layer.accuracy_m),
             t(f"report.status.{layer.status.replace(' ', '_')}", lang),
+            coverage_text(layer.coverage, lang) if layer.role == "constraint" else "-",
         ))
     return Table(header, tuple(rows))
 
@@ -268,7 +285,13 @@ def _audit_table(audit: Audit, lang: str) -> Table:
         (t("report.audit.sites", lang), audit.sites_file, audit.sites_sha256),
         (t("report.audit.rules", lang), audit.rules_file, audit.rules_sha256),
     ]
-    rows += [(t("report.audit.layer", lang, name=stamp.name), stamp.file, stamp.sha256) for stamp in audit.layers]
+    for stamp in audit.layers:
+        if stamp.covers is None:
+            label = t("report.audit.layer", lang, name=stamp.name)
+            rows.append((f"{label} ({stamp.coverage})" if stamp.coverage else label, stamp.file, stamp.sha256))
+        else:
+            covers = {(): t("report.coverage_none", lang), ("all",): t("report.coverage_all", lang)}.get(stamp.covers, ", ".join(stamp.covers))
+            rows.append((t("report.audit.part", lang, name=stamp.name, covers=covers), stamp.file, stamp.sha256))
     rows += [
         (t("report.audit.version", lang), "reegeo", audit.version),
         (t("report.audit.time", lang), "", audit.created_text),

@@ -116,7 +116,7 @@ def layout_pdf(model: ReportModel, created) -> bytes:
     pdf.add_page()
     _heading(pdf, model.label("report.provenance"))
     _paragraph(pdf, model.provenance_intro)
-    _table(pdf, model.provenance, widths=(34, 54, 30, 18, 18, 24), size=7)
+    _table(pdf, model.provenance, widths=(28, 50, 26, 16, 15, 23, 20), size=7)
     pdf.ln(3)
     _heading(pdf, model.label("report.rules"))
     _table(pdf, model.rules, widths=(38, 17, 38, 85), size=7)
@@ -166,6 +166,11 @@ def _summary(pdf: _ReportPDF, model: ReportModel) -> None:
     pdf.set_text_color(*_MUTED)
     pdf.multi_cell(0, 3.8, _clean(model.national_caption), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
+    if model.unverified.rows:
+        pdf.ln(2)
+        _heading(pdf, model.label("coverage.unverified_title"))
+        _paragraph(pdf, model.unverified_intro)
+        _table(pdf, model.unverified, widths=(40, 30, 18, 90), size=7.5)
 
 
 def _site(pdf: _ReportPDF, model: ReportModel, site: SiteSection, link: int) -> None:

@@ -28,6 +28,8 @@ class LayerStamp:
     file: str
     sha256: str
     origin: str
+    covers: tuple[str, ...] | None = None
+    coverage: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,19 @@ def build_audit(
     if isinstance(rules_source, str) and "\n" not in rules_source and Path(rules_source).is_file():
         rules_source = Path(rules_source)
     rules_file, rules_sha256 = _stamp_input(rules_source, rules_name, "edited rules", "rules")
-    stamps = tuple(
-        LayerStamp(name, layer.path.name if layer.path else "(in memory)", layer.sha256, layer.origin)
-        for name, layer in layers.items()
-    )
+    stamps = tuple(stamp for name, layer in layers.items() for stamp in _layer_stamps(name, layer))
     when = created or datetime.now(timezone.utc)
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return Audit(sites_file, sites_sha256, rules_file, rules_sha256, stamps, __version__, when.astimezone(timezone.utc))
+
+
+def _layer_stamps(name: str, layer: Layer) -> list[LayerStamp]:
+    """One stamp per file of a layer: a layer built state by state has one per part, with the states it covers."""
+    coverage = layer.coverage.describe() if layer.role == "constraint" else ""
+    if layer.parts:
+        return [LayerStamp(name, part.file, part.sha256, layer.origin, part.covers, coverage) for part in layer.parts]
+    return [LayerStamp(name, layer.path.name if layer.path else "(in memory)", layer.sha256, layer.origin, None, coverage)]
 
 
 def _stamp_input(value: str | Path | bytes, name: str | None, default_name: str, what: str) -> tuple[str, str]:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from reegeo.errors import LayerError
+from reegeo.i18n import TEXTS, t
 
 __all__ = [
     "ALL_STATES",
@@ -40,6 +41,12 @@ __all__ = [
     "unverified_summary",
     "unverified_layer",
     "state_names",
+    "coverage_text",
+    "coverage_display_table",
+    "unverified_site_count",
+    "unverified_table",
+    "incomplete_states",
+    "remedy_text",
 ]
 
 ALL_STATES = "all"
@@ -327,3 +334,95 @@ def state_names(states_layer) -> tuple[list[str], dict[str, str]]:
             codes = {str(code): str(name) for code, name in zip(frame[column], frame["name"]) if isinstance(code, str)}
             break
     return names, codes
+
+
+def coverage_text(coverage: Coverage, lang: str = "en") -> str:
+    """The coverage in words, in ``lang`` ("complete in Johor, Selangor")."""
+    if coverage.everywhere:
+        return t("coverage.everywhere", lang)
+    if not coverage.states:
+        return t("coverage.nowhere", lang)
+    return t("coverage.states", lang, states=", ".join(sorted(coverage.states)))
+
+
+def remedy_text(layer: str, lang: str = "en") -> str:
+    """Where authoritative data for ``layer`` comes from, as advice."""
+    key = f"remedy.{layer}"
+    return t(key if key in TEXTS else "remedy.default", lang)
+
+
+def incomplete_states(layers: Mapping, names: Sequence[str] | None = None) -> "gpd.GeoDataFrame":
+    """The states where a constraint layer is incomplete, for drawing.
+
+    Parameters
+    ----------
+    layers : mapping of str to Layer
+        Must include ``states``.
+    names : sequence of str, optional
+        The layers to check (e.g. :func:`prohibiting_layers` of the rules);
+        by default every layer of role ``constraint``.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per state where at least one of them is incomplete, with
+        ``state``, ``layers`` (the incomplete ones, ``;``-joined) and the
+        state's polygon in EPSG:4326; empty when every layer is complete
+        everywhere or there is no states layer.
+    """
+    import geopandas as gpd
+
+    if names is None:
+        names = [name for name, layer in layers.items() if getattr(layer, "role", "") == "constraint"]
+    names = [name for name in names if name in layers]
+    empty = gpd.GeoDataFrame({"state": [], "layers": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    if "states" not in layers or not names:
+        return empty
+    frame = layers["states"].frame
+    rows = []
+    for state, geometry in zip(frame["name"].astype(str), frame.geometry.values):
+        missing = [name for name in names if not layers[name].coverage.covers(state)]
+        if missing:
+            rows.append({"state": state, "layers": ";".join(missing), "geometry": geometry})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326) if rows else empty
+
+
+def coverage_display_table(layers: Mapping, rules: Iterable, states: Sequence[str], lang: str = "en") -> pd.DataFrame:
+    """:func:`coverage_table` in words for a page or report: one row per state, a status and a source column per layer."""
+    from reegeo.i18n import layer_label
+
+    table = coverage_table(layers, rules, states)
+    shown = pd.DataFrame({t("coverage.col.state", lang): list(table.index)})
+    for name in prohibiting_layers(rules):
+        label = layer_label(name, lang)
+        shown[label] = [t(f"coverage.{value}", lang) for value in table[name]]
+        shown[f"{label}: {t('map.source', lang).lower()}"] = list(table[f"{name}_source"])
+    return shown
+
+
+def unverified_site_count(results: pd.DataFrame) -> int:
+    """How many sites carry at least one ``<layer>_unverified`` flag."""
+    if not len(results):
+        return 0
+    return int(results["flags"].fillna("").astype(str).str.contains(UNVERIFIED_SUFFIX, regex=False).sum())
+
+
+def unverified_table(results: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Sites not cleared for lack of complete data, per layer and state, with what to load, in ``lang``.
+
+    The same rows the reports print; empty when every site could be judged.
+    """
+    from reegeo.i18n import layer_label
+
+    counts = unverified_counts(results)
+    header = [t(f"coverage.col.{c}", lang) for c in ("layer", "state", "sites", "load")]
+    rows = [
+        (
+            layer_label(layer, lang),
+            state or t("report.no_state", lang),
+            int(sites),
+            t("coverage.load", lang, remedy=remedy_text(layer, lang), name=layer, state=state),
+        )
+        for layer, state, sites in counts.itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=header)

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 from reegeo.i18n import layer_label, t
 from reegeo.layers import Layer
 from reegeo.rules import Rule
+from reegeo.coverage import UNVERIFIED_SUFFIX, remedy_text
 from reegeo.screening import OUTSIDE_FLAG, SPANS_STATES_FLAG, UNCERTAIN_SUFFIX
 
 __all__ = ["VERDICT_COLOURS", "Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
@@ -85,6 +86,8 @@ def explain_site(
             )
         elif finding_id.endswith(UNCERTAIN_SUFFIX) and finding_id[: -len(UNCERTAIN_SUFFIX)] in by_id:
             findings.append(_uncertain(row, by_id[finding_id[: -len(UNCERTAIN_SUFFIX)]], finding_id, layers, lang))
+        elif finding_id.endswith(UNVERIFIED_SUFFIX):
+            findings.append(_unverified(row, finding_id[: -len(UNVERIFIED_SUFFIX)], rules, layers, lang))
     findings.sort(key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.rule_id))
     return findings
 
@@ -147,3 +150,20 @@ def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, L
     basis = t("flag.uncertain.basis", lang, rule=f"{rule.id}: {rule.legal_basis}")
     return Finding(finding_id, "review", message, basis, layer, _measure(row, rule, lang))
 
+
+
+def _unverified(row: Mapping, layer: str, rules: Sequence[Rule], layers: Mapping[str, Layer] | None, lang: str) -> Finding:
+    """A site nothing prohibits, in a state where a prohibiting layer is incomplete: what to load."""
+    touched = [s for s in str(row.get("states_spanned") or row.get("state") or "").split(";") if s]
+    if layers and layer in layers:
+        touched = [s for s in touched if not layers[layer].coverage.covers(s)]
+    states = ", ".join(touched) or "-"
+    message = t("flag.unverified", lang, layer=layer_label(layer, lang), states=states, remedy=remedy_text(layer, lang), name=layer)
+    basis_rules = "; ".join(f"{r.id}: {r.legal_basis}" for r in rules if r.layer == layer and r.severity == "prohibited")
+    basis = t("flag.unverified.basis", lang, rule=basis_rules or "-")
+    distance = row.get(f"dist_{layer}_m")
+    feature = str(row.get(f"nearest_{layer}") or "")
+    measurement = ""
+    if distance is not None and distance == distance and feature:
+        measurement = t("measure.distance", lang, distance=format_distance(float(distance)), feature=feature)
+    return Finding(layer + UNVERIFIED_SUFFIX, "review", message, basis, layer, measurement)

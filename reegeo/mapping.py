@@ -47,6 +47,7 @@ __all__ = [
     "build_map",
     "sites_geojson",
     "surface_geojson",
+    "incomplete_geojson",
     "map_html",
 ]
 
@@ -77,6 +78,9 @@ _OTHER_STYLE = {"fill": True, "color": "#555555", "weight": 1.2, "fillColor": "#
 _SITE_STYLE = {"fill": True, "color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": 6}
 _SITE_POLYGON_FILL_OPACITY = 0.55
 _SURFACE_OPACITY = 0.45
+# Where a constraint layer is incomplete (no site can be cleared): grey, dashed, see-through.
+_INCOMPLETE_STYLE = {"color": "#6d6d6d", "weight": 0.8, "dashArray": "4 4", "fillColor": "#8e8e8e", "fillOpacity": 0.38}
+_INCOMPLETE_LEGEND_CSS = "background:repeating-linear-gradient(45deg,#8e8e8e 0 2px,#eeeeee 2px 5px);border-color:#6d6d6d;border-style:dashed"
 _FOCUS_STYLE = {"color": "#000000", "weight": 3.5, "radius": 9}
 
 _BIND_JS = JsCode(
@@ -188,6 +192,7 @@ def build_map(
     height: str = "100%",
     surface: gpd.GeoDataFrame | None = None,
     surface_label: str = "",
+    incomplete: dict | None = None,
 ) -> folium.Map:
     """Build the map of layers and (optionally) screening results.
 
@@ -223,6 +228,10 @@ def build_map(
         coloured by verdict.
     surface_label : str
         Its name in the layer control (e.g. with the cell size).
+    incomplete : dict, optional
+        :func:`incomplete_geojson` output: the states where a constraint
+        layer is incomplete, drawn greyed over the state outlines (switchable)
+        with a legend entry, so a planner sees where no site can be cleared.
 
     Returns
     -------
@@ -253,6 +262,10 @@ def build_map(
             on_each_feature=_BIND_JS,
         ).add_to(group)
         group.add_to(fmap)
+        if name == "states" and incomplete and incomplete.get("features"):
+            overlay = folium.FeatureGroup(name=html.escape(t("map.incomplete_layer", lang)))
+            folium.GeoJson(incomplete, on_each_feature=_BIND_JS).add_to(overlay)
+            overlay.add_to(fmap)
 
     if surface is not None and len(surface):
         group = folium.FeatureGroup(name=html.escape(surface_label or t("map.surface", lang)))
@@ -276,6 +289,7 @@ def build_map(
             with_sites=results is not None and len(results) > 0,
             with_surface=surface is not None and len(surface) > 0,
             lang=lang,
+            incomplete=incomplete,
         )
         _Legend(legend).add_to(fmap)
     south_west, north_east = _focus_bounds(focus) if focus is not None else MALAYSIA_BOUNDS
@@ -342,6 +356,39 @@ def surface_geojson(surface: gpd.GeoDataFrame, *, lang: str = "en") -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def incomplete_geojson(incomplete: gpd.GeoDataFrame, *, lang: str = "en", tolerance_m: float = 500.0) -> dict:
+    """The states where a constraint layer is incomplete, greyed, for :func:`build_map`'s ``incomplete``.
+
+    Parameters
+    ----------
+    incomplete : GeoDataFrame
+        :func:`reegeo.coverage.incomplete_states` output.
+    lang : str
+    tolerance_m : float
+        Display simplification of the state outlines, in metres.
+
+    Returns
+    -------
+    dict
+        A FeatureCollection (escaped tooltips) with a ``legend`` entry
+        naming the incomplete layers.
+    """
+    features = []
+    missing: list[str] = []
+    if len(incomplete):
+        outlines = _simplified(incomplete.geometry.to_crs(DISPLAY_CRS), tolerance_m, bounded=True)
+        for geometry, (_, row) in zip(outlines, incomplete.iterrows()):
+            names = [name for name in str(row["layers"]).split(";") if name]
+            missing += [name for name in names if name not in missing]
+            if geometry is None or geometry.is_empty:
+                continue
+            labels = ", ".join(layer_label(name, lang) for name in names)
+            tip = f"<b>{html.escape(str(row['state']))}</b><br>{html.escape(t('map.incomplete', lang, layers=labels))}"
+            features.append({"type": "Feature", "geometry": shapely.geometry.mapping(_rounded(geometry)), "properties": {"tip": tip, "style": _INCOMPLETE_STYLE}})
+    legend = html.escape(t("map.incomplete", lang, layers=", ".join(layer_label(name, lang) for name in missing)))
+    return {"type": "FeatureCollection", "features": features, "legend": legend}
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -368,8 +415,12 @@ class _Legend(branca.element.MacroElement):
         self.legend_html = legend_html
 
 
-def _legend_html(display: Mapping[str, DisplayLayer], *, with_sites: bool, with_surface: bool = False, lang: str) -> str:
+def _legend_html(
+    display: Mapping[str, DisplayLayer], *, with_sites: bool, with_surface: bool = False, lang: str, incomplete: dict | None = None
+) -> str:
     rows = [f"<b>{html.escape(t('map.legend', lang))}</b>"]
+    if incomplete and incomplete.get("features"):
+        rows.append(f"<div><i style='{_INCOMPLETE_LEGEND_CSS}'></i>{incomplete['legend']}</div>")
     for layer in display.values():
         style = layer.style
         shape = "dot" if layer.name in ("deposits", "ports", "lynas") else ""

@@ -81,7 +81,8 @@ def test_upload_gives_verdicts(inside_reserve_and_clear_sites):
     assert flags["gurun"] == "forest_reserves_unverified;water_catchments_unverified"
     assert [m.label for m in at.metric] == ["Prohibited", "Needs review", "Eligible"]
     assert [m.value for m in at.metric] == ["1", "1", "0"]
-    assert len(at.dataframe) == 1
+    assert len(at.dataframe) == 2  # the sites the data could not clear, then the results
+    assert at.dataframe[0].value.iloc[0].tolist()[:3] == ["forest reserves", "Kedah", 1]
 
 
 def test_failed_upload_keeps_earlier_results():
