@@ -41,6 +41,9 @@ try:
         approximate = _ui.approximate_layers()
         if approximate:
             st.warning(t("approximate.banner", lang, layers=", ".join(approximate)))
+        incomplete = _ui.incomplete_layers()
+        if incomplete:
+            st.info(t("coverage.sidebar", lang, layers=", ".join(incomplete)))
         ws = _ui.workspace()
         if ws.results is not None:
             st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))

@@ -234,6 +234,13 @@ def literal(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+def incomplete_layers() -> list[str]:
+    """Short names of the prohibiting layers that are not complete in every state, in the interface language."""
+    chosen, in_use = lang(), layers()
+    names = [n for n in prohibiting_layers(workspace().rules) if n in in_use and not in_use[n].coverage.everywhere]
+    return [layer_label(name, chosen) for name in names]
+
+
 def approximate_layers() -> list[str]:
     """Short names of the approximate layers in use, in the interface language."""
     chosen = lang()

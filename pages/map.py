@@ -37,7 +37,8 @@ _ui.show_map(fmap, key="overview_map", height=680)
 
 if totals is not None:
     st.caption(t("map.surface_caption", lang, cell=cell_label))
-    st.dataframe(totals, hide_index=True, width="stretch")
+    labels = {"review_data_km2": t("surface.col.review_data", lang), "review_rules_km2": t("surface.col.review_rules", lang)}
+    st.dataframe(totals.rename(columns=labels), hide_index=True, width="stretch")
 
 if ws.results is not None:
     st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))

@@ -43,17 +43,19 @@ ACCEPTED_FORMATS: tuple[str, ...] = (
     "Excel (.xlsx) with latitude/longitude or WKT columns",
     "GeoParquet (.parquet)",
     "FlatGeobuf (.fgb)",
+    "MapInfo TAB (a .zip holding .tab, .dat, .map and .id, or the .tab beside them)",
 )
 
 #: Display names of the formats, as reported in ``ReadResult.format``.
 GEOJSON, SHAPEFILE_ZIP, GEOPACKAGE = "GeoJSON", "Shapefile (zip)", "GeoPackage"
 KML, KMZ, CSV, EXCEL = "KML", "KMZ", "CSV", "Excel"
 GEOPARQUET, FLATGEOBUF = "GeoParquet", "FlatGeobuf"
+MAPINFO = "MapInfo TAB"
 
 #: What each suffix promises; used only to tell the user when content and name disagree.
 _SUFFIX_FORMATS: dict[str, tuple[str, ...]] = {
     ".geojson": (GEOJSON,), ".json": (GEOJSON,),
-    ".zip": (SHAPEFILE_ZIP, KMZ), ".kmz": (KMZ,), ".kml": (KML,),
+    ".zip": (SHAPEFILE_ZIP, KMZ, MAPINFO), ".tab": (MAPINFO,), ".kmz": (KMZ,), ".kml": (KML,),
     ".gpkg": (GEOPACKAGE,), ".csv": (CSV,), ".txt": (CSV,), ".tsv": (CSV,),
     ".xlsx": (EXCEL,), ".parquet": (GEOPARQUET,), ".geoparquet": (GEOPARQUET,),
     ".fgb": (FLATGEOBUF,),
@@ -65,6 +67,8 @@ WKT_NAMES = ("wkt", "geometry", "geom")
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--"})
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: The files of one MapInfo table (.tab header, .dat attributes, .map geometry, .id index; .ind optional).
+MAPINFO_PARTS = (".tab", ".dat", ".map", ".id", ".ind")
 #: KML styling fields the LIBKML driver adds to every layer; not user attributes.
 _KML_BOILERPLATE = (
     "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
@@ -210,6 +214,12 @@ def detect_format(data: bytes, ctx: ReadContext) -> tuple[str, SafeZip | None]:
             "coordinate system live in the companion files. Zip the .shp, .shx, .dbf, .prj "
             "(and .cpg) files together and upload the .zip."
         )
+    if data[:64].lstrip().lower().startswith(b"!table"):
+        raise UploadError(
+            f"{name}: this is the .tab header of a MapInfo table on its own; its geometry and attributes live "
+            "in the .map, .dat and .id files beside it. Zip the .tab, .dat, .map and .id files together and "
+            "upload the .zip (on the command line, give the .tab with the other files in the same folder)."
+        )
     head = _text_head(data)
     if not head:
         raise UploadError(f"{name}: the file holds only blank space. Upload the file with your sites or layer in it.")
@@ -232,6 +242,8 @@ def _classify_zip(archive: SafeZip, ctx: ReadContext) -> str:
         return EXCEL
     if any(n.endswith(".shp") for n in lower):
         return SHAPEFILE_ZIP
+    if any(n.endswith(".tab") for n in lower):
+        return MAPINFO
     if any(n.endswith(".kml") for n in lower):
         return KMZ
     if "[content_types].xml" in lower:
@@ -400,6 +412,34 @@ def read_shapefile_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
             archive.extract(archive.find(member), Path(tmp), as_name=f"layer{ext}")
         frame = _read_gdal(Path(tmp) / "layer.shp", None, ctx, "Shapefile")
     return RawRead(_reindex(frame), SHAPEFILE_ZIP, notes)
+
+
+def mapinfo_layers(archive: SafeZip) -> dict[str, str]:
+    """Map a display layer name (the .tab path without suffix) to the .tab member."""
+    return {member[:-4]: member for member in archive.names if not is_junk(member) and member.lower().endswith(".tab")}
+
+
+def read_mapinfo_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
+    """A MapInfo table (.tab, .dat, .map, .id) from a zip, in the CRS its .tab declares."""
+    layers = mapinfo_layers(archive)
+    stem = _choose_layer(sorted(layers), ctx, "zip archive", "MapInfo tables")
+    parts = {}
+    for member in archive.names:
+        base, dot, ext = member.rpartition(".")
+        if not is_junk(member) and dot and base.lower() == stem.lower() and f".{ext.lower()}" in MAPINFO_PARTS:
+            parts[f".{ext.lower()}"] = member
+    missing = [ext for ext in (".dat", ".map") if ext not in parts]
+    if missing:
+        raise UploadError(
+            f"{ctx.name}: the MapInfo table {stem!r} lacks its {' and '.join(missing)} file. "
+            "Zip all the files that share its name (.tab, .dat, .map, .id) together."
+        )
+    notes = [f"read the MapInfo table {stem!r} of the {len(layers)} in the zip."] if len(layers) > 1 else []
+    with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
+        for ext, member in parts.items():
+            archive.extract(archive.find(member), Path(tmp), as_name=f"layer{ext}")
+        frame = _read_gdal(Path(tmp) / "layer.tab", None, ctx, "MapInfo table")
+    return RawRead(_reindex(frame), MAPINFO, notes)
 
 
 # ---------------------------------------------------------------- KML / KMZ
@@ -715,6 +755,8 @@ def read_raw(data: bytes, ctx: ReadContext) -> RawRead:
     fmt, archive = detect_format(data, ctx)
     if fmt == SHAPEFILE_ZIP:
         raw = read_shapefile_zip(archive, ctx)
+    elif fmt == MAPINFO:
+        raw = read_mapinfo_zip(archive, ctx)
     elif fmt == KMZ:
         raw = read_kmz(archive, ctx)
     elif fmt == EXCEL:
@@ -744,6 +786,8 @@ def layer_names(data: bytes, ctx: ReadContext) -> list[str]:
         return spatial_layers_gpkg(data, ctx)
     if fmt == SHAPEFILE_ZIP:
         return sorted(shapefile_layers(archive))
+    if fmt == MAPINFO:
+        return sorted(mapinfo_layers(archive))
     if fmt == EXCEL:
         return excel_sheets(data, ctx)
     if fmt in (KML, KMZ):
@@ -764,6 +808,6 @@ def suffix_of(filename: str) -> str:
 
 
 __all__ = [
-    "ACCEPTED_FORMATS", "LayerChoiceError", "RawRead", "ReadContext", "UnsafeArchiveError",
+    "ACCEPTED_FORMATS", "MAPINFO_PARTS", "LayerChoiceError", "RawRead", "ReadContext", "UnsafeArchiveError",
     "UnsafeUploadError", "layer_names", "list_rows", "read_raw", "suffix_of", "parser_errors",
 ]

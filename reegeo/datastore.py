@@ -33,7 +33,7 @@ import os
 import tempfile
 import tomllib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -202,6 +202,10 @@ def assemble_layer(name: str, entry: Mapping[str, Any], folder: Path, *, base: L
         if covers:
             coverage = coverage.union(Coverage.of(covers, part["source"]))
     frame = _concat(frames)
+    # Count what each part still contributes once later parts have cut it.
+    remaining = frame["part"].value_counts() if len(frame) else pd.Series(dtype=int)
+    ids = ["bundled"] * (base is not None) + [part["id"] for part in entry["parts"]]
+    parts = [replace(p, features=int(remaining.get(i, 0))) for p, i in zip(parts, ids)]
     used = [p for p in parts if p.features > 0] or parts
     authoritative = bool(used) and all(p.authoritative for p in used)
     digest = hashlib.sha256("\n".join(f"{p.file}:{p.sha256}" for p in parts).encode("utf-8")).hexdigest()
@@ -285,7 +289,7 @@ def import_layer(
     covered = (ALL_STATES,) if name == "states" else (parse_states(covers, valid, codes=codes) if covers else ())
     limits = UploadLimits(max_features=max_features, max_bytes=max(UploadLimits().max_bytes, 1024**3))
     result = read_layer(path, layer=layer, limits=limits)
-    source_crs = result.frame.crs.to_string() if result.frame.crs is not None else ""
+    source_crs = _crs_label(result.frame.crs)
     frame = layer_from_frame(name, result.frame, accuracy_m=float(accuracy_m or 0.0)).frame
     if accuracy_m is not None:
         frame["accuracy_m"] = float(accuracy_m)
@@ -561,6 +565,17 @@ def _count_outside(frame: gpd.GeoDataFrame, states: Layer, covered: tuple[str, .
     area = _states_area(states, covered, name)
     anchors = shapely.point_on_surface(np.asarray(frame.geometry.values))
     return int((~shapely.intersects(area, anchors)).sum())
+
+
+def _crs_label(crs: Any) -> str:
+    """``EPSG:3168``, or the name and method of a CRS without a code (``unnamed, Cassini-Soldner``)."""
+    if crs is None:
+        return ""
+    code = crs.to_epsg()
+    if code:
+        return f"EPSG:{code}"
+    method = crs.coordinate_operation.method_name if crs.coordinate_operation is not None else ""
+    return ", ".join(part for part in (crs.name, method) if part) + " (no EPSG code)"
 
 
 def _part_label(part: LayerPart) -> str:

@@ -83,6 +83,10 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "en": "Complete in no state: {layers}. No site can be eligible anywhere until authoritative layers are loaded (see below); sites inside or near a drawn outline are still prohibited or flagged.",
         "ms": "Tidak lengkap di mana-mana negeri: {layers}. Tiada tapak boleh layak di mana-mana sehingga lapisan sah dimuatkan (lihat di bawah); tapak di dalam atau berhampiran garis yang dilukis masih dilarang atau ditanda.",
     },
+    "coverage.sidebar": {
+        "en": "Not complete in every state: {layers}. Where they are incomplete (greyed on the map), a site nothing prohibits gets 'review', never 'eligible'. Load authoritative data: see Data sources.",
+        "ms": "Tidak lengkap di setiap negeri: {layers}. Di tempat ia tidak lengkap (kelabu pada peta), tapak yang tiada larangan diberi 'semakan', bukan 'layak'. Muatkan data sah: lihat Sumber data.",
+    },
     "coverage.col.coverage": {"en": "Coverage", "ms": "Liputan"},
     "map.incomplete": {
         "en": "Not mapped completely here: {layers} (a site cannot be cleared)",

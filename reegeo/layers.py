@@ -425,11 +425,17 @@ def read_layer_frame(path: Path, name: str) -> gpd.GeoDataFrame:
     return frame
 
 
+# Columns that name features, best first (any case): English, Malay (JUPEM / JPSM), WDPA.
+_NAME_COLUMNS = ("name", "nama", "nama_warta", "nama_hutan", "reserve", "reserve_name", "name_eng", "orig_name", "label")
+
+
 def find_name_column(frame: gpd.GeoDataFrame) -> str | None:
-    """The column that names features: ``name`` (any case), else the first text column."""
-    for candidate in frame.columns:
-        if str(candidate).lower() == "name":
-            return candidate
+    """The column that names features: ``name``, ``nama``, ``nama_warta``, ``reserve``, ... (any case), else the first text column."""
+    lower = {str(column).lower(): column for column in frame.columns}
+    for wanted in _NAME_COLUMNS:
+        column = lower.get(wanted)
+        if column is not None and frame[column].map(lambda v: isinstance(v, str) and v.strip() != "").any():
+            return column
     for candidate in frame.columns:
         if candidate != frame.geometry.name and frame[candidate].map(lambda v: isinstance(v, str)).any():
             return candidate

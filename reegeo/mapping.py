@@ -419,8 +419,6 @@ def _legend_html(
     display: Mapping[str, DisplayLayer], *, with_sites: bool, with_surface: bool = False, lang: str, incomplete: dict | None = None
 ) -> str:
     rows = [f"<b>{html.escape(t('map.legend', lang))}</b>"]
-    if incomplete and incomplete.get("features"):
-        rows.append(f"<div><i style='{_INCOMPLETE_LEGEND_CSS}'></i>{incomplete['legend']}</div>")
     for layer in display.values():
         style = layer.style
         shape = "dot" if layer.name in ("deposits", "ports", "lynas") else ""
@@ -441,6 +439,8 @@ def _legend_html(
                 f"<div><i style='background:{colour};opacity:{_SURFACE_OPACITY};border-color:{colour}'></i>"
                 f"{html.escape(t('map.surface', lang))}: {html.escape(verdict_label(verdict, lang))}</div>"
             )
+    if incomplete and incomplete.get("features"):
+        rows.append(f"<div><i style='{_INCOMPLETE_LEGEND_CSS}'></i>{incomplete['legend']}</div>")
     if any(layer.approximate for layer in display.values()):
         rows.append(f"<div style='margin-top:4px;color:#8a5300'>{html.escape(t('map.approximate_note', lang))}</div>")
     return "".join(rows)

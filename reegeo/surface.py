@@ -35,6 +35,7 @@ import shapely
 from reegeo.errors import ExportError, ScreeningError
 from reegeo.layers import Layer
 from reegeo.rules import Rule
+from reegeo.coverage import UNVERIFIED_SUFFIX
 from reegeo.screening import VERDICTS, Progress, metric_crs_for, screen_sites
 
 __all__ = [
@@ -134,18 +135,33 @@ def surface_totals(surface: gpd.GeoDataFrame) -> pd.DataFrame:
     -------
     DataFrame
         Columns ``state``, ``prohibited_km2``, ``review_km2``,
-        ``eligible_km2``, ``total_km2`` and ``eligible_pct``; one row per
-        state (alphabetical) and a last row ``Malaysia``.
+        ``eligible_km2``, ``total_km2``, ``eligible_pct``, and the review
+        area split by why: ``review_data_km2`` (only because a prohibiting
+        layer is incomplete there: ``<layer>_unverified``) and
+        ``review_rules_km2`` (a buffer, a boundary's uncertainty or another
+        review rule fired); one row per state (alphabetical) and a last row
+        ``Malaysia``.
     """
     table = surface.pivot_table(index="state", columns="verdict", values="area_km2", aggfunc="sum", fill_value=0.0, observed=False)
     table = table.reindex(columns=list(VERDICTS), fill_value=0.0).sort_index()
+    data_only = (surface["verdict"] == "review") & surface["flags"].fillna("").map(_only_unverified)
+    by_data = surface[data_only].groupby("state")["area_km2"].sum().reindex(table.index, fill_value=0.0)
     table.loc[_TOTAL_ROW] = table.sum(axis=0)
+    by_data.loc[_TOTAL_ROW] = by_data.sum()
     table.columns = [f"{verdict}_km2" for verdict in VERDICTS]
     table["total_km2"] = table.sum(axis=1)
+    table["review_data_km2"] = by_data.reindex(table.index, fill_value=0.0)
+    table["review_rules_km2"] = (table["review_km2"] - table["review_data_km2"]).clip(lower=0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["eligible_pct"] = np.where(table["total_km2"] > 0, table["eligible_km2"] / table["total_km2"] * 100.0, 0.0)
     table = table.round({**{c: 1 for c in table.columns if c.endswith("_km2")}, "eligible_pct": 2})
     return table.rename_axis("state").reset_index()
+
+
+def _only_unverified(flags: str) -> bool:
+    """True when every review flag is ``<layer>_unverified`` (the data, not a rule, keeps the cell from eligible)."""
+    ids = [flag for flag in str(flags).split(";") if flag]
+    return bool(ids) and all(flag.endswith(UNVERIFIED_SUFFIX) for flag in ids)
 
 
 def dissolve_surface(surface: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

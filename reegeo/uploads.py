@@ -19,7 +19,9 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -31,6 +33,7 @@ import shapely
 from reegeo._archives import ArchiveLimits, UnsafeArchiveError, UnsafeUploadError
 from reegeo._formats import (
     ACCEPTED_FORMATS,
+    MAPINFO_PARTS,
     LayerChoiceError,
     RawRead,
     ReadContext,
@@ -246,6 +249,8 @@ def _load_bytes(source, filename: str | None, limits: UploadLimits) -> tuple[byt
         return data, name
     path = Path(source)
     name = _display_name(filename) if filename else path.name
+    if path.suffix.lower() == ".tab" and path.is_file():
+        return _mapinfo_bundle(path, name, limits), name
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -263,6 +268,32 @@ def _load_bytes(source, filename: str | None, limits: UploadLimits) -> tuple[byt
     if len(data) > limits.max_bytes:
         raise _too_large(name, len(data), limits)
     return data, name
+
+
+def _mapinfo_bundle(path: Path, name: str, limits: UploadLimits) -> bytes:
+    """A MapInfo .tab given by path, zipped in memory with the .dat, .map and .id files beside it.
+
+    The companions are found case-insensitively (``V_forest_res.TAB`` with
+    ``V_forest_res.DAT``); the zip then goes through the same reader (and
+    archive checks) as an uploaded one.
+    """
+    companions = sorted(
+        p for p in path.parent.iterdir()
+        if p.is_file() and p.stem.lower() == path.stem.lower() and p.suffix.lower() in MAPINFO_PARTS
+    )
+    size = sum(p.stat().st_size for p in companions)
+    if size > limits.max_bytes:
+        raise _too_large(name, size, limits)
+    buffer = io.BytesIO()
+    try:
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
+            for part in companions:
+                # A fixed timestamp: the same files give the same bytes, so the same SHA-256.
+                member = zipfile.ZipInfo(path.stem + part.suffix.lower(), date_time=(1980, 1, 1, 0, 0, 0))
+                bundle.writestr(member, part.read_bytes())
+    except PermissionError as exc:
+        raise UploadError(f"{name}: a file of the MapInfo table cannot be opened (permission denied). Check its permissions.") from exc
+    return buffer.getvalue()
 
 
 def _geometry_column_named(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
