@@ -14,7 +14,7 @@ and north arrow, which keeps 500 maps to a few seconds.
 from __future__ import annotations
 
 import io
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -56,8 +56,13 @@ _NICE_LENGTHS_M = (50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 2
 _INCOMPLETE_STYLE = {"facecolor": "none", "edgecolor": "#8d8d8d", "hatch": "////", "linewidth": 0.0, "alpha": 0.55}
 
 
-def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], *, lang: str = "en") -> bytes:
+def render_national_map(
+    results: gpd.GeoDataFrame, layers: Mapping[str, Layer], *, lang: str = "en", checked: Sequence[str] | None = None
+) -> bytes:
     """PNG of every site coloured by verdict over states, forest reserves and catchments.
+
+    States where a layer of ``checked`` (the layers prohibiting rules test;
+    by default the constraint layers) is incomplete are hatched grey.
 
     One panel per region that holds sites (Peninsular Malaysia; Sabah, Sarawak
     and Labuan), side by side, in longitude/latitude: near the equator a
@@ -71,7 +76,7 @@ def render_national_map(results: gpd.GeoDataFrame, layers: Mapping[str, Layer], 
     state_regions = (
         metric_crs_for(shapely.get_x(shapely.point_on_surface(np.asarray(state_frame.geometry.values)))) if state_frame is not None and len(state_frame) else np.array([], dtype=int)
     )
-    incomplete = incomplete_states(layers)
+    incomplete = incomplete_states(layers, checked)
     regions = sorted(set(site_regions.tolist())) or sorted(set(state_regions.tolist())) or [0]
     boxes = [_region_box(state_frame, state_regions, anchors[site_regions == r] if len(anchors) else anchors, r) for r in regions]
     aspects = [(b[2] - b[0]) / (b[3] - b[1]) for b in boxes]

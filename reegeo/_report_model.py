@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from reegeo.audit import Audit
-from reegeo.coverage import coverage_text, unverified_site_count, unverified_table
+from reegeo.coverage import coverage_text, prohibiting_layers, unverified_site_count, unverified_table
 from reegeo.evidence import Finding, explain_site, format_area, format_distance, permitting_bodies
 from reegeo.i18n import layer_label, t, verdict_label
 from reegeo.layers import Layer
@@ -128,7 +128,7 @@ def build_model(
         ),
         verdict_counts=verdict_counts,
         state_table=_state_table(results, lang),
-        national_png=render_national_map(results, layers, lang=lang),
+        national_png=render_national_map(results, layers, lang=lang, checked=prohibiting_layers(rules)),
         national_caption=t("report.national_map", lang),
         unverified_intro=_unverified_intro(results, lang),
         unverified=_unverified_table(results, lang),

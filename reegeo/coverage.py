@@ -373,7 +373,7 @@ def incomplete_states(layers: Mapping, names: Sequence[str] | None = None) -> "g
     import geopandas as gpd
 
     if names is None:
-        names = [name for name, layer in layers.items() if getattr(layer, "role", "") == "constraint"]
+        names = [name for name, layer in layers.items() if name != "states" and getattr(layer, "role", "") == "constraint"]
     names = [name for name in names if name in layers]
     empty = gpd.GeoDataFrame({"state": [], "layers": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
     if "states" not in layers or not names:

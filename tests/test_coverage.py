@@ -328,3 +328,41 @@ def test_mapinfo_tab_as_a_zip_upload(reference_dir):
     assert read.format == "MapInfo TAB" and len(read.frame) == 453
     with pytest.raises(Exception, match="MapInfo table on its own"):
         read_layer((folder / "V_forest_res.TAB").read_bytes(), filename="V_forest_res.TAB")
+
+
+# ---------------------------------------------------------------- where it shows
+
+
+def test_map_greys_the_states_where_data_is_incomplete(alpha_only_layers):
+    from reegeo.coverage import incomplete_states
+    from reegeo.mapping import build_map, incomplete_geojson, map_html
+
+    incomplete = incomplete_states(alpha_only_layers)
+    assert list(incomplete["state"]) == ["Beta", "Sabah Test"] or set(incomplete["state"]) == {"Beta", "Sabah Test"}
+    overlay = incomplete_geojson(incomplete)
+    assert len(overlay["features"]) == 2 and "forest reserves" in overlay["legend"]
+    html = map_html(build_map(alpha_only_layers, incomplete=overlay))
+    assert "Where the data is incomplete" in html  # its own switchable group in the layer control
+    assert "Not mapped completely here: forest reserves" in html  # and a legend entry
+    assert "Where the data is incomplete" not in map_html(build_map(alpha_only_layers))
+    complete = {**alpha_only_layers, "forest_reserves": layer_from_frame("forest_reserves", alpha_only_layers["forest_reserves"].frame, coverage=Coverage.complete())}
+    assert len(incomplete_states(complete)) == 0
+
+
+def test_reports_count_unverified_sites_and_state_coverage(alpha_only_layers, rules):
+    from datetime import datetime
+
+    from reegeo.audit import build_audit
+    from reegeo.report import render_html
+
+    sites = frame([{"site_id": "beta clear", "geometry": at(40_000, -20_000)}, {"site_id": "alpha clear", "geometry": at(-30_000, -20_000)}])
+    result = screen_sites(sites, alpha_only_layers, rules)
+    audit = build_audit(b"sites", None, alpha_only_layers, sites_name="sites.geojson", created=datetime(2026, 3, 1, 12))
+    html = render_html(result, rules=rules, layers=alpha_only_layers, audit=audit).decode("utf-8")
+    assert "Sites the data could not clear" in html
+    assert "1 of 2 site(s) could not be cleared" in html
+    assert "--covers &quot;Beta&quot;" in html
+    assert "complete in Alpha" in html  # provenance table and audit stamp
+    assert "Layer forest_reserves (complete in Alpha)" in html
+    ms = render_html(result, rules=rules, layers=alpha_only_layers, audit=audit, lang="ms").decode("utf-8")
+    assert "Tapak yang tidak dapat disahkan bebas oleh data" in ms and "lengkap di Alpha" in ms
