@@ -118,6 +118,8 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "layer.deposits": {"en": "rare-earth deposits", "ms": "deposit nadir bumi"},
     "layer.lynas": {"en": "Lynas plant and residue facilities", "ms": "loji Lynas dan kemudahan sisa"},
     "layer.states": {"en": "states", "ms": "negeri"},
+    "layer.protected_areas": {"en": "national and state parks", "ms": "taman negara dan taman negeri"},
+    "layer.reservoirs": {"en": "reservoirs", "ms": "takungan air"},
     "layer.ports": {"en": "ports", "ms": "pelabuhan"},
     # Dashboard (app.py, pages/, reegeo.mapping): page labels and widgets.
     "app.title": {"en": "reegeo: rare-earth refinery site screening", "ms": "reegeo: saringan tapak kilang penapisan nadir bumi"},

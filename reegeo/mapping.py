@@ -63,13 +63,15 @@ _MAX_TOLERANCE_M = 20_000.0
 # Above this many sites, popups list rule ids instead of the full explained findings.
 EXPLAIN_IN_POPUP_MAX_SITES = 2_000
 _FOCUS_MARGIN_M = 3_000.0
-_LAYER_ORDER = ("states", "forest_reserves", "water_catchments", "deposits", "ports", "lynas")
+_LAYER_ORDER = ("states", "forest_reserves", "water_catchments", "protected_areas", "reservoirs", "deposits", "ports", "lynas")
 _TYPE_COLUMNS = ("type", "category", "deposit_type", "kind", "designation")
 _STATE_COLUMNS = ("state", "negeri")
 _STYLES: dict[str, dict[str, Any]] = {
     "states": {"color": "#8a94a3", "weight": 1, "fillColor": "#f6f3ea", "fillOpacity": 1.0, "radius": 4},
     "forest_reserves": {"color": "#2f6b3a", "weight": 1.2, "fillColor": "#5f9e5f", "fillOpacity": 0.4, "radius": 5},
     "water_catchments": {"color": "#1f5fa8", "weight": 1.2, "fillColor": "#5aa0e0", "fillOpacity": 0.35, "radius": 5},
+    "protected_areas": {"color": "#6a3d9a", "weight": 1.4, "fillColor": "#cab2d6", "fillOpacity": 0.3, "radius": 5},
+    "reservoirs": {"color": "#08519c", "weight": 1, "fillColor": "#2171b5", "fillOpacity": 0.5, "radius": 5},
     "deposits": {"color": "#7a4b1e", "weight": 1.5, "fillColor": "#d08c3c", "fillOpacity": 0.85, "radius": 5},
     "ports": {"color": "#1b2f5c", "weight": 2, "fillColor": "#ffffff", "fillOpacity": 1.0, "radius": 5},
     "lynas": {"color": "#5b1280", "weight": 3, "fillColor": "#b04fd6", "fillOpacity": 0.6, "radius": 9},

@@ -49,7 +49,9 @@ _FIELDS = (
     "legal_basis",
     "message_en",
     "message_ms",
+    "where",
 )
+_MAX_WHERE_VALUES = 50
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ class Rule:
         The law, order or guideline the rule encodes.
     message_en, message_ms : str
         What a hit means, in English and Bahasa Malaysia.
+    where : tuple of (str, tuple of str), optional
+        Test only the layer's features whose column has one of the values,
+        e.g. ``where = { category = ["national_park", "wildlife_reserve"] }``;
+        None tests every feature.
     """
 
     id: str
@@ -83,6 +89,7 @@ class Rule:
     legal_basis: str
     message_en: str
     message_ms: str
+    where: tuple[str, tuple[str, ...]] | None = None
 
     def message(self, lang: str = "en") -> str:
         """The rule's message in ``lang`` (``en`` or ``ms``)."""
@@ -192,6 +199,8 @@ def dump_rules(rules: Iterable[Rule]) -> str:
         table["legal_basis"] = rule.legal_basis
         table["message_en"] = rule.message_en
         table["message_ms"] = rule.message_ms
+        if rule.where is not None:
+            table["where"] = {rule.where[0]: list(rule.where[1])}
         tables.append(table)
     header = "# reegeo screening rules (see geodata/rules.toml for the field reference)\n\n"
     return header + tomli_w.dumps({"rules": tables})
@@ -229,7 +238,10 @@ def update_rule(
 
 
 def _rule_table(rule: Rule) -> dict[str, Any]:
-    return {field: getattr(rule, field) for field in _FIELDS if getattr(rule, field) is not None}
+    table = {field: getattr(rule, field) for field in _FIELDS if getattr(rule, field) is not None}
+    if rule.where is not None:
+        table["where"] = {rule.where[0]: list(rule.where[1])}
+    return table
 
 
 def _parse_rule(entry: Any, position: int, source: str) -> Rule:
@@ -281,6 +293,17 @@ def _parse_rule(entry: Any, position: int, source: str) -> Rule:
             raise fail(field, f"{len(value)} characters; at most 2000 are allowed")
         texts[field] = value.strip()
 
+    where = entry.get("where")
+    if where is not None:
+        if relation == "always":
+            raise fail("where", "a rule with relation 'always' tests no layer, so it cannot filter one: remove the field")
+        if not isinstance(where, Mapping) or len(where) != 1:
+            raise fail("where", "must be a table with one column and its values, e.g. where = { category = [\"national_park\"] }")
+        ((column, values),) = where.items()
+        if not isinstance(values, list) or not values or len(values) > _MAX_WHERE_VALUES or not all(isinstance(v, str) and v for v in values):
+            raise fail("where", f"column {column!r} needs a list of 1 to {_MAX_WHERE_VALUES} text values, e.g. [\"national_park\"]")
+        where = (str(column), tuple(values))
+
     return Rule(
         id=raw_id,
         layer=layer,
@@ -290,4 +313,5 @@ def _parse_rule(entry: Any, position: int, source: str) -> Rule:
         legal_basis=texts["legal_basis"],
         message_en=texts["message_en"],
         message_ms=texts["message_ms"],
+        where=where,
     )

@@ -8,7 +8,7 @@ Python loop over sites and layers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping, Sequence
 
 import geopandas as gpd
@@ -43,8 +43,8 @@ EAST_MALAYSIA_EPSG = 3376
 # Sarawak's western tip is at about 109.6 E; Peninsular Malaysia ends at about 104.6 E.
 _EAST_MALAYSIA_MIN_LON = 107.0
 
-DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "deposits", "lynas")
-OVERLAP_LAYERS = ("forest_reserves", "water_catchments")
+DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "protected_areas", "deposits", "lynas")
+OVERLAP_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
 VERDICTS = ("prohibited", "review", "eligible")
 OUTSIDE_FLAG = "outside_malaysia"
 SPANS_STATES_FLAG = "spans_states"
@@ -170,6 +170,9 @@ def screen_sites(
         in_zone = np.flatnonzero(zones == epsg)
         projected = sites.geometry.iloc[in_zone].to_crs(epsg).values
         prepared = {name: _prepare(layers[name], epsg) for name in _needed_layers(layers, rules, distance_layers)}
+        for rule in rules:
+            if rule.where is not None:
+                prepared[_target(rule)] = _prepare(_filtered(layers[rule.layer], rule), epsg)
         for start in range(0, len(in_zone), chunk):
             positions = in_zone[start : start + chunk]
             geoms = np.asarray(projected[start : start + chunk])
@@ -198,6 +201,17 @@ def screen_sites(
 def _needed_layers(layers: Mapping[str, Layer], rules: Sequence[Rule], distance_layers: Sequence[str]) -> list[str]:
     needed = {"states"} | {name for name in distance_layers if name in layers} | {r.layer for r in rules if r.layer}
     return sorted(needed)
+
+
+def _target(rule: Rule) -> str:
+    """The key of what a rule tests: its layer, or its layer's features that match ``where``."""
+    return rule.layer if rule.where is None else f"{rule.layer}[{rule.id}]"
+
+
+def _filtered(layer: Layer, rule: Rule) -> Layer:
+    column, values = rule.where
+    keep = layer.frame[column].astype(str).isin(values)
+    return replace(layer, frame=layer.frame[keep.to_numpy()].reset_index(drop=True))
 
 
 def _prepare(layer: Layer, epsg: int) -> _Prepared:
@@ -260,18 +274,28 @@ def _measure_batch(
             columns[f"overlap_{name}_pct"][positions] = np.round(share, 2)
 
     for rule in rules:
+        if rule.where is not None:
+            subset = prepared[_target(rule)]
+            hits = _intersecting(geoms, subset)
+            touches = np.zeros(len(geoms), dtype=bool)
+            touches[hits[0]] = True
+            distance, _ = _nearest(geoms, subset)
+            intersecting[_target(rule)] = touches | (distance <= TOUCH_TOLERANCE_M)
+            nearest[_target(rule)] = (np.where(intersecting[_target(rule)], 0.0, distance), _)
+    for rule in rules:
         if rule.relation == "always":
             continue
-        distance, _ = nearest[rule.layer]
+        target = _target(rule)
+        distance, _ = nearest[target]
         if rule.relation == "intersects":
-            hit = intersecting[rule.layer]
+            hit = intersecting[target]
             threshold = 0.0
         else:
-            hit = distance <= rule.distance_m
+            hit = np.nan_to_num(distance, nan=np.inf) <= rule.distance_m
             threshold = rule.distance_m
         fired[rule.id][positions] = hit
         if rule.id in uncertain:
-            uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, site_accuracy_m[positions], prepared[rule.layer], threshold)
+            uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, site_accuracy_m[positions], prepared[target], threshold)
 
 
 def _intersecting(geoms: np.ndarray, layer: _Prepared) -> np.ndarray:
@@ -489,4 +513,10 @@ def check_layers(layers: Mapping[str, Layer], rules: Sequence[Rule]) -> None:
             raise ScreeningError(
                 f"rule {rule.id!r} tests layer {rule.layer!r}, which is not loaded (loaded: {', '.join(sorted(layers))}): "
                 f"give it with --layer {rule.layer}=PATH or remove the rule"
+            )
+        if rule.where is not None and rule.where[0] not in layers[rule.layer].frame.columns:
+            columns = ", ".join(str(c) for c in layers[rule.layer].frame.columns if c != layers[rule.layer].frame.geometry.name)
+            raise ScreeningError(
+                f"rule {rule.id!r} filters layer {rule.layer!r} on column {rule.where[0]!r}, which the layer lacks "
+                f"(its columns: {columns}): load a layer with that column or change the rule's 'where'"
             )

@@ -88,12 +88,17 @@ def test_layers(two_states_and_sabah_layer):
     catchments = frame([{"name": "Test Catchment", "geometry": square(-40_000, -40_000, -30_000, -30_000)}])
     deposits = frame([{"name": "Clay Prospect", "geometry": at(5_000, 5_000)}])
     lynas = frame([{"name": "Test Plant", "geometry": square(40_000, 40_000, 41_000, 41_000)}])
+    parks = frame([
+        {"name": "Test National Park", "category": "national_park", "geometry": square(42_000, -48_000, 48_000, -42_000)},
+        {"name": "Test State Park", "category": "state_park", "geometry": square(-48_000, 42_000, -42_000, 48_000)},
+    ])
     return {
         "states": two_states_and_sabah_layer,
         "forest_reserves": layer_from_frame("forest_reserves", reserves, coverage=COMPLETE),
         "water_catchments": layer_from_frame("water_catchments", catchments, coverage=COMPLETE),
         "deposits": layer_from_frame("deposits", deposits, coverage=COMPLETE),
         "lynas": layer_from_frame("lynas", lynas, coverage=COMPLETE),
+        "protected_areas": layer_from_frame("protected_areas", parks, coverage=COMPLETE),
     }
 
 

@@ -78,7 +78,7 @@ def test_upload_gives_verdicts(inside_reserve_and_clear_sites):
     # The bundled layers are sketches complete in no state: they can prohibit, never clear.
     assert verdicts == {"inside reserve": "prohibited", "gurun": "review"}
     flags = dict(zip(results["site_id"], results["flags"]))
-    assert flags["gurun"] == "forest_reserves_unverified;water_catchments_unverified"
+    assert flags["gurun"] == "forest_reserves_unverified;protected_areas_unverified;water_catchments_unverified"
     assert [m.label for m in at.metric] == ["Prohibited", "Needs review", "Eligible"]
     assert [m.value for m in at.metric] == ["1", "1", "0"]
     assert len(at.dataframe) == 2  # the sites the data could not clear, then the results

@@ -186,6 +186,9 @@ def test_once_both_layers_cover_a_state_its_clear_sites_are_eligible(tmp_path, d
     catchments = _reserve_file(tmp_path, "c.geojson", [("Johor Test Catchment", (103.30, 2.00, 103.40, 2.10))])
     import_layer("forest_reserves", reserves, covers="Johor")
     import_layer("water_catchments", catchments, covers="Johor")
+    parks = _reserve_file(tmp_path, "p.geojson", [("Johor Test Park", (103.80, 2.20, 103.85, 2.25))])
+    gpd.GeoDataFrame({"name": ["Johor Test Park"], "category": ["national_park"]}, geometry=[box(103.80, 2.20, 103.85, 2.25)], crs=4326).to_file(parks)
+    import_layer("protected_areas", parks, covers="Johor")
     sites = gpd.GeoDataFrame(geometry=[Point(*JOHOR_TOWN), Point(*KEDAH_PLAIN)], crs=4326)
     result = screen_sites(sites, load_layers(), default_rules())
     assert list(result["verdict"]) == ["eligible", "review"]
@@ -273,7 +276,7 @@ def test_cli_import_covers_list_layers_and_screen_note(tmp_path, data_dir, capsy
     gpd.GeoDataFrame(geometry=[Point(*JOHOR_TOWN), Point(*KEDAH_PLAIN)], crs=4326).to_file(sites)
     assert main(["screen", str(sites), "-o", str(tmp_path / "out.csv")]) == 0
     err = capsys.readouterr().err
-    assert "2 of 2 sites could not be cleared: forest_reserves incomplete in Kedah; water_catchments incomplete in every state" in err
+    assert "2 of 2 sites could not be cleared: forest_reserves incomplete in Kedah; protected_areas incomplete in every state; water_catchments incomplete in every state" in err
     assert main(["data", "reset", "forest_reserves", "--state", "Johor"]) == 0
     assert "about Johor" in capsys.readouterr().out
 
@@ -281,10 +284,13 @@ def test_cli_import_covers_list_layers_and_screen_note(tmp_path, data_dir, capsy
 def test_cli_layer_file_for_one_run_is_complete_everywhere(tmp_path, data_dir, capsys):
     reserves = _reserve_file(tmp_path, "all.geojson", [("Somewhere FR", (103.60, 1.80, 103.70, 1.90))])
     catchments = _reserve_file(tmp_path, "c.geojson", [("Somewhere Catchment", (103.30, 2.00, 103.40, 2.10))])
+    parks = tmp_path / "parks.geojson"
+    gpd.GeoDataFrame({"name": ["Far Park"], "category": ["national_park"]}, geometry=[box(103.80, 2.20, 103.85, 2.25)], crs=4326).to_file(parks)
     sites = tmp_path / "sites.geojson"
     gpd.GeoDataFrame({"site_id": ["kedah"]}, geometry=[Point(*KEDAH_PLAIN)], crs=4326).to_file(sites)
     out = tmp_path / "out.csv"
-    assert main(["screen", str(sites), "-o", str(out), "--layer", f"forest_reserves={reserves}", "--layer", f"water_catchments={catchments}"]) == 0
+    layers = [f"forest_reserves={reserves}", f"water_catchments={catchments}", f"protected_areas={parks}"]
+    assert main(["screen", str(sites), "-o", str(out), *(arg for layer in layers for arg in ("--layer", layer))]) == 0
     assert "eligible" in out.read_text().splitlines()[1]
 
 

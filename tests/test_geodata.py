@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "geodata"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
-LAYERS = ("states", "lynas", "deposits", "forest_reserves", "water_catchments", "ports",
+LAYERS = ("states", "lynas", "deposits", "forest_reserves", "water_catchments", "protected_areas", "ports",
           "examples")
-CONSTRAINTS = ("forest_reserves", "water_catchments")
+CONSTRAINTS = ("forest_reserves", "water_catchments", "protected_areas")
 OFFICIAL_STATES = {
     "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Perak", "Perlis",
     "Pulau Pinang", "Sabah", "Sarawak", "Selangor", "Terengganu", "W.P. Kuala Lumpur",
@@ -284,3 +284,14 @@ def test_state_areas_agree_with_dosm():
         out[row["name"]] = a / b
     bad = {k: round(v, 3) for k, v in out.items() if abs(v - 1) > 0.10}
     assert not bad, bad
+
+
+def test_parks_are_copied_from_the_forest_sketches_and_cover_no_state():
+    m = manifest()
+    assert m["protected_areas"]["coverage"] == [] and m["forest_reserves"]["coverage"] == [] and m["water_catchments"]["coverage"] == []
+    parks = gpd.read_file(GEODATA / "protected_areas.geojson")
+    forests = gpd.read_file(GEODATA / "forest_reserves.geojson").set_index("name")
+    assert set(parks["category"]) == {"national_park", "state_park"}
+    assert parks.loc[parks["category"] == "national_park", "name"].tolist() == ["Taman Negara National Park"]
+    for name, geometry in zip(parks["name"], parks.geometry):
+        assert geometry.equals(forests.loc[name, "geometry"])

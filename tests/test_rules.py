@@ -82,3 +82,15 @@ def test_update_rule_changes_buffer_and_severity_and_validates():
         update_rule(rules, "nope", severity="review")
     with pytest.raises(RulesError, match="field 'severity'"):
         update_rule(rules, "forest_reserve", severity="bad")
+
+
+def test_where_is_validated_and_round_trips():
+    from reegeo.rules import dump_rules, parse_rules
+
+    base = 'id = "p"\nlayer = "protected_areas"\nrelation = "intersects"\nseverity = "review"\nlegal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
+    rule = parse_rules("[[rules]]\n" + base + 'where = { category = ["state_park"] }\n')[0]
+    assert rule.where == ("category", ("state_park",))
+    assert parse_rules(dump_rules([rule]))[0] == rule
+    for bad in ('where = { category = [] }', 'where = { a = ["x"], b = ["y"] }', 'where = "state_park"'):
+        with pytest.raises(RulesError, match="field 'where'"):
+            parse_rules("[[rules]]\n" + base + bad + "\n")

@@ -279,3 +279,27 @@ def test_negative_site_accuracy_is_refused_with_the_row(test_layers, rules):
     sites = frame([{"accuracy_m": 5.0, "geometry": at(0, 0)}, {"accuracy_m": -1.0, "geometry": at(1, 0)}])
     with pytest.raises(ScreeningError, match=r"row\(s\) 2 have a negative accuracy_m"):
         screen_sites(sites, test_layers, rules)
+
+
+def test_where_filters_a_rule_to_some_features_of_its_layer(test_layers, rules):
+    sites = frame([
+        {"site_id": "in national park", "geometry": at(45_000, -45_000)},
+        {"site_id": "in state park", "geometry": at(-45_000, 45_000)},
+    ])
+    result = screen_sites(sites, test_layers, rules).set_index("site_id")
+    assert result.loc["in national park", "verdict"] == "prohibited"
+    assert result.loc["in national park", "violations"] == "national_park"
+    assert "state_park" not in result.loc["in national park", "flags"]
+    assert result.loc["in state park", "verdict"] == "review"
+    assert result.loc["in state park", "violations"] == ""
+    assert "state_park" in result.loc["in state park", "flags"].split(";")
+    assert result.loc["in state park", "dist_protected_areas_m"] == 0.0
+
+
+def test_where_on_a_column_the_layer_lacks_is_refused(test_layers, rules):
+    from reegeo.errors import ScreeningError
+    from reegeo.layers import layer_from_frame
+
+    bare = layer_from_frame("protected_areas", test_layers["protected_areas"].frame.drop(columns=["category"]))
+    with pytest.raises(ScreeningError, match=r"rule 'national_park' filters layer 'protected_areas' on column 'category'"):
+        screen_sites(frame([{"geometry": at(0, 0)}]), {**test_layers, "protected_areas": bare}, rules)

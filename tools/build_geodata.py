@@ -675,6 +675,20 @@ def build_areas(table, states_by_name):
     return feats
 
 
+def build_parks(forests):
+    """National and state parks, copied from the forest-reserve sketches (they are PRF as well as parks).
+
+    ``category`` is a code the rules filter on: ``national_park`` (prohibited),
+    ``state_park`` (review).
+    """
+    parks = []
+    for f in forests:
+        kind = f["category"].split(" (")[0]
+        if kind in ("national park", "state park"):
+            parks.append({**f, "category": kind.replace(" ", "_"), "designation": f["category"]})
+    return parks
+
+
 # --------------------------------------------------------------------------- writing
 def _coords(obj):
     if isinstance(obj, (list, tuple)):
@@ -742,6 +756,7 @@ def main(argv=None) -> int:
     examples = build_examples()
     forests = build_areas(FOREST_RESERVES, states_by_name)
     catchments = build_areas(WATER_CATCHMENTS, states_by_name)
+    parks = build_parks(forests)
 
     # ---- invariants the screening tool relies on
     lamp_pt, port_pt = Point(LAMP[1], LAMP[0]), Point(103.43, 3.98)
@@ -846,6 +861,24 @@ def main(argv=None) -> int:
                    "these polygons may still be inside a reserve. The Lynas plant, Kuantan "
                    "Port and the Gebeng estate are outside every outline. Load the JPSM "
                    "reserve maps, WDPA or OSM protected areas for real decisions."),
+        ),
+        "protected_areas": dict(
+            coverage=[],
+            title="National and state parks, approximate",
+            title_ms="Taman negara dan taman negeri (anggaran)",
+            file="protected_areas.geojson", role="constraint",
+            source=("The park outlines of the forest-reserve sketches (drawn for reegeo from "
+                    "landmarks and published areas in public reporting: park websites, state "
+                    "figures, press). No WDPA or park-authority boundary was available."),
+            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            approximate=True, feats=parks, geometry_type="Polygon",
+            sort=lambda f: f["name"],
+            notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES: the same outlines as the parks in "
+                   "forest_reserves (Taman Negara, Royal Belum, Gunung Stong, Selangor State "
+                   "Park, Crocker Range). category: national_park (Taman Negara; prohibited under "
+                   "the rules) or state_park (review). Wildlife reserves and sanctuaries are not "
+                   "drawn. Complete in no state: load WDPA ('data import protected_areas "
+                   "WDPA_....zip') or OpenStreetMap ('data fetch-osm protected_areas --state ...')."),
         ),
         "water_catchments": dict(
             coverage=[],
