@@ -96,6 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
         "without it the features are added and no state counts as complete",
     )
     install.set_defaults(handler=_data_import)
+    fetch = data_commands.add_parser(
+        "fetch-osm",
+        help="fetch forest reserves, parks or reservoirs from OpenStreetMap (Overpass API) for some states and install them",
+        description="Fetch LAYER from an Overpass API server, one state at a time, and install it like 'data import' "
+        "(OpenStreetMap contributors, ODbL 1.0; not authoritative). OSM's completeness varies by state: it claims no "
+        "coverage unless you pass --covers for the states you have checked are mapped completely.",
+    )
+    fetch.add_argument("name", metavar="LAYER", choices=("forest_reserves", "protected_areas", "reservoirs"), help="forest_reserves, protected_areas or reservoirs")
+    fetch.add_argument("--state", action="append", required=True, metavar="NAME", help="a state to fetch (repeatable; any case, e.g. Selangor, Penang, KL)")
+    fetch.add_argument("--covers", metavar="STATES", help="states (among --state) whose OSM mapping you accept as complete: sites there can then be cleared")
+    fetch.add_argument("--endpoint", metavar="URL", help="Overpass interpreter URL (default $REEGEO_OVERPASS_URL, else the public server)")
+    fetch.add_argument("--accuracy-m", type=float, default=20.0, metavar="N", help="positional accuracy in metres (default 20)")
+    fetch.add_argument("--timeout-s", type=float, default=180.0, metavar="N", help="time limit per state in seconds (default 180)")
+    fetch.set_defaults(handler=_data_fetch_osm)
     listing = data_commands.add_parser("list", help="show the layers in use and where each comes from")
     listing.set_defaults(handler=_data_list)
     reset = data_commands.add_parser("reset", help="remove an installed layer (or one state's imports) and use the bundled one again")
@@ -226,6 +240,66 @@ def _data_import(args: argparse.Namespace) -> int:
         print(f"  {report.outside_covers} feature(s) lie outside {', '.join(report.covers)}: kept, but they make no other state complete")
     if report.replaced:
         print(f"  replaced {report.replaced} earlier import(s) for the same states")
+    return EXIT_OK
+
+
+def _data_fetch_osm(args: argparse.Namespace) -> int:
+    """Fetch LAYER from OpenStreetMap for each --state and install it (coverage only with --covers)."""
+    import os
+
+    from reegeo.coverage import parse_states, state_names
+    from reegeo.datastore import install_frame
+    from reegeo.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LICENCE, fetch_osm
+
+    if args.accuracy_m < 0 or args.timeout_s <= 0:
+        raise _UsageError("--accuracy-m must be 0 or more and --timeout-s more than 0")
+    endpoint = args.endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT
+    states_layer = load_layers(roles=("context",))["states"]
+    valid, codes = state_names(states_layer)
+    wanted = parse_states(args.state, valid, codes=codes, argument="--state")
+    if wanted == ("all",):
+        wanted = tuple(valid)
+    covers = parse_states(args.covers, valid, codes=codes, argument="--covers") if args.covers else ()
+    if covers == ("all",):
+        covers = wanted
+    stray = sorted(set(covers) - set(wanted))
+    if stray:
+        raise _UsageError(f"--covers {', '.join(stray)}: not fetched; a state can only be covered by what is fetched for it: add --state {stray[0]}")
+    iso = {name: code for code, name in codes.items()}
+    missing = [s for s in wanted if s not in iso]
+    if missing:
+        raise _UsageError(f"--state {missing[0]}: the states layer has no ISO 3166-2 code for it, so its OSM area cannot be named")
+    frame = states_layer.frame.set_index("name")
+    requests = [(s, iso[s], frame.loc[s, "geometry"]) for s in wanted]
+    fetched = fetch_osm(
+        args.name, requests, endpoint=endpoint, clip_margin_m=states_layer.accuracy_m, timeout_s=args.timeout_s,
+        progress=lambda line: print(f"reegeo: {line}", file=sys.stderr, flush=True),
+    )
+    empty = [f.state for f in fetched if f.kept == 0 and f.state in covers]
+    if empty:
+        raise _UsageError(
+            f"OpenStreetMap at {endpoint} returned no {args.name} for {', '.join(empty)}: nothing installed; "
+            "a state cannot be declared complete with no features (drop it from --covers)"
+        )
+    import pandas as pd
+    import geopandas as gpd
+
+    combined = gpd.GeoDataFrame(pd.concat([f.frame for f in fetched], ignore_index=True), geometry="geometry", crs=4326)
+    if not len(combined):
+        raise _UsageError(f"OpenStreetMap at {endpoint} returned no {args.name} for {', '.join(wanted)}: nothing installed")
+    combined = combined.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
+    report = install_frame(
+        args.name, combined, covers=list(covers) or None,
+        source=f"OpenStreetMap via Overpass ({endpoint}), {', '.join(wanted)}",
+        licence=OSM_LICENCE, accuracy_m=args.accuracy_m, authoritative=False,
+        notes=f"fetched {', '.join(f'{f.state}: {f.elements} elements, {f.kept} kept' for f in fetched)}",
+        extra={"endpoint": endpoint, "query": fetched[0].query, "elements": sum(f.elements for f in fetched), "fetched_states": list(wanted)},
+    )
+    print(f"installed {report.name}: {report.features} feature(s) from OpenStreetMap ({OSM_LICENCE}) for {', '.join(wanted)}; at {report.path}")
+    if covers:
+        print(f"  complete in {', '.join(covers)}: replaces {report.name}'s earlier features there")
+    else:
+        print("  no state declared complete (no --covers): OSM may miss reserves, so sites where it records nothing still need review")
     return EXIT_OK
 
 

@@ -64,6 +64,7 @@ __all__ = [
     "ImportReport",
     "ResetReport",
     "import_layer",
+    "install_frame",
     "reset_layer",
     "installed_manifest",
     "load_installed",
@@ -285,17 +286,81 @@ def import_layer(
     path = Path(path)
     folder = data_dir or user_data_dir()
     states = _states_in_use(folder)
-    valid, codes = state_names(states)
-    covered = (ALL_STATES,) if name == "states" else (parse_states(covers, valid, codes=codes) if covers else ())
+    covered = _covered(name, covers, states)
     limits = UploadLimits(max_features=max_features, max_bytes=max(UploadLimits().max_bytes, 1024**3))
     result = read_layer(path, layer=layer, limits=limits)
-    source_crs = _crs_label(result.frame.crs)
-    frame = layer_from_frame(name, result.frame, accuracy_m=float(accuracy_m or 0.0)).frame
+    return _install(
+        name, result.frame, covered=covered, states=states, folder=folder, title=title,
+        part={
+            "source": source or f"user file {path.name}",
+            "licence": licence or "not stated",
+            "authoritative": bool(authoritative),
+            "notes": "; ".join(result.notes) or "imported without repairs",
+            "original_file": path.name,
+            "original_sha256": result.sha256,
+            "original_crs": _crs_label(result.frame.crs),
+            "name_field": find_name_column(result.frame) or "",
+        },
+        accuracy_m=accuracy_m, notes=result.notes,
+    )
+
+
+def install_frame(
+    name: str,
+    frame: gpd.GeoDataFrame,
+    *,
+    covers: str | tuple[str, ...] | list[str] | None = None,
+    source: str,
+    licence: str,
+    accuracy_m: float | None = None,
+    authoritative: bool = False,
+    title: str | None = None,
+    notes: str = "",
+    extra: Mapping[str, Any] | None = None,
+    data_dir: Path | None = None,
+) -> ImportReport:
+    """Install features built in memory (e.g. fetched from OpenStreetMap) as a part of layer ``name``.
+
+    As :func:`import_layer`, with the provenance given here; ``extra``
+    (endpoint, query, element count, ...) is recorded in the part's
+    manifest entry.
+    """
+    folder = data_dir or user_data_dir()
+    states = _states_in_use(folder)
+    covered = _covered(name, covers, states)
+    digest = hashlib.sha256()
+    for blob in shapely.to_wkb(np.asarray(frame.geometry.values)):
+        digest.update(blob)
+    part = {"source": source, "licence": licence, "authoritative": bool(authoritative), "notes": notes or "built in memory",
+            "original_file": "", "original_sha256": digest.hexdigest(), "original_crs": _crs_label(frame.crs),
+            "name_field": find_name_column(frame) or "", **dict(extra or {})}
+    return _install(name, frame, covered=covered, states=states, folder=folder, title=title, part=part, accuracy_m=accuracy_m, notes=())
+
+
+def _covered(name: str, covers: Any, states: Layer) -> tuple[str, ...]:
+    valid, codes = state_names(states)
+    if name == "states":
+        return (ALL_STATES,)
+    return parse_states(covers, valid, codes=codes) if covers else ()
+
+
+def _install(
+    name: str,
+    source_frame: gpd.GeoDataFrame,
+    *,
+    covered: tuple[str, ...],
+    states: Layer,
+    folder: Path,
+    title: str | None,
+    part: dict[str, Any],
+    accuracy_m: float | None,
+    notes: tuple[str, ...] | list[str],
+) -> ImportReport:
+    frame = layer_from_frame(name, source_frame, accuracy_m=float(accuracy_m or 0.0)).frame
     if accuracy_m is not None:
         frame["accuracy_m"] = float(accuracy_m)
     frame = frame.drop(columns=[c for c in _PROVENANCE_COLUMNS if c in frame.columns])
     outside = _count_outside(frame, states, covered, name)
-    name_field = find_name_column(result.frame) or ""
 
     _make_folder(folder)
     part_id = uuid.uuid4().hex[:12]
@@ -305,16 +370,9 @@ def import_layer(
         "id": part_id,
         "file": target.name,
         "covers": list(covered),
-        "source": source or f"user file {path.name}",
-        "licence": licence or "not stated",
         "date": dt.date.today().isoformat(),
         "accuracy_m": float(accuracy_m) if accuracy_m is not None else float(frame["accuracy_m"].max() if len(frame) else 0.0),
-        "authoritative": bool(authoritative),
-        "notes": "; ".join(result.notes) or "imported without repairs",
-        "original_file": path.name,
-        "original_sha256": result.sha256,
-        "original_crs": source_crs,
-        "name_field": name_field,
+        **part,
         "features": len(frame),
         "outside_covers": outside,
         "sha256": file_sha256(target),
@@ -335,7 +393,7 @@ def import_layer(
         raise
     for old in dropped:
         (folder / old["file"]).unlink(missing_ok=True)
-    return ImportReport(name, target, len(frame), name_field, result.notes, result.sha256, source_crs, covered, outside, len(dropped))
+    return ImportReport(name, target, len(frame), part["name_field"], tuple(notes), part["original_sha256"], part["original_crs"], covered, outside, len(dropped))
 
 
 def reset_layer(name: str, *, state: str | None = None, data_dir: Path | None = None) -> ResetReport:
@@ -518,10 +576,31 @@ def _clip_out(frame: gpd.GeoDataFrame, area: shapely.Geometry | None) -> gpd.Geo
     cut = touching & ~inside
     result = frame.copy()
     if cut.any():
-        pieces = shapely.difference(geoms[cut], area)
-        result.loc[result.index[cut], result.geometry.name] = _polygonal_or_point(pieces)
+        pieces = _polygonal_or_point(shapely.difference(geoms[cut], area))
+        result.loc[result.index[cut], result.geometry.name] = _without_slivers(pieces)
     keep = ~inside & ~(result.geometry.isna() | result.geometry.is_empty).to_numpy()
     return result[keep]
+
+
+# Parts of a cut feature smaller than this are slivers left along the state boundary.
+_SLIVER_M2 = 10_000.0
+
+
+def _without_slivers(geoms: np.ndarray) -> np.ndarray:
+    """Drop the parts of cut polygons under :data:`_SLIVER_M2`, measured in each one's GDM2000 RSO grid."""
+    from reegeo.screening import metric_crs_for
+
+    out = []
+    for geom in geoms:
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            out.append(geom)
+            continue
+        parts = shapely.get_parts(geom)
+        epsg = int(metric_crs_for([geom.representative_point().x])[0])
+        areas = gpd.GeoSeries(parts, crs=4326).to_crs(epsg).area.to_numpy()
+        kept = parts[areas >= _SLIVER_M2]
+        out.append(shapely.union_all(kept) if len(kept) else None)
+    return np.asarray(out, dtype=object)
 
 
 def _polygonal_or_point(geoms: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ __all__ = [
     "UploadError",
     "ScreeningError",
     "ExportError",
+    "FetchError",
 ]
 
 
@@ -44,3 +45,7 @@ class ScreeningError(ReegeoError):
 
 class ExportError(ReegeoError):
     """Results cannot be written in the requested format or place."""
+
+
+class FetchError(ReegeoError):
+    """Data could not be fetched from a server (unreachable, refused, or an incomplete answer)."""

@@ -1,0 +1,368 @@
+"""Real boundaries from OpenStreetMap through the Overpass API, state by state.
+
+:func:`fetch_osm` asks an Overpass server (the public one, a mirror or an
+agency's own instance) for the candidate elements of one layer inside one
+state's OSM area (``ISO3166-2=MY-xx``), with ``[out:json]`` and ``out geom``,
+and turns the answer into polygons:
+
+* every element is classified **by its own tags** (:func:`classify_tags`):
+  whatever a server returns, only what is a Permanent Reserved Forest, a park
+  or wildlife reserve, or a reservoir is kept, as the layer asked for;
+* closed ways become polygons; multipolygon relations are assembled from
+  their member ways (outer rings may be split over several ways, inner rings
+  are holes); invalid results are repaired with ``make_valid`` and only their
+  polygonal parts kept;
+* each feature keeps its OSM type and id, its name and the tags that decided
+  its class, and is cut to the state (the states layer's polygon widened by
+  that layer's stated accuracy, so a generalised outline does not trim a real
+  reserve).
+
+OSM's completeness varies by state: nothing here claims coverage; the
+caller decides (``data fetch-osm ... --covers``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Polygon
+
+from reegeo import __version__
+from reegeo.errors import FetchError
+
+__all__ = [
+    "OSM_LAYERS",
+    "DEFAULT_ENDPOINT",
+    "ENDPOINT_ENV",
+    "OSM_LICENCE",
+    "OsmFetch",
+    "build_query",
+    "classify_tags",
+    "elements_to_frame",
+    "fetch_osm",
+]
+
+DEFAULT_ENDPOINT = "https://overpass-api.de/api/interpreter"
+ENDPOINT_ENV = "REEGEO_OVERPASS_URL"
+OSM_LICENCE = "OpenStreetMap contributors, ODbL 1.0"
+#: The layers that can be fetched.
+OSM_LAYERS = ("forest_reserves", "protected_areas", "reservoirs")
+_RETRY_STATUSES = (429, 502, 503, 504)
+_MAX_BODY_BYTES = 512 * 1024 * 1024
+
+_RESERVE_NAME = re.compile(r"\b(hutan\s+simpan(an)?(\s+kekal)?|h\.?\s?s\.?\s?k\.?|forest\s+reserve|permanent\s+reserved?\s+forest)\b", re.I)
+_NATIONAL_PARK = re.compile(r"\b(taman\s+negara|national\s+park)\b", re.I)
+_STATE_PARK = re.compile(r"\b(taman\s+negeri|state\s+park)\b", re.I)
+_WILDLIFE = re.compile(r"\b(wildlife\s+(reserve|sanctuary)|hidupan\s+liar|santuari)\b", re.I)
+_NOT_PROTECTED = re.compile(r"\b(hutan\s+lipur|recreational\s+forest|eco\s*park)\b", re.I)
+_PLANTATION = re.compile(r"^\s*ladang\b|\bplantation\b|\bestate\b", re.I)
+_NAME_KEYS = ("name", "name:ms", "name:en", "official_name", "protection_title")
+
+# What each layer asks the server for; the answer is classified again by tags.
+_SELECTORS = {
+    "forest_reserves": (
+        'wr["boundary"="protected_area"](area.s);',
+        'wr["leisure"="nature_reserve"](area.s);',
+        'wr["boundary"="forest"](area.s);',
+        'wr["landuse"="forest"]["name"~"Hutan Simpan|HSK|H\\\\.S\\\\.K|Forest Reserve",i](area.s);',
+    ),
+    "protected_areas": (
+        'wr["boundary"="national_park"](area.s);',
+        'wr["boundary"="protected_area"](area.s);',
+        'wr["leisure"="nature_reserve"](area.s);',
+    ),
+    "reservoirs": (
+        'wr["landuse"="reservoir"](area.s);',
+        'wr["water"="reservoir"](area.s);',
+    ),
+}
+
+
+@dataclass(frozen=True)
+class OsmFetch:
+    """What :func:`fetch_osm` got for one state.
+
+    ``frame`` holds the classified polygons (EPSG:4326) with ``name``,
+    ``category``, ``osm_type``, ``osm_id``, ``osm_tags`` and ``state``;
+    ``elements`` counts the elements the server returned, ``kept`` those
+    kept; ``query`` is the Overpass QL sent.
+    """
+
+    state: str
+    frame: gpd.GeoDataFrame
+    elements: int
+    kept: int
+    query: str
+
+
+def build_query(layer: str, iso_code: str, *, timeout_s: int = 180) -> str:
+    """The Overpass QL for ``layer`` inside the state whose ISO 3166-2 code is ``iso_code``."""
+    if layer not in _SELECTORS:
+        raise FetchError(f"layer {layer!r} cannot be fetched from OpenStreetMap: use one of {', '.join(OSM_LAYERS)}")
+    body = "\n  ".join(_SELECTORS[layer])
+    return f'[out:json][timeout:{int(timeout_s)}];\narea["ISO3166-2"="{iso_code}"]->.s;\n(\n  {body}\n);\nout geom;\n'
+
+
+def _names(tags: Mapping[str, str]) -> str:
+    return " | ".join(str(tags[k]) for k in _NAME_KEYS if tags.get(k))
+
+
+def classify_tags(layer: str, tags: Mapping[str, str]) -> tuple[str, str] | None:
+    """Whether an element with ``tags`` belongs to ``layer``, judged by its own tags.
+
+    Returns
+    -------
+    (category, reason) or None
+        ``category`` is what the rules filter on (``permanent_reserved_forest``;
+        ``national_park``, ``wildlife_reserve``, ``state_park``,
+        ``protected_area``; ``reservoir``); ``reason`` names the tags that
+        decided it. None when the element is not of the layer (a plain
+        ``landuse=forest``, a wood, a plantation, a recreational forest, ...).
+    """
+    names = _names(tags)
+    boundary, leisure, landuse = tags.get("boundary", ""), tags.get("leisure", ""), tags.get("landuse", "")
+    protect_class = str(tags.get("protect_class", "")).strip()
+    if layer == "reservoirs":
+        if landuse == "reservoir" or tags.get("water") == "reservoir":
+            return "reservoir", "landuse=reservoir" if landuse == "reservoir" else "water=reservoir"
+        return None
+    if _NOT_PROTECTED.search(names) or _PLANTATION.search(names) or landuse in ("farmland", "orchard", "plantation"):
+        return None
+    if layer == "forest_reserves":
+        areal = boundary in ("protected_area", "forest") or leisure == "nature_reserve" or landuse == "forest"
+        if not areal:
+            return None
+        if _RESERVE_NAME.search(names):
+            return "permanent_reserved_forest", "name: " + names
+        if boundary == "protected_area" and protect_class == "6":
+            return "permanent_reserved_forest", "boundary=protected_area, protect_class=6"
+        return None
+    if layer == "protected_areas":
+        if _RESERVE_NAME.search(names) and not (_NATIONAL_PARK.search(names) or _WILDLIFE.search(names) or _STATE_PARK.search(names)):
+            return None  # a forest reserve: the forest_reserves layer's
+        if boundary == "national_park" or _NATIONAL_PARK.search(names) or (boundary == "protected_area" and protect_class == "2"):
+            return "national_park", "boundary=national_park" if boundary == "national_park" else ("name: " + names if names else "protect_class=2")
+        if _WILDLIFE.search(names):
+            return "wildlife_reserve", "name: " + names
+        if _STATE_PARK.search(names):
+            return "state_park", "name: " + names
+        if boundary == "protected_area" and protect_class in ("1", "1a", "1b", "3", "4", "5"):
+            return "protected_area", f"boundary=protected_area, protect_class={protect_class}"
+        if leisure == "nature_reserve":
+            return "protected_area", "leisure=nature_reserve"
+        return None
+    raise FetchError(f"layer {layer!r} cannot be fetched from OpenStreetMap: use one of {', '.join(OSM_LAYERS)}")
+
+
+def _line(points: Any) -> LineString | None:
+    if not isinstance(points, list):
+        return None
+    coords = [(float(p["lon"]), float(p["lat"])) for p in points if isinstance(p, dict) and "lat" in p and "lon" in p]
+    return LineString(coords) if len(coords) >= 2 else None
+
+
+def _way_polygon(element: Mapping[str, Any]) -> shapely.Geometry | None:
+    line = _line(element.get("geometry"))
+    if line is None or len(line.coords) < 4 or line.coords[0] != line.coords[-1]:
+        return None  # an open way is no area
+    return Polygon(line.coords)
+
+
+def _relation_polygon(element: Mapping[str, Any]) -> shapely.Geometry | None:
+    outer, inner = [], []
+    for member in element.get("members", []) or []:
+        if not isinstance(member, dict) or member.get("type") != "way":
+            continue
+        line = _line(member.get("geometry"))
+        if line is None:
+            continue
+        (inner if member.get("role") == "inner" else outer).append(line)
+    if not outer:
+        return None
+    shells = shapely.polygonize(np.asarray(shapely.get_parts(shapely.line_merge(shapely.union_all(outer)))))
+    area = shapely.union_all(shapely.get_parts(shells))
+    if inner:
+        holes = shapely.polygonize(np.asarray(shapely.get_parts(shapely.line_merge(shapely.union_all(inner)))))
+        area = area.difference(shapely.union_all(shapely.get_parts(holes)))
+    return area
+
+
+def _polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
+    if geometry is None or geometry.is_empty:
+        return None
+    if not geometry.is_valid:
+        geometry = shapely.make_valid(geometry)
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if merged.area > 0 else None
+
+
+def elements_to_frame(elements: Iterable[Mapping[str, Any]], layer: str, *, state: str = "") -> gpd.GeoDataFrame:
+    """Classify Overpass ``out geom`` elements and assemble their polygons (EPSG:4326).
+
+    Nodes, open ways, members without geometry and elements whose tags are
+    not of ``layer`` are dropped.
+    """
+    rows = []
+    for element in elements:
+        if not isinstance(element, dict) or element.get("type") not in ("way", "relation"):
+            continue
+        tags = element.get("tags") or {}
+        if not isinstance(tags, dict):
+            continue
+        decided = classify_tags(layer, {str(k): str(v) for k, v in tags.items()})
+        if decided is None:
+            continue
+        geometry = _polygonal(_way_polygon(element) if element["type"] == "way" else _relation_polygon(element))
+        if geometry is None:
+            continue
+        category, reason = decided
+        name = next((str(tags[k]) for k in ("name", "name:ms", "name:en", "official_name") if tags.get(k)), f"OSM {element['type']} {element.get('id')}")
+        rows.append({
+            "name": name,
+            "category": category,
+            "osm_type": element["type"],
+            "osm_id": int(element.get("id", 0)),
+            "osm_tags": reason,
+            "state": state,
+            "geometry": geometry,
+        })
+    columns = ["name", "category", "osm_type", "osm_id", "osm_tags", "state"]
+    if not rows:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
+    return frame.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
+
+
+def fetch_osm(
+    layer: str,
+    states: Sequence[tuple[str, str, shapely.Geometry]],
+    *,
+    endpoint: str = DEFAULT_ENDPOINT,
+    clip_margin_m: float = 0.0,
+    timeout_s: float = 180.0,
+    retries: int = 4,
+    backoff_s: float = 5.0,
+    progress: Callable[[str], None] | None = None,
+) -> list[OsmFetch]:
+    """Fetch ``layer`` for each state from an Overpass server, one state at a time.
+
+    Parameters
+    ----------
+    layer : str
+        One of :data:`OSM_LAYERS`.
+    states : sequence of (name, ISO 3166-2 code, polygon)
+        The states to fetch, with their polygon (EPSG:4326) to cut to.
+    endpoint : str
+        The Overpass interpreter URL.
+    clip_margin_m : float
+        Widen each state's polygon by this many metres before cutting (the
+        states layer's accuracy, so a generalised outline trims nothing real).
+    timeout_s : float
+        Per request, and the server-side ``[timeout:]``.
+    retries, backoff_s : int, float
+        Tries again after HTTP 429/502/503/504 or a cut-off answer, waiting
+        ``backoff_s``, then twice as long each time.
+    progress : callable, optional
+        Called with one line per step (for stderr).
+
+    Raises
+    ------
+    FetchError
+        The server cannot be reached, refuses, or answers with something
+        that is not a complete Overpass JSON answer: naming the endpoint and
+        what to try.
+    """
+    results = []
+    for number, (name, code, polygon) in enumerate(states, start=1):
+        query = build_query(layer, code, timeout_s=int(timeout_s))
+        if progress is not None:
+            progress(f"fetching {layer} for {name} ({code}) from {endpoint} ({number}/{len(states)})")
+        answer = _post(endpoint, query, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s, progress=progress)
+        elements = answer.get("elements", [])
+        frame = elements_to_frame(elements, layer, state=name)
+        frame = _clip(frame, polygon, clip_margin_m)
+        if progress is not None:
+            progress(f"{name}: {len(elements)} element(s) returned, {len(frame)} kept as {layer}")
+        results.append(OsmFetch(name, frame, len(elements), len(frame), query))
+    return results
+
+
+def _clip(frame: gpd.GeoDataFrame, polygon: shapely.Geometry, margin_m: float) -> gpd.GeoDataFrame:
+    if not len(frame) or polygon is None:
+        return frame
+    area = gpd.GeoSeries([polygon], crs=4326)
+    if margin_m > 0:
+        epsg = 3376 if polygon.representative_point().x >= 107.0 else 3375
+        area = area.to_crs(epsg).buffer(margin_m).to_crs(4326)
+    cut = shapely.intersection(np.asarray(frame.geometry.values), area.iloc[0])
+    frame = frame.copy()
+    frame[frame.geometry.name] = [_polygonal(g) for g in cut]
+    return frame[frame.geometry.notna()].reset_index(drop=True)
+
+
+def _post(endpoint: str, query: str, *, timeout_s: float, retries: int, backoff_s: float, progress) -> dict:
+    data = urllib.parse.urlencode({"data": query}).encode("utf-8")
+    request = urllib.request.Request(endpoint, data=data, headers={"User-Agent": f"reegeo/{__version__}", "Accept": "application/json"})
+    wait = backoff_s
+    for attempt in range(retries + 1):
+        last = attempt == retries
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                body = response.read(_MAX_BODY_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            if exc.code in _RETRY_STATUSES and not last:
+                _pause(progress, f"the server answered HTTP {exc.code}; trying again in {wait:g} s", wait)
+                wait *= 2
+                continue
+            raise FetchError(
+                f"the Overpass API at {endpoint} refused the request (HTTP {exc.code} {exc.reason}): "
+                f"{'it is busy; try again later' if exc.code in _RETRY_STATUSES else 'check the endpoint'}, "
+                f"or use --endpoint (or {ENDPOINT_ENV}) for a mirror or your agency's own instance"
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FetchError(
+                f"cannot reach the Overpass API at {endpoint} ({reason}): check the network connection, "
+                f"or use --endpoint (or {ENDPOINT_ENV}) for a reachable mirror or your agency's own instance"
+            ) from None
+        if len(body) > _MAX_BODY_BYTES:
+            raise FetchError(f"the Overpass API at {endpoint} sent more than {_MAX_BODY_BYTES // 2**20} MB: fetch fewer states at a time")
+        try:
+            answer = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            text = body[:200].decode("utf-8", "replace")
+            looks_cut = body.lstrip().startswith(b"{")
+            if looks_cut and not last:
+                _pause(progress, f"the answer was cut off; trying again in {wait:g} s", wait)
+                wait *= 2
+                continue
+            what = "a cut-off JSON answer" if looks_cut else f"something that is not JSON ({' '.join(text.split())[:120]!r})"
+            raise FetchError(
+                f"the Overpass API at {endpoint} sent {what}: try again later, or use --endpoint (or {ENDPOINT_ENV}) for another server"
+            ) from None
+        if not isinstance(answer, dict) or not isinstance(answer.get("elements"), list):
+            raise FetchError(f"the Overpass API at {endpoint} sent JSON without an 'elements' list: is it an Overpass interpreter URL (ending in /api/interpreter)?")
+        remark = str(answer.get("remark") or "")
+        if "error" in remark.lower() or "timed out" in remark.lower():
+            raise FetchError(f"the Overpass API at {endpoint} did not finish the query ({' '.join(remark.split())[:160]}): try again later or fetch one state at a time")
+        return answer
+    raise AssertionError("unreachable")
+
+
+def _pause(progress, message: str, seconds: float) -> None:
+    if progress is not None:
+        progress(message)
+    time.sleep(seconds)
