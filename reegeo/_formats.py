@@ -44,6 +44,7 @@ ACCEPTED_FORMATS: tuple[str, ...] = (
     "GeoParquet (.parquet)",
     "FlatGeobuf (.fgb)",
     "MapInfo TAB (a .zip holding .tab, .dat, .map and .id, or the .tab beside them)",
+    "a .zip of zipped Shapefiles (as Protected Planet's WDPA downloads come)",
 )
 
 #: Display names of the formats, as reported in ``ReadResult.format``.
@@ -51,6 +52,9 @@ GEOJSON, SHAPEFILE_ZIP, GEOPACKAGE = "GeoJSON", "Shapefile (zip)", "GeoPackage"
 KML, KMZ, CSV, EXCEL = "KML", "KMZ", "CSV", "Excel"
 GEOPARQUET, FLATGEOBUF = "GeoParquet", "FlatGeobuf"
 MAPINFO = "MapInfo TAB"
+NESTED_SHAPEFILES = "Shapefiles in nested zips"
+#: Most inner zips read from one archive (a WDPA download holds three).
+_MAX_NESTED_ZIPS = 10
 
 #: What each suffix promises; used only to tell the user when content and name disagree.
 _SUFFIX_FORMATS: dict[str, tuple[str, ...]] = {
@@ -246,6 +250,8 @@ def _classify_zip(archive: SafeZip, ctx: ReadContext) -> str:
         return MAPINFO
     if any(n.endswith(".kml") for n in lower):
         return KMZ
+    if any(n.endswith(".zip") for n in lower):
+        return NESTED_SHAPEFILES
     if "[content_types].xml" in lower:
         raise UploadError(
             f"{ctx.name}: this is a Word/PowerPoint or other Office document, not an Excel "
@@ -389,6 +395,13 @@ def shapefile_layers(archive: SafeZip) -> dict[str, str]:
 def read_shapefile_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
     layers = shapefile_layers(archive)
     stem = _choose_layer(sorted(layers), ctx, "zip archive", "Shapefiles")
+    frame, notes = _read_shapefile(archive, stem, ctx)
+    if len(layers) > 1:
+        notes.insert(0, f"read the Shapefile {stem!r} of the {len(layers)} in the zip.")
+    return RawRead(_reindex(frame), SHAPEFILE_ZIP, notes)
+
+
+def _read_shapefile(archive: SafeZip, stem: str, ctx: ReadContext) -> tuple[gpd.GeoDataFrame, list[str]]:
     parts = {}
     for member in archive.names:
         if is_junk(member):
@@ -403,15 +416,40 @@ def read_shapefile_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
             "file. Zip all the files that share its name (.shp, .shx, .dbf, .prj, .cpg) together."
         )
     notes = []
-    if len(layers) > 1:
-        notes.append(f"read the Shapefile {stem!r} of the {len(layers)} in the zip.")
     if ".prj" not in parts:
-        notes.append("the zip has no .prj file, so the Shapefile carries no coordinate system.")
+        notes.append(f"the Shapefile {stem!r} has no .prj file, so it carries no coordinate system.")
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         for ext, member in parts.items():
             archive.extract(archive.find(member), Path(tmp), as_name=f"layer{ext}")
         frame = _read_gdal(Path(tmp) / "layer.shp", None, ctx, "Shapefile")
-    return RawRead(_reindex(frame), SHAPEFILE_ZIP, notes)
+    return frame, notes
+
+
+def read_nested_zips(archive: SafeZip, ctx: ReadContext) -> RawRead:
+    """Every Shapefile in the zips inside a zip (a WDPA download: polygons and points), as one frame in EPSG:4326.
+
+    Each inner zip goes through the same safe-archive checks as the outer one.
+    """
+    inner = [n for n in archive.names if not is_junk(n) and n.lower().endswith(".zip")]
+    if len(inner) > _MAX_NESTED_ZIPS:
+        raise UploadError(f"{ctx.name}: the zip holds {len(inner)} zip files; at most {_MAX_NESTED_ZIPS} are read. Unpack it and upload the Shapefiles you need.")
+    frames, notes = [], []
+    for member in sorted(inner):
+        nested = open_zip(archive.read(archive.find(member)), display_name=f"{ctx.name}/{member}", limits=ctx.archive_limits)
+        for stem in sorted(shapefile_layers(nested)):
+            frame, more = _read_shapefile(nested, stem, ctx)
+            notes += more
+            if frame.crs is None:
+                raise UploadError(f"{ctx.name}: the Shapefile {member}/{stem} has no .prj file: every Shapefile of a nested zip must declare its coordinate system")
+            frame = frame.to_crs(4326)
+            frame["source_file"] = f"{member}/{stem}"
+            frames.append(frame)
+    if not frames:
+        raise UploadError(f"{ctx.name}: none of the {len(inner)} zip file(s) inside holds a Shapefile. Upload the zip of one Shapefile, or the download as it came.")
+    notes.insert(0, f"read {len(frames)} Shapefile(s) from {len(inner)} zip file(s) inside {ctx.name}.")
+    combined = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=frames[0].geometry.name, crs=4326)
+    check_feature_count(len(combined), ctx)
+    return RawRead(_reindex(combined), NESTED_SHAPEFILES, notes)
 
 
 def mapinfo_layers(archive: SafeZip) -> dict[str, str]:
@@ -757,6 +795,8 @@ def read_raw(data: bytes, ctx: ReadContext) -> RawRead:
         raw = read_shapefile_zip(archive, ctx)
     elif fmt == MAPINFO:
         raw = read_mapinfo_zip(archive, ctx)
+    elif fmt == NESTED_SHAPEFILES:
+        raw = read_nested_zips(archive, ctx)
     elif fmt == KMZ:
         raw = read_kmz(archive, ctx)
     elif fmt == EXCEL:

@@ -59,6 +59,7 @@ from reegeo.layers import (
     user_data_dir,
 )
 from reegeo.uploads import UploadLimits, read_layer
+from reegeo.wdpa import WDPA_LICENCE, is_wdpa, wdpa_to_protected_areas
 
 __all__ = [
     "ImportReport",
@@ -289,19 +290,25 @@ def import_layer(
     covered = _covered(name, covers, states)
     limits = UploadLimits(max_features=max_features, max_bytes=max(UploadLimits().max_bytes, 1024**3))
     result = read_layer(path, layer=layer, limits=limits)
+    frame, notes = result.frame, list(result.notes)
+    if name == "protected_areas" and is_wdpa(frame):
+        frame, more = wdpa_to_protected_areas(frame)
+        notes += more
+        source = source or f"Protected Planet WDPA ({path.name})"
+        licence = licence or WDPA_LICENCE
     return _install(
-        name, result.frame, covered=covered, states=states, folder=folder, title=title,
+        name, frame, covered=covered, states=states, folder=folder, title=title,
         part={
             "source": source or f"user file {path.name}",
             "licence": licence or "not stated",
             "authoritative": bool(authoritative),
-            "notes": "; ".join(result.notes) or "imported without repairs",
+            "notes": "; ".join(notes) or "imported without repairs",
             "original_file": path.name,
             "original_sha256": result.sha256,
             "original_crs": _crs_label(result.frame.crs),
             "name_field": find_name_column(result.frame) or "",
         },
-        accuracy_m=accuracy_m, notes=result.notes,
+        accuracy_m=accuracy_m, notes=tuple(notes),
     )
 
 

@@ -301,7 +301,18 @@ def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:
 
     _check_layer_name(name)
     path = Path(path)
-    return layer_from_upload(name, read_layer(path), path=path, **provenance)
+    read = read_layer(path)
+    if name == "protected_areas":
+        from dataclasses import replace as _replace
+
+        from reegeo.wdpa import WDPA_LICENCE, is_wdpa, wdpa_to_protected_areas
+
+        if is_wdpa(read.frame):
+            frame, notes = wdpa_to_protected_areas(read.frame)
+            read = _replace(read, frame=frame, notes=(*read.notes, *notes))
+            provenance.setdefault("source", f"Protected Planet WDPA ({read.filename})")
+            provenance.setdefault("licence", WDPA_LICENCE)
+    return layer_from_upload(name, read, path=path, **provenance)
 
 
 def layer_from_upload(
