@@ -236,7 +236,7 @@ def test_deposits_properties():
         p = f["properties"]
         for key in ("state", "district", "deposit_type", "status", "citation"):
             assert isinstance(p.get(key), str) and p[key].strip(), (p["name"], key)
-        assert p["location_precision"] in {"site", "district", "state"}
+        assert p["location_precision"] in {"site", "district", "state", "record"}
         assert p.get("tonnage_t") is None or p["tonnage_t"] > 0
 
 
@@ -295,3 +295,16 @@ def test_parks_are_copied_from_the_forest_sketches_and_cover_no_state():
     assert parks.loc[parks["category"] == "national_park", "name"].tolist() == ["Taman Negara National Park"]
     for name, geometry in zip(parks["name"], parks.geometry):
         assert geometry.equals(forests.loc[name, "geometry"])
+
+
+def test_deposits_include_the_usgs_and_gsc_records_with_states_from_the_states_layer():
+    deposits = layer("deposits")
+    records = deposits[deposits["location_precision"] == "record"]
+    assert {"Kinta Valley (Lahat)", "Batang Berjuntai area", "Sungai Lembing"} <= set(records["name"])
+    assert records["citation"].str.contains("ta2-minmod-data").all() and records["licence"].str.contains("MIT").all()
+    assert (records["accuracy_m"] >= 1000).all() and records["record_id"].str.len().gt(0).all()
+    states = layer("states")
+    for name, state, point in zip(records["name"], records["state"], records.geometry):
+        holding = states[states.contains(point)]["name"].tolist()
+        assert state in holding or not holding, (name, state, holding)
+    assert "Mamut" not in set(records["name"])  # a copper-gold deposit: not a rare-earth source

@@ -30,6 +30,11 @@ from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "geodata"
 DEFAULT_REGISTRY = ROOT.parent / "shared" / "data" / "registry"
+DEFAULT_OPEN = ROOT.parent / "shared" / "data" / "open"
+MINMOD_FILE = "minmod_malaysia_mineral_sites.geojson"
+MINMOD_PROVENANCE = ("USGS mineral-resource records (US public domain) and the Geological Survey of Canada "
+                     "world tin-tungsten deposits (Open Government Licence - Canada), via "
+                     "DARPA-CRITICALMAAS/ta2-minmod-data (commit 050de430), MIT")
 NE_FILE = "naturalearth_admin1_mys.geojson"
 
 DATE = "2026-11-26"
@@ -376,6 +381,73 @@ def build_deposits():
             "citation": cit, "accuracy_m": acc, "source": src, "geometry": point(lat, lon),
         })
     return feats
+
+
+# Coordinate steps (degrees) a record may be rounded to, coarsest first: the accuracy
+# of a record is the step both its coordinates are multiples of.
+_STEPS = (1.0, 0.5, 1 / 3, 0.25, 1 / 6, 0.1, 1 / 12, 0.05, 1 / 60, 0.01, 1 / 600, 0.001)
+_DATASETS = {
+    "mrdata_ree": ("rare-earth occurrence in tin tailings (monazite, xenotime)", "USGS rare-earth record"),
+    "world_tin_tungsten_deposit": ("tin deposit (its tailings, amang, carry monazite and xenotime)", "GSC world tin-tungsten deposit"),
+    "mrdata_major_deposits": ("tin deposit (its tailings, amang, carry monazite and xenotime)", "USGS major deposit"),
+}
+
+
+def _rounding_step(lon: float, lat: float) -> float:
+    for step in _STEPS:
+        if all(abs(v / step - round(v / step)) < 1e-2 for v in (lon, lat)):
+            return step
+    return 0.0001
+
+
+def build_minmod(open_dir: Path, states_by_name: dict) -> tuple[list[dict], list[str]]:
+    """Rare-earth and tin records from the minmod Malaysia file, with the state taken from the states layer.
+
+    The file's own state labels are unreliable (Sabah sites labelled 'Pulau Pinang'), so
+    every record's state is the state polygon that holds it (or the nearest, for a rounded
+    coordinate just offshore); the fixes are listed in the manifest notes.
+    """
+    path = open_dir / MINMOD_FILE
+    if not path.exists():
+        raise SystemExit(f"{path} not found: pass --open DIR (../shared/data/open)")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    feats, fixes = [], []
+    for feature in data["features"]:
+        p = feature["properties"]
+        kind = _DATASETS.get(p.get("source_dataset"))
+        if kind is None or feature.get("geometry") is None:
+            continue
+        if p["source_dataset"] == "mrdata_major_deposits" and "Sn" not in str(p.get("commodities", "")).split(";"):
+            continue
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        pt = Point(lon, lat)
+        inside = [n for n, g in states_by_name.items() if g.contains(pt)]
+        state = inside[0] if inside else min(states_by_name, key=lambda n: states_by_name[n].distance(pt))
+        if p.get("state") and p["state"] != state:
+            fixes.append(f"{p.get('name')}: '{p['state']}' -> {state}")
+        step = _rounding_step(lon, lat)
+        accuracy = max(1000.0, round(step * 111_320.0, -2))
+        dtype, label = kind
+        grade = p.get("grade_tonnage") or ""
+        feats.append({
+            "name": str(p.get("name") or f"{label} {p.get('record_id')}"), "state": state,
+            "district": "(not given in the record)", "deposit_type": dtype, "status": f"{label} (record {p.get('record_id')})",
+            "tonnage_t": None, "location_precision": "record", "commodities": str(p.get("commodities") or ""),
+            "grade_tonnage": grade, "record_id": str(p.get("record_id")), "record_source": str(p.get("source_id") or ""),
+            "citation": MINMOD_PROVENANCE, "licence": "MIT (ta2-minmod-data); underlying data US public domain / Open Government Licence - Canada",
+            "accuracy_m": accuracy,
+            "source": f"{label} {p.get('record_id')}, {MINMOD_PROVENANCE}; coordinates rounded to about {step:.4g} degrees (accuracy {accuracy:,.0f} m)",
+            "geometry": pt,
+            "_label": label,
+        })
+    counts: dict[str, int] = {}
+    for f in feats:
+        counts[f["name"]] = counts.get(f["name"], 0) + 1
+    for f in feats:
+        label = f.pop("_label")
+        if counts[f["name"]] > 1:  # two datasets' records of one place: say which is which
+            f["name"] = f"{f['name']} ({label} {f['record_id']})"
+    return feats, fixes
 
 
 # --------------------------------------------------------------------------- ports
@@ -743,6 +815,7 @@ def area_table(feats) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
+    ap.add_argument("--open", type=Path, default=DEFAULT_OPEN, help="the openly licensed data folder (minmod records)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--check", action="store_true", help="only check that files are up to date")
     args = ap.parse_args(argv)
@@ -752,6 +825,8 @@ def main(argv=None) -> int:
     state_feats = [{**f["properties"], "geometry": f["geometry"]} for f in states]
     lynas = build_lynas()
     deposits = build_deposits()
+    minmod, minmod_fixes = build_minmod(args.open, states_by_name)
+    deposits = deposits + minmod
     ports = build_ports()
     examples = build_examples()
     forests = build_areas(FOREST_RESERVES, states_by_name)
@@ -826,14 +901,22 @@ def main(argv=None) -> int:
                     "areas, 10 states); state figures for Kelantan (2.56 Mt), Perak (1.69 Mt), "
                     "Pahang (1.4 Mt); press reports of the Kenering pilot, Sungai Wang pioneer "
                     "site, illegal mining at Bukit Enggang and Rimba Teloi FRs; the legacy "
-                    "Asian Rare Earth plant at Bukit Merah"),
-            licence=PROJECT_LICENCE, date=DATE, accuracy_m=20000.0, authoritative=False,
+                    "Asian Rare Earth plant at Bukit Merah; plus " + MINMOD_PROVENANCE + ": the rare-earth "
+                    "records of the Kinta Valley and Selangor tin tailings and the tin deposits whose tailings "
+                    "(amang) carry monazite and xenotime"),
+            licence=PROJECT_LICENCE + "; USGS/GSC records via ta2-minmod-data: MIT (underlying data US public domain / Open Government Licence - Canada)",
+            date=DATE, accuracy_m=20000.0, authoritative=False,
             approximate=True, feats=deposits, geometry_type="Point", sort=lambda f: f["name"],
             notes=("Points only. location_precision is 'site' where a place was reported, "
                    "'district' for a district or mukim placed at its town, and 'state' for a "
                    "state-wide resource figure (the point is only a label inside the state). "
                    "tonnage_t holds published state figures only; no deposit-level tonnages "
-                   "were found. None of these points is a surveyed location."),
+                   "were found. None of these points is a surveyed location. location_precision "
+                   "'record': a USGS or GSC record (record_id, record_source, commodities, "
+                   "grade_tonnage where given); its coordinates are rounded in the source (to "
+                   "0.01-0.5 degrees), so accuracy_m is the rounding step, at least 1 km. Their "
+                   "state is taken from the states layer, not from the record"
+                   + (" (fixed: " + "; ".join(minmod_fixes) + ")" if minmod_fixes else "") + "."),
         ),
         "forest_reserves": dict(
             coverage=[],
