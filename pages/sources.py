@@ -1,10 +1,14 @@
 """Data sources: provenance, licence, date, accuracy and feature count of every layer; how to load authoritative ones."""
 
+import os
+
 import streamlit as st
 
 from pages import _ui
 from reegeo.coverage import ALL_STATES, Coverage, coverage_display_table, coverage_text, prohibiting_layers, state_names
+from reegeo.datastore import import_layer_bytes
 from reegeo.evidence import format_distance
+from reegeo.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LAYERS, fetch_and_install
 from reegeo.i18n import layer_label, t
 from reegeo.layers import CONSTRAINT_LAYERS, layer_from_upload
 from reegeo.uploads import read_layer
@@ -21,6 +25,8 @@ approximate = _ui.approximate_layers()
 if approximate:
     st.warning(t("approximate.banner", lang, layers=", ".join(approximate)))
 
+if "sources_installed" in st.session_state:
+    st.success(_ui.literal(st.session_state.pop("sources_installed")))
 st.subheader(t("coverage.table_title", lang))
 st.caption(t("coverage.table_intro", lang))
 states, _ = state_names(layers["states"])
@@ -71,6 +77,53 @@ if layer:
 for name in list(ws.layer_overrides):
     if st.button(t("sources.drop", lang, layer=name), key=f"drop_{name}"):
         ws.drop_layer(name, _ui.server_layers())
+        st.rerun()
+
+st.subheader(t("sources.install_title", lang))
+st.caption(t("sources.install_help", lang))
+left, right = st.columns(2)
+install_target = left.selectbox(t("sources.install_layer", lang), [*CONSTRAINT_LAYERS, "protected_areas", "deposits", "states"], key="install_target")
+install_covers = right.multiselect(t("sources.covers", lang), [ALL_STATES, *states], default=[], help=t("sources.covers_help", lang), key="install_covers")
+left, middle, right = st.columns([2, 2, 1])
+install_source = left.text_input(t("map.source", lang), key="install_source")
+install_licence = middle.text_input(t("sources.licence", lang), key="install_licence")
+install_accuracy = right.number_input(t("map.accuracy", lang) + " (m)", min_value=0.0, value=20.0, step=10.0, key="install_accuracy")
+install_authoritative = st.checkbox(t("sources.is_authoritative", lang), value=False, key="install_authoritative")
+install_file = st.file_uploader(t("screen.upload", lang), help=t("screen.upload_help", lang), key="install_upload")
+if install_file is not None and st.button(t("sources.install_run", lang), key="install_run", type="primary"):
+    report = _ui.attempt(
+        import_layer_bytes, install_target, install_file.getvalue(), install_file.name, covers=install_covers or None,
+        source=install_source or None, licence=install_licence or None, accuracy_m=install_accuracy, authoritative=install_authoritative,
+    )
+    if report is not None:
+        _ui.reload_layers()
+        _ui.attempt(ws.rescreen, _ui.server_layers())
+        st.session_state["sources_installed"] = t("sources.installed", lang, layer=report.name, count=f"{report.features:,}", covers=", ".join(report.covers) or "-")
+        st.rerun()
+
+st.subheader(t("sources.osm_title", lang))
+st.caption(t("sources.osm_help", lang))
+left, middle = st.columns(2)
+osm_layer = left.selectbox(t("sources.install_layer", lang), list(OSM_LAYERS), key="osm_layer")
+osm_states = middle.multiselect(t("sources.osm_states", lang), states, key="osm_states")
+osm_covers = st.multiselect(t("sources.covers", lang), osm_states, default=[], help=t("sources.osm_covers_help", lang), key="osm_covers")
+osm_endpoint = st.text_input(t("sources.osm_endpoint", lang), value=os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT, key="osm_endpoint")
+if st.button(t("sources.osm_run", lang), key="osm_run", type="primary", disabled=not osm_states):
+    bar = st.progress(0.0, text=t("sources.osm_run", lang))
+    step = {"done": 0}
+
+    def _progress(line: str) -> None:
+        if line.startswith("fetching"):
+            step["done"] += 1
+        bar.progress(min(step["done"] / max(len(osm_states), 1), 1.0), text=line)
+
+    fetched = _ui.attempt(fetch_and_install, osm_layer, osm_states, covers=osm_covers or None, endpoint=osm_endpoint, progress=_progress)
+    bar.empty()
+    if fetched is not None:
+        report, _ = fetched
+        _ui.reload_layers()
+        _ui.attempt(ws.rescreen, _ui.server_layers())
+        st.session_state["sources_installed"] = t("sources.installed", lang, layer=report.name, count=f"{report.features:,}", covers=", ".join(report.covers) or "-")
         st.rerun()
 
 st.subheader("python -m reegeo data import")

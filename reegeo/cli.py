@@ -247,57 +247,19 @@ def _data_fetch_osm(args: argparse.Namespace) -> int:
     """Fetch LAYER from OpenStreetMap for each --state and install it (coverage only with --covers)."""
     import os
 
-    from reegeo.coverage import parse_states, state_names
-    from reegeo.datastore import install_frame
-    from reegeo.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LICENCE, fetch_osm
+    from reegeo.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LICENCE, fetch_and_install
 
     if args.accuracy_m < 0 or args.timeout_s <= 0:
         raise _UsageError("--accuracy-m must be 0 or more and --timeout-s more than 0")
     endpoint = args.endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT
-    states_layer = load_layers(roles=("context",))["states"]
-    valid, codes = state_names(states_layer)
-    wanted = parse_states(args.state, valid, codes=codes, argument="--state")
-    if wanted == ("all",):
-        wanted = tuple(valid)
-    covers = parse_states(args.covers, valid, codes=codes, argument="--covers") if args.covers else ()
-    if covers == ("all",):
-        covers = wanted
-    stray = sorted(set(covers) - set(wanted))
-    if stray:
-        raise _UsageError(f"--covers {', '.join(stray)}: not fetched; a state can only be covered by what is fetched for it: add --state {stray[0]}")
-    iso = {name: code for code, name in codes.items()}
-    missing = [s for s in wanted if s not in iso]
-    if missing:
-        raise _UsageError(f"--state {missing[0]}: the states layer has no ISO 3166-2 code for it, so its OSM area cannot be named")
-    frame = states_layer.frame.set_index("name")
-    requests = [(s, iso[s], frame.loc[s, "geometry"]) for s in wanted]
-    fetched = fetch_osm(
-        args.name, requests, endpoint=endpoint, clip_margin_m=states_layer.accuracy_m, timeout_s=args.timeout_s,
+    report, fetched = fetch_and_install(
+        args.name, args.state, covers=args.covers, endpoint=endpoint, accuracy_m=args.accuracy_m, timeout_s=args.timeout_s,
         progress=lambda line: print(f"reegeo: {line}", file=sys.stderr, flush=True),
     )
-    empty = [f.state for f in fetched if f.kept == 0 and f.state in covers]
-    if empty:
-        raise _UsageError(
-            f"OpenStreetMap at {endpoint} returned no {args.name} for {', '.join(empty)}: nothing installed; "
-            "a state cannot be declared complete with no features (drop it from --covers)"
-        )
-    import pandas as pd
-    import geopandas as gpd
-
-    combined = gpd.GeoDataFrame(pd.concat([f.frame for f in fetched], ignore_index=True), geometry="geometry", crs=4326)
-    if not len(combined):
-        raise _UsageError(f"OpenStreetMap at {endpoint} returned no {args.name} for {', '.join(wanted)}: nothing installed")
-    combined = combined.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
-    report = install_frame(
-        args.name, combined, covers=list(covers) or None,
-        source=f"OpenStreetMap via Overpass ({endpoint}), {', '.join(wanted)}",
-        licence=OSM_LICENCE, accuracy_m=args.accuracy_m, authoritative=False,
-        notes=f"fetched {', '.join(f'{f.state}: {f.elements} elements, {f.kept} kept' for f in fetched)}",
-        extra={"endpoint": endpoint, "query": fetched[0].query, "elements": sum(f.elements for f in fetched), "fetched_states": list(wanted)},
-    )
-    print(f"installed {report.name}: {report.features} feature(s) from OpenStreetMap ({OSM_LICENCE}) for {', '.join(wanted)}; at {report.path}")
-    if covers:
-        print(f"  complete in {', '.join(covers)}: replaces {report.name}'s earlier features there")
+    states = ", ".join(f.state for f in fetched)
+    print(f"installed {report.name}: {report.features} feature(s) from OpenStreetMap ({OSM_LICENCE}) for {states}; at {report.path}")
+    if report.covers:
+        print(f"  complete in {', '.join(report.covers)}: replaces {report.name}'s earlier features there")
     else:
         print("  no state declared complete (no --covers): OSM may miss reserves, so sites where it records nothing still need review")
     return EXIT_OK

@@ -66,6 +66,7 @@ __all__ = [
     "ResetReport",
     "import_layer",
     "install_frame",
+    "import_layer_bytes",
     "reset_layer",
     "installed_manifest",
     "load_installed",
@@ -310,6 +311,18 @@ def import_layer(
         },
         accuracy_m=accuracy_m, notes=tuple(notes),
     )
+
+
+def import_layer_bytes(name: str, data: bytes, filename: str, **options: Any) -> ImportReport:
+    """:func:`import_layer` for a file held in memory (an upload in the app), read from a temporary copy.
+
+    ``filename`` gives the format's suffix and the name in messages and provenance.
+    """
+    safe = Path(str(filename).replace("\\", "/")).name or "upload"
+    with tempfile.TemporaryDirectory(prefix="reegeo-import-") as scratch:
+        path = Path(scratch) / safe
+        path.write_bytes(data)
+        return import_layer(name, path, **options)
 
 
 def install_frame(

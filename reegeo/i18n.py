@@ -94,6 +94,29 @@ TEXTS: dict[str, Mapping[str, str]] = {
     },
     "map.incomplete_layer": {"en": "Where the data is incomplete", "ms": "Di mana data tidak lengkap"},
     "map.incomplete_toggle": {"en": "Show where the data cannot clear a site", "ms": "Tunjukkan di mana data tidak dapat mengesahkan tapak"},
+    "sources.install_title": {"en": "Load real data on this server", "ms": "Muatkan data sebenar pada pelayan ini"},
+    "sources.install_help": {
+        "en": "Install an authoritative file (JPSM or JUPEM reserves, gazetted catchments, WDPA) for everyone using this server, like 'python -m reegeo data import'. Name the states it is complete for: only there can sites be cleared.",
+        "ms": "Pasang fail sah (hutan simpan JPSM atau JUPEM, tadahan yang diwartakan, WDPA) untuk semua pengguna pelayan ini, seperti 'python -m reegeo data import'. Namakan negeri yang lengkap: hanya di situ tapak boleh disahkan bebas.",
+    },
+    "sources.install_layer": {"en": "Layer", "ms": "Lapisan"},
+    "sources.install_run": {"en": "Install on this server", "ms": "Pasang pada pelayan ini"},
+    "sources.installed": {
+        "en": "Installed {layer}: {count} feature(s), complete in: {covers}. Sites were screened again.",
+        "ms": "{layer} dipasang: {count} ciri, lengkap di: {covers}. Tapak telah disaring semula.",
+    },
+    "sources.osm_title": {"en": "Fetch from OpenStreetMap", "ms": "Ambil daripada OpenStreetMap"},
+    "sources.osm_help": {
+        "en": "Needs a network: asks an Overpass API server for the chosen states, one at a time (OpenStreetMap contributors, ODbL 1.0; not authoritative). OSM's completeness varies by state: declare a state complete only when you have checked it.",
+        "ms": "Perlu rangkaian: meminta pelayan Overpass API untuk negeri yang dipilih, satu demi satu (penyumbang OpenStreetMap, ODbL 1.0; tidak sah). Kelengkapan OSM berbeza mengikut negeri: isytiharkan negeri lengkap hanya selepas anda menyemaknya.",
+    },
+    "sources.osm_states": {"en": "States to fetch", "ms": "Negeri untuk diambil"},
+    "sources.osm_covers_help": {
+        "en": "Among the fetched states, those whose OSM mapping you accept as complete.",
+        "ms": "Antara negeri yang diambil, yang pemetaan OSMnya anda terima sebagai lengkap.",
+    },
+    "sources.osm_endpoint": {"en": "Overpass API endpoint", "ms": "Titik akhir Overpass API"},
+    "sources.osm_run": {"en": "Fetch and install", "ms": "Ambil dan pasang"},
     "sources.covers": {"en": "States this file is complete for", "ms": "Negeri yang lengkap dalam fail ini"},
     "sources.covers_help": {
         "en": "Sites in these states can be cleared against the file; elsewhere they stay 'review'. 'all' = every state.",

@@ -50,6 +50,7 @@ __all__ = [
     "classify_tags",
     "elements_to_frame",
     "fetch_osm",
+    "fetch_and_install",
 ]
 
 DEFAULT_ENDPOINT = "https://overpass-api.de/api/interpreter"
@@ -366,3 +367,76 @@ def _pause(progress, message: str, seconds: float) -> None:
     if progress is not None:
         progress(message)
     time.sleep(seconds)
+
+
+def fetch_and_install(
+    layer: str,
+    states: Sequence[str] | str,
+    *,
+    covers: Sequence[str] | str | None = None,
+    endpoint: str = DEFAULT_ENDPOINT,
+    accuracy_m: float = 20.0,
+    timeout_s: float = 180.0,
+    progress: Callable[[str], None] | None = None,
+    data_dir: Any = None,
+) -> tuple[Any, list[OsmFetch]]:
+    """Fetch ``layer`` for ``states`` from OpenStreetMap and install it in the user data folder.
+
+    ``covers`` (a subset of ``states``, or ``all`` for all of them) are the
+    states whose OSM mapping the caller accepts as complete; a state that
+    returned nothing cannot be among them. Provenance: "OpenStreetMap
+    contributors, ODbL 1.0", the endpoint, the query, the element count; not
+    authoritative.
+
+    Returns
+    -------
+    (ImportReport, list of OsmFetch)
+
+    Raises
+    ------
+    FetchError, LayerError
+        Nothing in the data folder changes then.
+    """
+    import pandas as pd
+
+    from reegeo.coverage import parse_states, state_names
+    from reegeo.datastore import install_frame
+    from reegeo.layers import load_layers
+
+    states_layer = load_layers(roles=("context",))["states"]
+    valid, codes = state_names(states_layer)
+    wanted = parse_states(states, valid, codes=codes, argument="--state")
+    wanted = tuple(valid) if wanted == ("all",) else wanted
+    covered = parse_states(covers, valid, codes=codes, argument="--covers") if covers else ()
+    covered = wanted if covered == ("all",) else covered
+    stray = sorted(set(covered) - set(wanted))
+    if stray:
+        raise FetchError(f"--covers {', '.join(stray)}: not fetched; a state can only be covered by what is fetched for it: add --state {stray[0]}")
+    iso = {name: code for code, name in codes.items()}
+    missing = [s for s in wanted if s not in iso]
+    if missing:
+        raise FetchError(f"--state {missing[0]}: the states layer has no ISO 3166-2 code for it, so its OSM area cannot be named")
+    polygons = states_layer.frame.set_index("name")
+    fetched = fetch_osm(
+        layer, [(s, iso[s], polygons.loc[s, "geometry"]) for s in wanted], endpoint=endpoint,
+        clip_margin_m=states_layer.accuracy_m, timeout_s=timeout_s, progress=progress,
+    )
+    empty = [f.state for f in fetched if f.kept == 0 and f.state in covered]
+    if empty:
+        raise FetchError(
+            f"OpenStreetMap at {endpoint} returned no {layer} for {', '.join(empty)}: nothing installed; "
+            "a state cannot be declared complete with no features (drop it from --covers)"
+        )
+    combined = gpd.GeoDataFrame(pd.concat([f.frame for f in fetched], ignore_index=True), geometry="geometry", crs=4326)
+    if not len(combined):
+        raise FetchError(f"OpenStreetMap at {endpoint} returned no {layer} for {', '.join(wanted)}: nothing installed")
+    combined = combined.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
+    report = install_frame(
+        layer, combined, covers=list(covered) or None,
+        source=f"OpenStreetMap via Overpass ({endpoint}), {', '.join(wanted)}",
+        licence=OSM_LICENCE, accuracy_m=accuracy_m, authoritative=False,
+        notes="fetched " + ", ".join(f"{f.state}: {f.elements} elements, {f.kept} kept" for f in fetched),
+        extra={"endpoint": endpoint, "query": fetched[0].query, "elements": sum(f.elements for f in fetched), "fetched_states": list(wanted)},
+        data_dir=data_dir,
+    )
+    return report, fetched

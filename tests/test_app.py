@@ -274,3 +274,62 @@ def test_error_text_from_a_file_is_shown_literally_not_as_markdown():
     raw = at.error[0].value
     assert "](https://evil.example)" not in raw and "\\]\\(https" in raw
     assert "[click me](https://evil.example)" in _shown_error(at)
+
+
+@pytest.fixture
+def private_data_dir(tmp_path, monkeypatch):
+    """An empty user data folder, and the server's cached layers forgotten before and after."""
+    import streamlit as st
+
+    monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path / "data"))
+    st.cache_resource.clear()
+    yield tmp_path / "data"
+    st.cache_resource.clear()
+
+
+def test_installing_a_layer_for_a_state_on_data_sources(private_data_dir):
+    """A reserve file installed for Kedah: the coverage table says so and Gurun's forest finding is no longer 'unverified'."""
+    reserve = _geojson({"type": "Feature", "properties": {"name": "Kedah Test FR"},
+                        "geometry": {"type": "Polygon", "coordinates": [[[100.60, 6.00], [100.70, 6.00], [100.70, 6.10], [100.60, 6.10], [100.60, 6.00]]]}})
+    at = _screen_examples(_app().run())
+    assert "forest_reserves_unverified" in _workspace(at).results.set_index("site_id").loc["kedah-gurun", "flags"]
+    at.switch_page("pages/sources.py").run()
+    at.selectbox(key="install_target").set_value("forest_reserves").run()
+    at.multiselect(key="install_covers").set_value(["Kedah"]).run()
+    at.text_input(key="install_source").input("Kedah forestry department (test)").run()
+    at.file_uploader(key="install_upload").upload("kedah.geojson", reserve, "application/geo+json").run()
+    at.button(key="install_run").click().run()
+    assert not at.exception and not at.error
+    assert at.success and "complete in: Kedah" in re.sub(r"\\(.)", r"\1", at.success[0].value)
+    assert list(private_data_dir.glob("forest_reserves.*.gpkg"))
+    coverage = at.dataframe[0].value.set_index("State")  # the first table: coverage per state
+    assert coverage.loc["Kedah", "forest reserves"] == "complete" and coverage.loc["Johor", "forest reserves"] == "incomplete"
+    gurun = _workspace(at).results.set_index("site_id").loc["kedah-gurun"]
+    assert "forest_reserves_unverified" not in gurun["flags"] and "water_catchments_unverified" in gurun["flags"]
+
+
+def test_fetching_from_openstreetmap_on_data_sources(private_data_dir):
+    from test_osm import SELANGOR_ANSWER, _json, _Server
+
+    at = _open("sources")
+    at.selectbox(key="osm_layer").set_value("forest_reserves").run()
+    at.multiselect(key="osm_states").set_value(["Selangor"]).run()
+    at.multiselect(key="osm_covers").set_value(["Selangor"]).run()
+    with _Server({"/api/interpreter": [(200, _json(SELANGOR_ANSWER))]}) as server:
+        at.text_input(key="osm_endpoint").input(f"{server.url}/api/interpreter").run()
+        at.button(key="osm_run").click().run()
+    assert not at.exception and not at.error
+    assert at.success and "forest_reserves" in re.sub(r"\\(.)", r"\1", at.success[0].value)
+    coverage = at.dataframe[0].value.set_index("State")  # the first table: coverage per state
+    assert coverage.loc["Selangor", "forest reserves"] == "complete"
+    assert "OpenStreetMap" in coverage.loc["Selangor", "forest reserves: source"]
+
+
+def test_an_unreachable_overpass_server_shows_one_error_and_changes_nothing(private_data_dir):
+    at = _open("sources")
+    at.multiselect(key="osm_states").set_value(["Selangor"]).run()
+    at.text_input(key="osm_endpoint").input("http://127.0.0.1:9/api/interpreter").run()
+    at.button(key="osm_run").click().run()
+    assert not at.exception
+    assert at.error and "cannot reach the Overpass API at http://127.0.0.1:9/api/interpreter" in _shown_error(at)
+    assert not private_data_dir.exists() or not list(private_data_dir.glob("*.gpkg"))
