@@ -82,7 +82,9 @@ for name in list(ws.layer_overrides):
 st.subheader(t("sources.install_title", lang))
 st.caption(t("sources.install_help", lang))
 left, right = st.columns(2)
-install_target = left.selectbox(t("sources.install_layer", lang), [*CONSTRAINT_LAYERS, "protected_areas", "deposits", "states"], key="install_target")
+install_target = left.selectbox(
+    t("sources.install_layer", lang), [*CONSTRAINT_LAYERS, "deposits", "states"], format_func=lambda n: layer_label(n, lang), key="install_target"
+)
 install_covers = right.multiselect(t("sources.covers", lang), [ALL_STATES, *states], default=[], help=t("sources.covers_help", lang), key="install_covers")
 left, middle, right = st.columns([2, 2, 1])
 install_source = left.text_input(t("map.source", lang), key="install_source")
@@ -104,9 +106,9 @@ if install_file is not None and st.button(t("sources.install_run", lang), key="i
 st.subheader(t("sources.osm_title", lang))
 st.caption(t("sources.osm_help", lang))
 left, middle = st.columns(2)
-osm_layer = left.selectbox(t("sources.install_layer", lang), list(OSM_LAYERS), key="osm_layer")
+osm_layer = left.selectbox(t("sources.install_layer", lang), list(OSM_LAYERS), format_func=lambda n: layer_label(n, lang), key="osm_layer")
 osm_states = middle.multiselect(t("sources.osm_states", lang), states, key="osm_states")
-osm_covers = st.multiselect(t("sources.covers", lang), osm_states, default=[], help=t("sources.osm_covers_help", lang), key="osm_covers")
+osm_covers = st.multiselect(t("sources.osm_covers", lang), osm_states, default=[], help=t("sources.osm_covers_help", lang), key="osm_covers")
 osm_endpoint = st.text_input(t("sources.osm_endpoint", lang), value=os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT, key="osm_endpoint")
 if st.button(t("sources.osm_run", lang), key="osm_run", type="primary", disabled=not osm_states):
     bar = st.progress(0.0, text=t("sources.osm_run", lang))

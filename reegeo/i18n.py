@@ -111,6 +111,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "ms": "Perlu rangkaian: meminta pelayan Overpass API untuk negeri yang dipilih, satu demi satu (penyumbang OpenStreetMap, ODbL 1.0; tidak sah). Kelengkapan OSM berbeza mengikut negeri: isytiharkan negeri lengkap hanya selepas anda menyemaknya.",
     },
     "sources.osm_states": {"en": "States to fetch", "ms": "Negeri untuk diambil"},
+    "sources.osm_covers": {"en": "States whose OpenStreetMap mapping is complete", "ms": "Negeri yang pemetaan OpenStreetMapnya lengkap"},
     "sources.osm_covers_help": {
         "en": "Among the fetched states, those whose OSM mapping you accept as complete.",
         "ms": "Antara negeri yang diambil, yang pemetaan OSMnya anda terima sebagai lengkap.",

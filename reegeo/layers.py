@@ -51,7 +51,7 @@ GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
 MANIFEST_PATH = GEODATA_DIR / "manifest.toml"
 
 CANONICAL_LAYERS = ("states", "deposits", "lynas", "forest_reserves", "water_catchments")
-CONSTRAINT_LAYERS = ("forest_reserves", "water_catchments")
+CONSTRAINT_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
 USER_MANIFEST_NAME = "manifest.toml"
 DATA_DIR_ENV = "REEGEO_DATA_DIR"
 
