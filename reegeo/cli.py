@@ -141,8 +141,10 @@ def _screen(args: argparse.Namespace) -> int:
     limits = UploadLimits() if args.max_features is None else _limits_with(UploadLimits(), args.max_features)
     if args.scheduler and args.engine != "dask":
         raise _UsageError(f"--scheduler {args.scheduler} needs --engine dask: add --engine dask or drop --scheduler")
+    overrides = _parse_layer_args(args.layer)
+    _refuse_overwriting_inputs(output, [Path(args.sites), *([Path(args.rules)] if args.rules else []), *overrides.values()])
     rules = load_rules(args.rules)
-    layers = load_layers(overrides=_parse_layer_args(args.layer))
+    layers = load_layers(overrides=overrides)
     upload = read_sites(Path(args.sites), layer=args.sites_layer, limits=limits)
     for note in upload.notes:
         print(f"reegeo: note: {note}", file=sys.stderr)
@@ -175,8 +177,10 @@ def _surface(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() not in SURFACE_FORMATS:
         raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted(SURFACE_FORMATS))}")
+    overrides = _parse_layer_args(args.layer)
+    _refuse_overwriting_inputs(output, [*([Path(args.rules)] if args.rules else []), *overrides.values()])
     rules = load_rules(args.rules)
-    layers = load_layers(overrides=_parse_layer_args(args.layer))
+    layers = load_layers(overrides=overrides)
     surface = build_surface(layers, rules, cell_m=args.cell_m)
     write_surface(surface, output)
     _note_approximate(layers)
@@ -295,6 +299,20 @@ def _data_reset(args: argparse.Namespace) -> int:
     else:
         print(f"no installed layer {args.name}: the bundled layer is already in use")
     return EXIT_OK
+
+
+def _refuse_overwriting_inputs(output: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an output that would overwrite an input, a bundled layer or the user data folder."""
+    from reegeo.layers import GEODATA_DIR, user_data_dir
+
+    target = output.expanduser().resolve()
+    for path in inputs:
+        if path.exists() and path.expanduser().resolve() == target:
+            raise _UsageError(f"-o {output}: that is an input of this run ({path}); write the results to another file")
+    for folder, what in ((user_data_dir(), "the user data folder (installed layers)"), (GEODATA_DIR, "the bundled geodata folder")):
+        resolved = folder.expanduser().resolve()
+        if target == resolved or resolved in target.parents:
+            raise _UsageError(f"-o {output}: that is inside {what} {folder}; write the results elsewhere")
 
 
 def _parse_layer_args(values: Sequence[str]) -> dict[str, Path]:

@@ -29,7 +29,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
-import os
 import tempfile
 import tomllib
 import uuid
@@ -38,11 +37,13 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import geopandas as gpd
+import pyogrio
 import numpy as np
 import pandas as pd
 import shapely
 import tomli_w
 
+from reegeo.atomic import write_atomically
 from reegeo.coverage import ALL_STATES, Coverage, parse_states, state_names
 from reegeo.errors import LayerError
 from reegeo.layers import (
@@ -708,17 +709,13 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _write_atomically(target: Path, write: Any) -> None:
-    """Call ``write(staged_path)`` on a temporary file beside ``target``, then rename it into place."""
+    """:func:`reegeo.atomic.write_atomically`, with a failure as one :class:`LayerError`."""
     try:
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".import-") as scratch:
-            staged = Path(scratch) / target.name
-            write(staged)
-            with open(staged, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(staged, target)
+        write_atomically(target, write)
     except OSError as exc:
-        target.unlink(missing_ok=True)
         raise LayerError(f"cannot write {target} ({exc.strerror or exc}): free some space or set REEGEO_DATA_DIR to a folder you can write") from None
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise LayerError(f"cannot write {target} ({exc}): free some space or set REEGEO_DATA_DIR to a folder you can write") from None
 
 
 def _write_manifest(folder: Path, entries: dict[str, dict[str, Any]]) -> None:

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Callable
 
 import geopandas as gpd
-import pyogrio
 import numpy as np
 import pandas as pd
+import pyogrio
+
+from reegeo.atomic import write_atomically
 
 from reegeo.errors import ExportError
 
@@ -115,10 +117,10 @@ def write_results(results: gpd.GeoDataFrame, path: str | Path, *, formats: dict 
         )
     if not path.parent.exists():
         raise ExportError(f"output folder {path.parent} does not exist: create it or write elsewhere")
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder; give a file name")
     try:
-        if path.exists() and path.suffix.lower() == ".gpkg":
-            path.unlink()
-        writer(results, path)
+        write_atomically(path, lambda staged: writer(results, staged))
     except IsADirectoryError:
         raise ExportError(f"cannot write {path}: it is a folder; give a file name") from None
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:

@@ -29,6 +29,7 @@ from typing import Callable, Mapping, Sequence
 
 import geopandas as gpd
 
+from reegeo.atomic import write_atomically
 from reegeo.audit import Audit, build_audit
 from reegeo.errors import ExportError
 from reegeo.i18n import check_language
@@ -139,12 +140,14 @@ def write_report(
     if not path.parent.exists():
         raise ExportError(f"report folder {path.parent} does not exist: create it or write elsewhere")
     content = render(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, progress=progress)
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder; give a file name")
     try:
-        path.write_bytes(content)
+        write_atomically(path, lambda staged: staged.write_bytes(content))
     except PermissionError:
         raise ExportError(f"cannot write {path}: permission denied; choose a folder you can write to") from None
-    except IsADirectoryError:
-        raise ExportError(f"cannot write {path}: it is a folder; give a file name") from None
+    except OSError as exc:
+        raise ExportError(f"cannot write {path} ({exc.strerror or exc}): choose a folder you can write to, with free space") from None
     return path
 
 

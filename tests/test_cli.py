@@ -264,3 +264,57 @@ def test_unwritable_gpkg_output_exits_2(bundled_sites, tmp_path, capsys):
     (folder / "out.gpkg").mkdir()  # a folder where the file should go
     assert main(["screen", str(bundled_sites), "-o", str(folder / "out.gpkg")]) == 2
     assert "out.gpkg" in capsys.readouterr().err
+
+
+def test_output_that_would_overwrite_an_input_or_the_data_folder_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REEGEO_DATA_DIR", str(tmp_path / "data"))
+    sites = tmp_path / "sites.geojson"
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"site_id": "a"}, "geometry": {"type": "Point", "coordinates": [101.7, 3.1]}}]}))
+    before = sites.read_bytes()
+    (tmp_path / "data").mkdir()
+    for output in (sites, tmp_path / "data" / "out.csv", Path("geodata") / "out.csv"):
+        assert main(["screen", str(sites), "-o", str(output)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("reegeo: error: -o ")
+    assert sites.read_bytes() == before and not (tmp_path / "data" / "out.csv").exists()
+
+
+def test_a_report_to_an_unwritable_folder_is_one_line_and_leaves_no_file(tmp_path, capsys):
+    import os
+    import stat
+
+    sites = tmp_path / "sites.geojson"
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"site_id": "a"}, "geometry": {"type": "Point", "coordinates": [101.7, 3.1]}}]}))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write to a read-only folder (root): the permission check cannot fail here")
+        for name in ("r.html", "r.csv"):
+            assert main(["screen", str(sites), "-o", str(locked / name)]) == 2
+            err = capsys.readouterr().err.strip().splitlines()
+            assert err[-1].startswith("reegeo: error: cannot write") and "Traceback" not in "\n".join(err)
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(stat.S_IRWXU)
+
+
+def test_a_failed_write_leaves_the_earlier_output_whole(tmp_path, monkeypatch):
+    from reegeo import exports
+
+    out = tmp_path / "results.csv"
+    out.write_text("earlier results\n")
+    sites = tmp_path / "sites.geojson"
+    sites.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"site_id": "a"}, "geometry": {"type": "Point", "coordinates": [101.7, 3.1]}}]}))
+
+    def broken(results, path):
+        Path(path).write_text("half a fi")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(exports.TABLE_FORMATS, ".csv", broken)
+    assert main(["screen", str(sites), "-o", str(out)]) == 2
+    assert out.read_text() == "earlier results\n" and sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "sites.geojson"]
