@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -122,15 +123,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 success, 2 bad input or arguments)."""
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-        return args.handler(args)
-    except ReegeoError as exc:
-        print(f"reegeo: error: {_one_line(str(exc))}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("reegeo: interrupted", file=sys.stderr)
-        return 130
+    # Library warnings (GDAL via pyogrio, shapely) never reach stderr raw: on success they
+    # become notes, after an error the one-line message stands alone.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            args = parser.parse_args(argv)
+            code = args.handler(args)
+        except ReegeoError as exc:
+            print(f"reegeo: error: {_one_line(str(exc))}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            print("reegeo: interrupted", file=sys.stderr)
+            return 130
+    for message in dict.fromkeys(_one_line(str(w.message)) for w in caught if not issubclass(w.category, DeprecationWarning)):
+        print(f"reegeo: note: {message}", file=sys.stderr)
+    return code
 
 
 def _screen(args: argparse.Namespace) -> int:

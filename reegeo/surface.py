@@ -53,8 +53,10 @@ __all__ = [
 
 DEFAULT_CELL_M = 5_000.0
 MIN_CELL_M = 100.0
-# Malaysia is about 330,000 km²; its grids' bounding boxes about 1.5 million km².
-MAX_CELLS = 20_000_000
+# Malaysia is about 330,000 km²; its two grids' bounding boxes about 1.1 million km², so
+# 1 km cells are about 1.1 million grid cells (0.9 GB at peak). The limit is checked on
+# the whole grid before any cell is made, and bounds the memory to a few GB.
+MAX_CELLS = 3_000_000
 _TOTAL_ROW = "Malaysia"
 # Cells screened per screen_sites call: bounds the memory a fine grid needs.
 _SCREEN_BATCH = 50_000
@@ -253,6 +255,7 @@ def _grid_pieces(states: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
     """Grid cells cut by the states, per GDM2000 RSO zone, with state, id and area."""
     anchors = shapely.point_on_surface(states.geometry.to_numpy())
     zones = metric_crs_for(shapely.get_x(anchors))
+    _check_grid_size(states, zones, cell_m)
     frames = []
     for epsg in sorted(set(zones.tolist())):
         zone_states = states[zones == epsg]
@@ -274,6 +277,21 @@ def _grid_pieces(states: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
             "area_km2": area / 1e6,
         }, geometry=pieces, crs=epsg).to_crs(4326))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _check_grid_size(states: gpd.GeoDataFrame, zones: np.ndarray, cell_m: float) -> None:
+    """Refuse, before any cell is made, a grid of more than :data:`MAX_CELLS` cells, naming the finest size that fits."""
+    area_m2 = 0.0
+    for epsg in sorted(set(zones.tolist())):
+        x0, y0, x1, y1 = shapely.total_bounds(np.asarray(states[zones == epsg].geometry.to_crs(epsg).to_numpy()))
+        area_m2 += (x1 - x0 + cell_m) * (y1 - y0 + cell_m)
+    cells = area_m2 / (cell_m * cell_m)
+    if cells > MAX_CELLS:
+        finest = math.ceil(math.sqrt(area_m2 / MAX_CELLS) / 100.0) * 100.0
+        raise ScreeningError(
+            f"cell_m={cell_m:g} would make about {cells:,.0f} grid cells (at most {MAX_CELLS:,} are allowed, to bound memory): "
+            f"give a cell size of {finest:,.0f} m or more"
+        )
 
 
 def _cells(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -128,3 +130,12 @@ def test_dissolved_surface_keeps_the_area_per_state_and_verdict(surface_10km):
     expected = surface_10km.groupby(["state", "verdict"])["area_km2"].sum()
     assert merged.set_index(["state", "verdict"])["area_km2"].to_dict() == pytest.approx(expected.to_dict())
     assert "Alpha: prohibited" in set(merged["name"])
+
+
+def test_a_grid_too_fine_for_memory_is_refused_before_any_cell_is_made(capsys):
+    from reegeo.cli import main
+
+    assert main(["surface", "-o", "unused.gpkg", "--cell-m", "200"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "give a cell size of 700 m or more" in err
+    assert not Path("unused.gpkg").exists()
