@@ -592,6 +592,14 @@ def read_csv(data: bytes, ctx: ReadContext) -> RawRead:
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
             skip_blank_lines=True, engine="python",
         )
+    if not isinstance(table.index, pd.RangeIndex):
+        # Every row has more fields than the header: pandas would silently shift the columns.
+        header = len(table.columns)
+        raise UploadError(
+            f"{ctx.name}: row 1 has more fields than the header's {header} ({', '.join(map(str, table.columns))}): "
+            "a value probably holds the separator (e.g. 'Kuantan Port, Pahang'). Put such values in double quotes, "
+            "or save the file again from Excel as 'CSV UTF-8'."
+        )
     return _table_to_frame(table, ctx, CSV, notes)
 
 
@@ -645,7 +653,14 @@ def _parse_number(value: str) -> float:
 
 
 def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list[str]) -> RawRead:
-    table.columns = [str(c).strip() for c in table.columns]
+    trimmed = [str(c).strip() for c in table.columns]
+    clashes = sorted({c for c in trimmed if trimmed.count(c) > 1})
+    if clashes:
+        raise UploadError(
+            f"{ctx.name}: the header has the column name(s) {', '.join(repr(c) for c in clashes)} more than once "
+            "(spaces around names are ignored). Give every column a different name and upload again."
+        )
+    table.columns = trimmed
     check_feature_count(len(table), ctx, unit="rows")
     table = table.reset_index(drop=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="row")

@@ -146,7 +146,7 @@ def build_model(
 
 
 def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layers, lang) -> SiteSection:
-    site_id = str(row["site_id"])
+    site_id = _shortened(str(row["site_id"]))
     verdict = str(row["verdict"])
     state = str(row.get("state") or "")
     area = float(row.get("site_area_m2") or 0.0)
@@ -188,6 +188,14 @@ def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layer
         map_png=map_png,
         map_caption=t("report.local_map", lang, crs=_crs_name(f"EPSG:{epsg}")) if map_png else t("report.no_map", lang),
     )
+
+
+# A site id longer than this is cut in the report's headings and tables (the CSV keeps it whole).
+_MAX_ID_CHARS = 160
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= _MAX_ID_CHARS else text[: _MAX_ID_CHARS - 1] + "…"
 
 
 def _index_row(section: SiteSection, lang: str) -> tuple[str, ...]:

@@ -136,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("reegeo: interrupted", file=sys.stderr)
             return 130
-    for message in dict.fromkeys(_one_line(str(w.message)) for w in caught if not issubclass(w.category, DeprecationWarning)):
+    quiet = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ResourceWarning)
+    for message in dict.fromkeys(_one_line(str(w.message)) for w in caught if not issubclass(w.category, quiet)):
         print(f"reegeo: note: {message}", file=sys.stderr)
     return code
 

@@ -49,7 +49,8 @@ VERDICTS = ("prohibited", "review", "eligible")
 OUTSIDE_FLAG = "outside_malaysia"
 SPANS_STATES_FLAG = "spans_states"
 UNCERTAIN_SUFFIX = "_uncertain"
-_SITE_ID_COLUMNS = ("site_id", "id", "name")
+# Columns that identify a site, best first, matched in any case (English, then Malay).
+_SITE_ID_COLUMNS = ("site_id", "id", "name", "nama", "site", "tapak", "site_name", "nama_tapak", "lot", "no_lot")
 # Sites are measured in batches: large enough to keep the GEOS queries vectorised,
 # small enough that progress moves about ten times in a run and memory stays bounded.
 _CHUNK_MIN, _CHUNK_MAX = 1_000, 25_000
@@ -124,7 +125,7 @@ def screen_sites(
     ----------
     sites : GeoDataFrame
         Points and polygons (multi-part too) in any CRS. The site id comes
-        from the ``site_id``, ``id`` or ``name`` column (the first found),
+        from the first column named (any case) ``site_id``, ``id``, ``name``, ``nama``, ``site``, ``tapak``, ``site_name``, ``nama_tapak``, ``lot`` or ``no_lot``,
         else the 1-based row number (the index when it is named ``row``, as
         the upload reader gives it).
     layers : mapping of str to Layer
@@ -451,8 +452,13 @@ def _site_ids(sites: gpd.GeoDataFrame) -> np.ndarray:
         fallback = sites.index.astype(str).to_numpy(dtype=object)
     else:
         fallback = np.arange(1, len(sites) + 1).astype(str).astype(object)
-    for column in _SITE_ID_COLUMNS:
-        if column in sites.columns:
+    by_lower: dict[str, str] = {}
+    for column in sites.columns:
+        if column != sites.geometry.name:
+            by_lower.setdefault(str(column).strip().lower(), column)
+    for wanted in _SITE_ID_COLUMNS:
+        column = by_lower.get(wanted)
+        if column is not None:
             values = sites[column]
             text = values.map(_id_text).to_numpy(dtype=object)
             return np.where(text == "", fallback, text)

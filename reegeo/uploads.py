@@ -481,6 +481,12 @@ def _settle_crs(frame: gpd.GeoDataFrame, name: str, raw: RawRead, notes: list[st
         else:
             notes.append("no CRS in file: coordinates fit longitude/latitude, taken as WGS84 (EPSG:4326).")
         return frame.set_crs(4326)
+    if not (crs.is_geographic or crs.is_projected) or crs.is_geocentric or crs.is_vertical:
+        raise UploadError(
+            f"{name}: the file's coordinate system {crs.name!r} is not a horizontal 2-D system "
+            "(geographic longitude/latitude or projected), so positions cannot be read from it. "
+            "Export the file again in WGS84 (EPSG:4326), GDM2000 RSO (EPSG:3375/3376) or Kertau RSO (EPSG:3167/3168)."
+        )
     if crs.is_geographic and not fits_lonlat:
         raise UploadError(
             f"{name}: the file says its coordinates are longitude/latitude ({crs.name}), but "
@@ -488,7 +494,37 @@ def _settle_crs(frame: gpd.GeoDataFrame, name: str, raw: RawRead, notes: list[st
             "outside ±180/±90. The data is probably projected with a wrong or missing CRS "
             "label: set the right CRS in your GIS (e.g. EPSG:3375 or EPSG:3168) and export again."
         )
+    if crs.is_projected:
+        _check_within_area_of_use(crs, (minx, miny, maxx, maxy), name)
     return frame
+
+
+# Projected coordinates may lie this far (degrees) outside their CRS's area of use.
+_AREA_OF_USE_MARGIN_DEG = 10.0
+
+
+def _check_within_area_of_use(crs: pyproj.CRS, bounds: tuple[float, float, float, float], name: str) -> None:
+    """Refuse projected coordinates that fall far outside the CRS's area of use (or nowhere on Earth)."""
+    minx, miny, maxx, maxy = bounds
+    transformer = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    with np.errstate(all="ignore"):
+        lon, lat = transformer.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy], errcheck=False)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    area = crs.area_of_use
+    west, south, east, north = (area.west, area.south, area.east, area.north) if area else (-180.0, -90.0, 180.0, 90.0)
+    margin = _AREA_OF_USE_MARGIN_DEG
+    inside = (
+        np.isfinite(lon).all() and np.isfinite(lat).all()
+        and (lon >= west - margin).all() and (lon <= east + margin).all()
+        and (lat >= south - margin).all() and (lat <= north + margin).all()
+    )
+    if not inside:
+        where = f" (its area of use: {area.name}, {west:g} to {east:g} E, {south:g} to {north:g} N)" if area else ""
+        raise UploadError(
+            f"{name}: the coordinates (x {minx:,.1f} to {maxx:,.1f}, y {miny:,.1f} to {maxy:,.1f}) are far outside "
+            f"what {crs.name}{where} can place. The file's CRS label is probably wrong, or the coordinates are in "
+            "other units: set the right CRS in your GIS and export again."
+        )
 
 
 def _refuse_swapped(frame: gpd.GeoDataFrame, name: str, raw: RawRead) -> None:

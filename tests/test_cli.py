@@ -318,3 +318,42 @@ def test_a_failed_write_leaves_the_earlier_output_whole(tmp_path, monkeypatch):
     monkeypatch.setitem(exports.TABLE_FORMATS, ".csv", broken)
     assert main(["screen", str(sites), "-o", str(out)]) == 2
     assert out.read_text() == "earlier results\n" and sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "sites.geojson"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("collide.csv", "name,name ,lat,lon\na,b,3.1,101.7\n", "the header has the column name(s) 'name' more than once"),
+        ("shifted.csv", "name,lat,lon\nKuantan Port, Pahang,3.975,103.326\n", "row 1 has more fields than the header's 3"),
+        ("huge.geojson", json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3375"}},
+                                     "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [1e12, 1e12]}}]}),
+         "far outside what GDM2000 / Peninsula RSO"),
+        ("geocentric.geojson", json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4978"}},
+                                           "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [-1.3e6, 6.2e6]}}]}),
+         "is not a horizontal 2-D system"),
+    ],
+)
+def test_awkward_inputs_are_one_clear_line(tmp_path, capsys, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    assert main(["screen", str(path), "-o", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and not (tmp_path / "out.csv").exists()
+
+
+def test_site_ids_come_from_upper_case_and_malay_columns(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text("NAMA,Latitud,Longitud,SITE_ID\nGurun,5.815,100.48,K-1\n".replace("Latitud", "lat").replace("Longitud", "lon"))
+    out = tmp_path / "out.csv"
+    assert main(["screen", str(path), "-o", str(out)]) == 0
+    assert out.read_text().splitlines()[1].startswith("K-1,")
+    path.write_text("Nama,lat,lon\nGurun,5.815,100.48\n")
+    assert main(["screen", str(path), "-o", str(out)]) == 0
+    assert out.read_text().splitlines()[1].startswith("Gurun,")
+
+
+def test_a_2000_character_site_name_still_makes_a_pdf(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("name,lat,lon\n" + "x" * 1999 + ",3.1,101.7\n")
+    assert main(["screen", str(path), "-o", str(tmp_path / "r.pdf")]) == 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
