@@ -352,9 +352,34 @@ def spatial_layers_gpkg(data: bytes, ctx: ReadContext) -> list[str]:
     return [n for n, geom in layers if geom is not None]
 
 
+def _refuse_active_sqlite(path: Path, ctx: ReadContext) -> None:
+    """Refuse a GeoPackage holding views: reading a view runs SQL the file chose (it can run forever).
+
+    Triggers fire only on writes, and the file is opened read-only, so the
+    standard ones GDAL itself adds (rtree, tile matrix) are harmless.
+    """
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = connection.execute("SELECT type, name FROM sqlite_master WHERE type = 'view'").fetchall()
+        finally:
+            connection.close()
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        raise UploadError(f"{ctx.name}: the file starts like a GeoPackage but is not a readable SQLite database ({exc}). Export it again from your GIS.") from None
+    if rows:
+        shown = ", ".join(f"{kind} {name!r}" for kind, name in rows[:5])
+        raise UploadError(
+            f"{ctx.name}: the GeoPackage holds {len(rows)} view(s) ({shown}), whose SQL reading would run. "
+            "Export the layer into a new GeoPackage without views (e.g. ogr2ogr out.gpkg in.gpkg LAYER)."
+        )
+
+
 def read_geopackage(data: bytes, ctx: ReadContext) -> RawRead:
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         path = _scratch_file(tmp, data, "upload.gpkg")
+        _refuse_active_sqlite(path, ctx)
         layers = _gdal_layers(path, ctx, "GeoPackage")
         spatial = [n for n, geom in layers if geom is not None]
         if not spatial:
@@ -415,6 +440,7 @@ def _read_shapefile(archive: SafeZip, stem: str, ctx: ReadContext) -> tuple[gpd.
             f"{ctx.name}: the Shapefile {stem!r} in the zip lacks its {' and '.join(missing)} "
             "file. Zip all the files that share its name (.shp, .shx, .dbf, .prj, .cpg) together."
         )
+    _check_record_counts(archive, parts, stem, ctx)
     notes = []
     if ".prj" not in parts:
         notes.append(f"the Shapefile {stem!r} has no .prj file, so it carries no coordinate system.")
@@ -423,6 +449,21 @@ def _read_shapefile(archive: SafeZip, stem: str, ctx: ReadContext) -> tuple[gpd.
             archive.extract(archive.find(member), Path(tmp), as_name=f"layer{ext}")
         frame = _read_gdal(Path(tmp) / "layer.shp", None, ctx, "Shapefile")
     return frame, notes
+
+
+def _check_record_counts(archive: SafeZip, parts: dict[str, str], stem: str, ctx: ReadContext) -> None:
+    """Refuse a Shapefile whose .dbf and .shx hold different numbers of records (rows would be dropped or shifted)."""
+    shx = archive.read(archive.find(parts[".shx"]))
+    dbf_head = archive.read(archive.find(parts[".dbf"]))[:8]
+    if len(shx) < 100 or len(dbf_head) < 8:
+        raise UploadError(f"{ctx.name}: the Shapefile {stem!r} has a truncated .shx or .dbf file. Export it again.")
+    shapes = (len(shx) - 100) // 8
+    records = int.from_bytes(dbf_head[4:8], "little")
+    if shapes != records:
+        raise UploadError(
+            f"{ctx.name}: the Shapefile {stem!r} has {shapes:,} shapes but {records:,} attribute records (.dbf): "
+            "rows would be lost or matched to the wrong shapes. Export the Shapefile again from your GIS."
+        )
 
 
 def read_nested_zips(archive: SafeZip, ctx: ReadContext) -> RawRead:
@@ -518,8 +559,15 @@ def check_kml_safe(data: bytes, ctx: ReadContext) -> None:
             )
 
 
+# Image overlays, photos and 3-D models are not places: their footprints must never become sites.
+_KML_NOT_PLACES = re.compile(rb"<((?:\w+:)?(GroundOverlay|PhotoOverlay|ScreenOverlay|Model))\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
     check_kml_safe(data, ctx)
+    skipped = len(_KML_NOT_PLACES.findall(data))
+    if skipped:
+        data = _KML_NOT_PLACES.sub(b"", data)
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         path = _scratch_file(tmp, data, "upload.kml")
         layers = [n for n, _ in _gdal_layers(path, ctx, "KML")]
@@ -543,6 +591,8 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
     frame = frame.drop(columns=drop)
     folder_column = _free_column(frames[0].iloc[:, 1:], "folder") if len(frames) > 1 else ""
     notes = [f"read {len(frames)} KML folders together; the folder of each placemark is in column '{folder_column}'."] if len(frames) > 1 else []
+    if skipped:
+        notes.append(f"skipped {skipped} image overlay(s), photo(s) or 3-D model(s): they are not sites.")
     return RawRead(_reindex(frame), fmt, notes)
 
 

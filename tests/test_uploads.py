@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import Point
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,13 +166,19 @@ def test_archive_is_never_extracted_outside_a_temporary_folder(tmp_path: Path, m
     assert not list(tmp_path.parent.glob("sites.*"))
 
 
-def test_zip_bomb_is_refused_quickly():
+def test_zip_bomb_is_refused_before_anything_is_decompressed():
+    import tracemalloc
+
     bomb = corpus.zip_bytes({"sites.shp": b"\x00" * (64 * 1024 * 1024)})
-    start = time.perf_counter()
-    with pytest.raises(UploadError):
-        read_sites(bomb, filename="bomb.zip")
-    assert time.perf_counter() - start < 1.0
     assert len(bomb) < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(UploadError):
+            read_sites(bomb, filename="bomb.zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024  # the 64 MB member was never inflated
 
 
 def test_accepted_formats_are_listed_for_unknown_content():
@@ -188,12 +195,11 @@ SUFFIXES = (".geojson", ".json", ".zip", ".gpkg", ".kml", ".kmz", ".csv", ".txt"
 MAGIC_PREFIXES = (b"", b"PK\x03\x04", b"SQLite format 3\x00", b"PAR1", b"fgb\x03fgb\x01", b"{", b"[", b"<kml>",
                   b"\xef\xbb\xbfname,lat,lon\n", b"\xff\xfe")
 
-FUZZ_SETTINGS = settings(max_examples=50, deadline=5_000, derandomize=True,
+FUZZ_SETTINGS = settings(max_examples=50, deadline=None, derandomize=True,
                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 def read_or_refuse(data: bytes, filename: str, reader=read_sites) -> None:
-    start = time.perf_counter()
     try:
         result = reader(data, filename=filename, limits=UploadLimits(max_features=2_000))
     except UploadError as error:
@@ -201,7 +207,6 @@ def read_or_refuse(data: bytes, filename: str, reader=read_sites) -> None:
     else:
         assert isinstance(result, ReadResult)
         assert result.frame.crs is not None
-    assert time.perf_counter() - start < 5
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
@@ -345,3 +350,44 @@ def test_csv_whose_header_starts_with_a_bracket_is_read_as_csv():
     result = read_sites(b"[site],latitude,longitude\nA,3.1,101.7\n", filename="brackets.csv")
     assert list(result.frame["[site]"]) == ["A"]
     assert result.format == "CSV"
+
+
+def test_a_geopackage_with_a_view_is_refused_before_gdal_reads_it(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "sites.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(101.7, 3.1)], crs=4326).to_file(path, layer="sites")
+    with sqlite3.connect(path) as connection:
+        # A view that would never finish: a recursive CTE counting without end.
+        connection.execute("CREATE VIEW endless AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c")
+    with pytest.raises(UploadError, match=r"holds 1 view\(s\) \(view 'endless'\)"):
+        read_sites(path)
+
+
+def test_kml_overlays_photos_and_models_are_skipped_not_sites():
+    kml = b"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>Gurun</name><Point><coordinates>100.48,5.815</coordinates></Point></Placemark>
+<GroundOverlay><name>scan</name><Icon><href>scan.png</href></Icon>
+<LatLonBox><north>7</north><south>1</south><east>104</east><west>99</west></LatLonBox></GroundOverlay>
+<PhotoOverlay><name>photo</name><Point><coordinates>101,4</coordinates></Point></PhotoOverlay>
+</Document></kml>"""
+    read = read_sites(kml, filename="mixed.kml")
+    assert len(read.frame) == 1
+    assert any("skipped 2 image overlay(s), photo(s) or 3-D model(s)" in note for note in read.notes)
+
+
+def test_a_shapefile_whose_dbf_has_fewer_records_than_shapes_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[Point(101.7, 3.1), Point(101.8, 3.2), Point(101.9, 3.3)], crs=4326).to_file(tmp_path / "s.shp")
+    dbf = bytearray((tmp_path / "s.dbf").read_bytes())
+    dbf[4:8] = (2).to_bytes(4, "little")  # the header now claims 2 records for 3 shapes
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        for part in ("s.shp", "s.shx", "s.prj"):
+            bundle.write(tmp_path / part, arcname=part)
+        bundle.writestr("s.dbf", bytes(dbf))
+    with pytest.raises(UploadError, match="has 3 shapes but 2 attribute records"):
+        read_sites(buffer.getvalue(), filename="sites.zip")
