@@ -426,14 +426,18 @@ def read_shapefile_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
     return RawRead(_reindex(frame), SHAPEFILE_ZIP, notes)
 
 
-def _read_shapefile(archive: SafeZip, stem: str, ctx: ReadContext) -> tuple[gpd.GeoDataFrame, list[str]]:
+def _companions(archive: SafeZip, stem: str, suffixes: tuple[str, ...]) -> dict[str, str]:
+    """The members named ``stem`` plus one of ``suffixes`` (any case): suffix to member name."""
     parts = {}
     for member in archive.names:
-        if is_junk(member):
-            continue
         base, dot, ext = member.rpartition(".")
-        if dot and base.lower() == stem.lower() and f".{ext.lower()}" in _SHAPEFILE_PARTS:
+        if not is_junk(member) and dot and base.lower() == stem.lower() and f".{ext.lower()}" in suffixes:
             parts[f".{ext.lower()}"] = member
+    return parts
+
+
+def _read_shapefile(archive: SafeZip, stem: str, ctx: ReadContext) -> tuple[gpd.GeoDataFrame, list[str]]:
+    parts = _companions(archive, stem, _SHAPEFILE_PARTS)
     missing = [ext for ext in (".shx", ".dbf") if ext not in parts]
     if missing:
         raise UploadError(
@@ -502,11 +506,7 @@ def read_mapinfo_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
     """A MapInfo table (.tab, .dat, .map, .id) from a zip, in the CRS its .tab declares."""
     layers = mapinfo_layers(archive)
     stem = _choose_layer(sorted(layers), ctx, "zip archive", "MapInfo tables")
-    parts = {}
-    for member in archive.names:
-        base, dot, ext = member.rpartition(".")
-        if not is_junk(member) and dot and base.lower() == stem.lower() and f".{ext.lower()}" in MAPINFO_PARTS:
-            parts[f".{ext.lower()}"] = member
+    parts = _companions(archive, stem, MAPINFO_PARTS)
     missing = [ext for ext in (".dat", ".map") if ext not in parts]
     if missing:
         raise UploadError(

@@ -249,9 +249,11 @@ def _import_in_process(args: tuple[str, str, str]) -> str:
 
 def test_concurrent_imports_all_survive(tmp_path, data_dir):
     states = {"Johor": (103.60, 1.80, 103.70, 1.90), "Kedah": (100.50, 5.80, 100.55, 5.85),
-              "Perak": (101.00, 4.50, 101.05, 4.55), "Selangor": (101.40, 3.20, 101.45, 3.25)}
+              "Perak": (101.00, 4.50, 101.05, 4.55), "Selangor": (101.40, 3.20, 101.45, 3.25),
+              "Pahang": (102.50, 3.80, 102.55, 3.85), "Kelantan": (102.00, 5.50, 102.05, 5.55),
+              "Terengganu": (103.00, 4.80, 103.05, 4.85), "Negeri Sembilan": (102.10, 2.80, 102.15, 2.85)}
     jobs = [(str(data_dir), str(_reserve_file(tmp_path, f"{s}.geojson", [(f"{s} Test FR", b)])), s) for s, b in states.items()]
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
+    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         pool.map(_import_in_process, jobs)
     entry = installed_manifest(data_dir)["forest_reserves"]
     assert sorted(c for part in entry["parts"] for c in part["covers"]) == sorted(states)
@@ -372,3 +374,34 @@ def test_reports_count_unverified_sites_and_state_coverage(alpha_only_layers, ru
     assert "Layer forest_reserves (complete in Alpha)" in html
     ms = render_html(result, rules=rules, layers=alpha_only_layers, audit=audit, lang="ms").decode("utf-8")
     assert "Tapak yang tidak dapat disahkan bebas oleh data" in ms and "lengkap di Alpha" in ms
+
+
+@pytest.mark.slow
+def test_an_import_killed_at_any_point_leaves_the_folder_consistent(tmp_path, data_dir):
+    """kill -9 during imports: the manifest always names complete part files with their recorded hashes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+    from reegeo.layers import file_sha256
+
+    many = tmp_path / "many.geojson"
+    boxes = [box(103.3 + 0.01 * (i % 40), 1.6 + 0.01 * (i // 40), 103.305 + 0.01 * (i % 40), 1.605 + 0.01 * (i // 40)) for i in range(1_200)]
+    gpd.GeoDataFrame({"name": [f"R{i}" for i in range(len(boxes))]}, geometry=boxes, crs=4326).to_file(many)
+    env = dict(os.environ, REEGEO_DATA_DIR=str(data_dir))
+    for delay_s in (0.4, 0.8, 1.2, 1.6, 2.0, 2.6):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reegeo", "data", "import", "forest_reserves", str(many), "--covers", "Johor"],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay_s)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        entries = installed_manifest(data_dir)
+        for part in entries.get("forest_reserves", {}).get("parts", []):
+            assert file_sha256(data_dir / part["file"]) == part["sha256"]
+        reserves = load_layers()["forest_reserves"]  # always loadable: the old layer or the new one
+        assert reserves.coverage.is_empty or reserves.coverage.states == frozenset({"Johor"})
