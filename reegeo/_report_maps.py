@@ -102,10 +102,9 @@ def render_national_map(
         handles.append(Line2D([], [], marker=_VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({count})"))
     handles += _layer_handles(layers, lang, ("forest_reserves", "water_catchments", "lynas"))
     if len(incomplete):
-        missing = sorted({name for text in incomplete["layers"] for name in text.split(";")})
-        label = t("map.incomplete", lang, layers=", ".join(layer_label(name, lang) for name in missing))
+        label = t("report.legend.incomplete", lang)
         handles.append(Patch(label=label, **{k: v for k, v in _INCOMPLETE_STYLE.items() if k != "linewidth"}))
-    figure.axes[-1].legend(handles=handles, loc="lower left", frameon=True, framealpha=0.9, prop=_FONT | {"size": 6.5})
+    figure.axes[-1].legend(handles=handles, loc="upper right", frameon=True, framealpha=0.9, prop=_FONT | {"size": 6.5})
     return _png_bytes(figure)
 
 

@@ -364,6 +364,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "report.no_map": {"en": "No map: the site cannot be placed on the grid.", "ms": "Tiada peta: tapak tidak dapat diletakkan pada grid."},
     "report.legend.site": {"en": "site", "ms": "tapak"},
     "report.legend.buffer": {"en": "{distance} review buffer", "ms": "zon penampan semakan {distance}"},
+    "report.legend.incomplete": {"en": "data incomplete: no site cleared", "ms": "data tidak lengkap: tiada tapak disahkan"},
     "report.north": {"en": "N", "ms": "U"},
     "report.provenance": {"en": "Data provenance", "ms": "Asal usul data"},
     "report.provenance.intro": {
