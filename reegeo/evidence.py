@@ -88,8 +88,21 @@ def explain_site(
             findings.append(_uncertain(row, by_id[finding_id[: -len(UNCERTAIN_SUFFIX)]], finding_id, layers, lang))
         elif finding_id.endswith(UNVERIFIED_SUFFIX):
             findings.append(_unverified(row, finding_id[: -len(UNVERIFIED_SUFFIX)], rules, layers, lang))
+    findings = _strongest_per_layer(findings, by_id)
     findings.sort(key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.rule_id))
     return findings
+
+
+def _strongest_per_layer(findings: list[Finding], by_id: Mapping[str, Rule]) -> list[Finding]:
+    """Say the stronger thing once: a buffer finding is dropped where a prohibiting rule fired on the same layer.
+
+    The ``flags`` column keeps every id; this only shapes the explanation.
+    """
+    prohibited_layers = {f.layer for f in findings if f.severity == "prohibited" and f.layer}
+    return [
+        f for f in findings
+        if not (f.rule_id in by_id and by_id[f.rule_id].relation == "within_distance" and f.severity != "prohibited" and f.layer in prohibited_layers)
+    ]
 
 
 def permitting_bodies(state: str) -> list[str]:

@@ -152,7 +152,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "en": "Screen candidate sites against forest reserves, water catchments and the rules that protect them.",
         "ms": "Saring tapak cadangan terhadap hutan simpan, kawasan tadahan air dan peraturan yang melindunginya.",
     },
-    "app.sites_loaded": {"en": "{count} sites screened ({source})", "ms": "{count} tapak disaring ({source})"},
+    "app.sites_loaded": {"en": "{count} site(s) screened ({source})", "ms": "{count} tapak disaring ({source})"},
     "page.map": {"en": "Map", "ms": "Peta"},
     "page.screen": {"en": "Screen sites", "ms": "Saring tapak"},
     "page.rules": {"en": "Rules", "ms": "Peraturan"},

@@ -10,7 +10,7 @@ from reegeo.screening import screen_sites
 def test_findings_for_a_prohibited_parcel_are_worst_first_with_measurements(test_layers, rules):
     result = screen_sites(frame([{"geometry": square(-11_000, 9_000, -9_000, 11_000)}]), test_layers, rules)
     findings = explain_site(result.iloc[0], rules, layers=test_layers)
-    assert [f.rule_id for f in findings] == ["forest_reserve", "forest_reserve_buffer", "aelb_licence", "eia_required"]
+    assert [f.rule_id for f in findings] == ["forest_reserve", "aelb_licence", "eia_required"]  # the buffer finding says less: dropped
     first = findings[0]
     assert first.severity == "prohibited"
     assert "National Forestry Act 1984 s.81" in first.legal_basis
@@ -44,3 +44,14 @@ def test_column_headings_in_both_languages():
     assert column_label("nearest_ports") == "Nearest (ports)"
     assert column_label("dist_parcels_m") == "Distance to parcels (m)"
     assert column_label("site_id", "ms") == "Tapak"
+
+
+def test_a_prohibited_finding_is_not_repeated_as_a_buffer_finding(test_layers, rules):
+    from conftest import at, frame
+    from reegeo.evidence import explain_site
+    from reegeo.screening import screen_sites
+
+    row = screen_sites(frame([{"geometry": at(-15_000, 15_000)}]), test_layers, rules).iloc[0]
+    assert "forest_reserve_buffer" in row["flags"]  # the table keeps every id
+    ids = [f.rule_id for f in explain_site(row, rules, layers=test_layers)]
+    assert "forest_reserve" in ids and "forest_reserve_buffer" not in ids
