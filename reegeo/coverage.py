@@ -113,13 +113,10 @@ class Coverage:
 
     def union(self, other: "Coverage") -> "Coverage":
         """Complete wherever either is (the later source wins for a state both cover)."""
+        sources = tuple(sorted({**dict(self.sources), **dict(other.sources)}.items()))
         if self.everywhere or other.everywhere:
-            sources = dict(self.sources)
-            sources.update(other.sources)
-            return Coverage(frozenset(), True, tuple(sources.items()))
-        sources = dict(self.sources)
-        sources.update(other.sources)
-        return Coverage(self.states | other.states, False, tuple(sorted(sources.items())))
+            return Coverage(frozenset(), True, sources)
+        return Coverage(self.states | other.states, False, sources)
 
     def source_for(self, state: str) -> str:
         """The source that makes the layer complete in ``state`` ("" when none is recorded)."""
@@ -308,8 +305,7 @@ def unverified_summary(results: pd.DataFrame, layers: Mapping) -> str:
     """
     if not len(results):
         return ""
-    flags = results["flags"].fillna("").astype(str)
-    unverified = int(flags.str.contains(UNVERIFIED_SUFFIX, regex=False).sum())
+    unverified = unverified_site_count(results)
     if not unverified:
         return ""
     counts = unverified_counts(results)

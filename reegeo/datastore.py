@@ -55,12 +55,13 @@ from reegeo.layers import (
     file_sha256,
     find_name_column,
     layer_from_frame,
+    load_bundled_layer,
     load_manifest,
     read_layer_frame,
     user_data_dir,
 )
 from reegeo.uploads import UploadLimits, read_layer
-from reegeo.wdpa import WDPA_LICENCE, is_wdpa, wdpa_to_protected_areas
+from reegeo.wdpa import protected_areas_from
 
 __all__ = [
     "ImportReport",
@@ -156,8 +157,8 @@ def load_installed(
         entry = entries[name]
         if entry.get("role", "constraint") not in roles:
             continue
-        states = result.get("states") or layers.get("states") or _bundled_layer("states")
-        base = (layers.get(name) or _bundled_layer(name)) if entry.get("base") == "bundled" else None
+        states = result.get("states") or layers.get("states") or load_bundled_layer("states")
+        base = (layers.get(name) or load_bundled_layer(name)) if entry.get("base") == "bundled" else None
         result[name] = assemble_layer(name, entry, folder, base=base, states=states)
     return result
 
@@ -292,12 +293,9 @@ def import_layer(
     covered = _covered(name, covers, states)
     limits = UploadLimits(max_features=max_features, max_bytes=max(UploadLimits().max_bytes, 1024**3))
     result = read_layer(path, layer=layer, limits=limits)
-    frame, notes = result.frame, list(result.notes)
-    if name == "protected_areas" and is_wdpa(frame):
-        frame, more = wdpa_to_protected_areas(frame)
-        notes += more
-        source = source or f"Protected Planet WDPA ({path.name})"
-        licence = licence or WDPA_LICENCE
+    frame, more, defaults = protected_areas_from(name, result.frame, path.name)
+    notes = [*result.notes, *more]
+    source, licence = source or defaults.get("source"), licence or defaults.get("licence")
     return _install(
         name, frame, covered=covered, states=states, folder=folder, title=title,
         part={
@@ -553,21 +551,15 @@ def _checked_entry(path: Path, name: str, entry: Any) -> dict[str, Any]:
     return entry
 
 
-def _bundled_layer(name: str) -> Layer | None:
-    from reegeo.layers import load_layers
-
-    bundled = load_layers(include_installed=False, roles=("constraint", "context", "sites"))
-    return bundled.get(name)
-
-
 def _states_in_use(folder: Path) -> Layer:
-    """The states layer screening would use (installed, else bundled)."""
-    bundled = _bundled_layer("states")
-    installed = load_installed({"states": bundled} if bundled else {}, roles=("context",), data_dir=folder) if (folder / USER_MANIFEST_NAME).exists() else {}
-    states = installed.get("states") or bundled
-    if states is None:
+    """The states layer screening would use (installed, else bundled), without assembling any other layer."""
+    bundled = load_bundled_layer("states")
+    entry = installed_manifest(folder).get("states")
+    if entry is not None:
+        return assemble_layer("states", entry, folder, base=bundled if entry.get("base") == "bundled" else None, states=bundled)
+    if bundled is None:
         raise LayerError(f"no states layer: {MANIFEST_PATH} lists none; reinstall reegeo")
-    return states
+    return bundled
 
 
 def _states_area(states: Layer | None, names: tuple[str, ...], layer: str) -> shapely.Geometry | None:

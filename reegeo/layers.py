@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -35,6 +35,7 @@ __all__ = [
     "CONSTRAINT_LAYERS",
     "load_layers",
     "load_manifest",
+    "load_bundled_layer",
     "layer_from_frame",
     "read_layer_file",
     "manifest_coverage",
@@ -272,6 +273,12 @@ def load_layers(
     return layers
 
 
+def load_bundled_layer(name: str) -> Layer | None:
+    """One bundled layer by name (None when the bundled manifest has no such layer)."""
+    entry = load_manifest(MANIFEST_PATH).get(name)
+    return _layer_from_manifest(name, entry, GEODATA_DIR, origin="bundled") if entry is not None else None
+
+
 def load_example_sites() -> gpd.GeoDataFrame:
     """The bundled example candidate sites (the ``examples`` layer)."""
     manifest = load_manifest(MANIFEST_PATH)
@@ -301,18 +308,12 @@ def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:
 
     _check_layer_name(name)
     path = Path(path)
+    from reegeo.wdpa import protected_areas_from
+
     read = read_layer(path)
-    if name == "protected_areas":
-        from dataclasses import replace as _replace
-
-        from reegeo.wdpa import WDPA_LICENCE, is_wdpa, wdpa_to_protected_areas
-
-        if is_wdpa(read.frame):
-            frame, notes = wdpa_to_protected_areas(read.frame)
-            read = _replace(read, frame=frame, notes=(*read.notes, *notes))
-            provenance.setdefault("source", f"Protected Planet WDPA ({read.filename})")
-            provenance.setdefault("licence", WDPA_LICENCE)
-    return layer_from_upload(name, read, path=path, **provenance)
+    frame, notes, defaults = protected_areas_from(name, read.frame, read.filename)
+    read = replace(read, frame=frame, notes=(*read.notes, *notes))
+    return layer_from_upload(name, read, path=path, **{**defaults, **provenance})
 
 
 def layer_from_upload(

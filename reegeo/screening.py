@@ -257,12 +257,7 @@ def _measure_batch(
         if name not in prepared:
             continue
         layer = prepared[name]
-        hits = _intersecting(geoms, layer)
-        touches = np.zeros(len(geoms), dtype=bool)
-        touches[hits[0]] = True
-        distance, feature = _nearest(geoms, layer)
-        touches |= distance <= TOUCH_TOLERANCE_M
-        distance[touches] = 0.0
+        hits, touches, distance, feature = _touching_and_nearest(geoms, layer)
         nearest[name] = (distance, feature)
         intersecting[name] = touches
         columns[f"dist_{name}_m"][positions] = np.round(distance, 1)
@@ -276,13 +271,8 @@ def _measure_batch(
 
     for rule in rules:
         if rule.where is not None:
-            subset = prepared[_target(rule)]
-            hits = _intersecting(geoms, subset)
-            touches = np.zeros(len(geoms), dtype=bool)
-            touches[hits[0]] = True
-            distance, _ = _nearest(geoms, subset)
-            intersecting[_target(rule)] = touches | (distance <= TOUCH_TOLERANCE_M)
-            nearest[_target(rule)] = (np.where(intersecting[_target(rule)], 0.0, distance), _)
+            _, touches, distance, feature = _touching_and_nearest(geoms, prepared[_target(rule)])
+            intersecting[_target(rule)], nearest[_target(rule)] = touches, (distance, feature)
     for rule in rules:
         if rule.relation == "always":
             continue
@@ -297,6 +287,17 @@ def _measure_batch(
         fired[rule.id][positions] = hit
         if rule.id in uncertain:
             uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, site_accuracy_m[positions], prepared[target], threshold)
+
+
+def _touching_and_nearest(geoms: np.ndarray, layer: _Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Intersecting (site, feature) pairs, whether each site touches the layer, and metres to (0 when touching) and index of the nearest feature."""
+    hits = _intersecting(geoms, layer)
+    touches = np.zeros(len(geoms), dtype=bool)
+    touches[hits[0]] = True
+    distance, feature = _nearest(geoms, layer)
+    touches |= distance <= TOUCH_TOLERANCE_M
+    distance[touches] = 0.0
+    return hits, touches, distance, feature
 
 
 def _intersecting(geoms: np.ndarray, layer: _Prepared) -> np.ndarray:

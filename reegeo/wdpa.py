@@ -26,7 +26,7 @@ import shapely
 
 from reegeo.errors import LayerError
 
-__all__ = ["is_wdpa", "wdpa_to_protected_areas", "WDPA_LICENCE"]
+__all__ = ["is_wdpa", "wdpa_to_protected_areas", "protected_areas_from", "WDPA_LICENCE"]
 
 WDPA_LICENCE = "UNEP-WCMC and IUCN, Protected Planet: WDPA terms of use (non-commercial; attribution required)"
 _REQUIRED = ("WDPAID", "NAME", "DESIG_ENG", "STATUS", "ISO3")
@@ -141,3 +141,15 @@ def _points_as_circles(frame: gpd.GeoDataFrame, reported_km2: np.ndarray) -> tup
     frame = frame.set_geometry(gpd.GeoSeries(geoms, crs=4326, index=frame.index))
     keep = ~(points & ~usable)
     return frame[keep].reset_index(drop=True), int(usable.sum()), int((points & ~usable).sum())
+
+
+def protected_areas_from(name: str, frame: gpd.GeoDataFrame, filename: str) -> tuple[gpd.GeoDataFrame, list[str], dict[str, str]]:
+    """``frame`` as layer ``name``: WDPA records mapped when the layer is ``protected_areas`` and the file is WDPA.
+
+    Returns the frame, notes on the mapping, and default provenance
+    (``source``, ``licence``) for the caller to use where none is given.
+    """
+    if name != "protected_areas" or not is_wdpa(frame):
+        return frame, [], {}
+    mapped, notes = wdpa_to_protected_areas(frame)
+    return mapped, notes, {"source": f"Protected Planet WDPA ({filename})", "licence": WDPA_LICENCE}
