@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from reegeo.layers import Layer
-from reegeo.rules import Rule
-from reegeo.screening import DISTANCE_LAYERS, OVERLAP_LAYERS, metric_crs_for
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
+from reegeo.screening.engine import DISTANCE_LAYERS, OVERLAP_LAYERS, metric_crs_for
 
 
 def _zones(sites: gpd.GeoDataFrame) -> tuple[gpd.GeoSeries, np.ndarray]:

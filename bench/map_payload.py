@@ -1,7 +1,7 @@
 """What the browser receives for the national map, and how soon it paints.
 
 For the bundled layers and for the synthetic 10,000-polygon layer set, the
-map of :func:`reegeo.mapping.build_map` is rendered with the outlines as
+map of :func:`reegeo.web.map.build_map` is rendered with the outlines as
 stored (``tolerance_m=0``, unbounded: before), simplified at the
 dashboard's default tolerance but unbounded, and as the dashboard sends it
 (simplified and bounded: large layers merged, vertices capped; after). Reported: the bytes of the map page
@@ -43,9 +43,9 @@ _DRAWN_JS = """
 
 def measure(*, with_browser: bool = True) -> dict:
     from bench import data
-    from reegeo.mapping import build_map, map_html, prepare_layers
-    from reegeo.rules import default_rules
-    from reegeo.surface import build_surface, dissolve_surface
+    from reegeo.web.map import build_map, map_html, prepare_layers
+    from reegeo.screening.rules import default_rules
+    from reegeo.screening.surface import build_surface, dissolve_surface
 
     default_tolerance = _default_tolerance(prepare_layers)
     rows = []
@@ -86,7 +86,7 @@ def measure(*, with_browser: bool = True) -> dict:
         "merged_simplified_geojson_bytes": len(merged_simplified.to_json(drop_id=True).encode()),
     }
     note = (
-        "Bytes of the standalone map page from `reegeo.mapping.build_map` (GeoJSON inlined; the Leaflet "
+        "Bytes of the standalone map page from `reegeo.web.map.build_map` (GeoJSON inlined; the Leaflet "
         "files are local and not counted) and of the layers' GeoJSON, before and after display "
         "simplification; times from navigation start in headless Chromium, median of "
         f"{LOADS} loads of a local file, no network."

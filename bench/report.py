@@ -114,7 +114,7 @@ def _map_lines(payload: dict | None) -> list[str]:
             "",
             f"Eligibility surface at 5 km ({surface['cells']:,} cell pieces) as GeoJSON: one feature per cell "
             f"{surface['per_cell_geojson_bytes']:,} bytes; merged by state and verdict "
-            f"(`reegeo.surface.dissolve_surface`) {surface['merged_geojson_bytes']:,} bytes; merged and simplified "
+            f"(`reegeo.screening.surface.dissolve_surface`) {surface['merged_geojson_bytes']:,} bytes; merged and simplified "
             f"for display {surface['merged_simplified_geojson_bytes']:,} bytes.",
         ]
     return lines

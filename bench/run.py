@@ -11,10 +11,10 @@ peak memory is its own: the child samples its resident set size (RSS) every
 5 ms while the method runs and reports the peak and the RSS just before
 (data and layers loaded). Wall time is the best of ``repeat`` runs.
 
-Methods: ``engine`` (:func:`reegeo.screening.screen_sites`), ``floor`` and
+Methods: ``engine`` (:func:`reegeo.screening.engine.screen_sites`), ``floor`` and
 ``naive`` (see :mod:`bench.baselines`), ``dask``
-(:func:`reegeo.distributed.screen_sites_dask` on a local cluster, start-up
-included) and ``surface`` (:func:`reegeo.surface.build_surface`). The naive
+(:func:`reegeo.screening.distributed.screen_sites_dask` on a local cluster, start-up
+included) and ``surface`` (:func:`reegeo.screening.surface.build_surface`). The naive
 baseline runs on the first ``N`` sites only when the whole set would take too
 long; its time is then extrapolated linearly (its per-site distance loop is
 linear in the sites) and marked as such.
@@ -143,12 +143,12 @@ def _run_child(case: dict) -> dict:
     import psutil
 
     from bench import baselines, data
-    from reegeo.rules import default_rules
+    from reegeo.screening.rules import default_rules
 
     rules = default_rules()
     layers = data.layer_set(case["layers"])
     if case["method"] == "surface":
-        from reegeo.surface import build_surface
+        from reegeo.screening.surface import build_surface
 
         def work():
             return build_surface(layers, rules, cell_m=float(case["cell_m"]))
@@ -197,7 +197,7 @@ def _run_child(case: dict) -> dict:
 
 
 def _method(name: str, sites, layers, rules, baselines):
-    from reegeo.screening import screen_sites
+    from reegeo.screening.engine import screen_sites
 
     if name == "engine":
         return lambda: screen_sites(sites, layers, rules)
@@ -206,7 +206,7 @@ def _method(name: str, sites, layers, rules, baselines):
     if name == "naive":
         return lambda: baselines.naive(sites, layers, rules)
     if name == "dask":
-        from reegeo.distributed import screen_sites_dask
+        from reegeo.screening.distributed import screen_sites_dask
 
         return lambda: screen_sites_dask(sites, layers, rules)
     raise ValueError(f"method {name!r}")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages import _ui
 from reegeo.i18n import t
-from reegeo.mapping import build_map
+from reegeo.web.map import build_map
 
 _ui.ensure_shell()
 lang = _ui.lang()

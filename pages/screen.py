@@ -4,14 +4,14 @@ import folium
 import streamlit as st
 
 from pages import _ui
-from reegeo.coverage import unverified_site_count, unverified_table
-from reegeo.evidence import explain_site, format_area, permitting_bodies
+from reegeo.layers.coverage import unverified_site_count, unverified_table
+from reegeo.screening.evidence import explain_site, format_area, permitting_bodies
 from reegeo.i18n import column_label, t, verdict_label
-from reegeo.layers import load_example_sites
-from reegeo.mapping import VERDICT_COLOURS, build_map
-from reegeo.screening import VERDICTS
-from reegeo.session import count_by_state, filter_results, results_table, sites_from_clicks, sites_from_text
-from reegeo.uploads import read_sites
+from reegeo.layers.model import load_example_sites
+from reegeo.web.map import VERDICT_COLOURS, build_map
+from reegeo.screening.engine import VERDICTS
+from reegeo.web.workspace import count_by_state, filter_results, results_table, sites_from_clicks, sites_from_text
+from reegeo.io.sites import read_sites
 
 _ui.ensure_shell()
 lang = _ui.lang()

@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Sequence
 
 from reegeo import __version__
-from reegeo.coverage import unverified_summary
+from reegeo.layers.coverage import unverified_summary
 from reegeo.errors import ReegeoError
 from reegeo.i18n import t
-from reegeo.exports import TABLE_FORMATS, write_results
-from reegeo.report import REPORT_FORMATS, build_audit, write_report
-from reegeo.layers import load_layers
-from reegeo.rules import load_rules
-from reegeo.screening import screen_sites
-from reegeo.uploads import UploadLimits, read_sites
+from reegeo.io.exports import TABLE_FORMATS, write_results
+from reegeo.report.write import REPORT_FORMATS, build_audit, write_report
+from reegeo.layers.model import load_layers
+from reegeo.screening.rules import load_rules
+from reegeo.screening.engine import screen_sites
+from reegeo.io.sites import UploadLimits, read_sites
 
 __all__ = ["main", "build_parser"]
 
@@ -159,7 +159,7 @@ def _screen(args: argparse.Namespace) -> int:
         print(f"reegeo: note: {note}", file=sys.stderr)
     progress = _print_progress if len(upload.frame) >= _PROGRESS_MIN_SITES else None
     if args.engine == "dask":
-        from reegeo.distributed import screen_sites_dask
+        from reegeo.screening.distributed import screen_sites_dask
 
         results = screen_sites_dask(upload.frame, layers, rules, scheduler=args.scheduler, progress=progress)
     else:
@@ -181,7 +181,7 @@ def _screen(args: argparse.Namespace) -> int:
 
 def _surface(args: argparse.Namespace) -> int:
     """Classify every grid cell of Malaysia; write OUT and print the area per state and verdict."""
-    from reegeo.surface import SURFACE_FORMATS, build_surface, surface_totals, write_surface
+    from reegeo.screening.surface import SURFACE_FORMATS, build_surface, surface_totals, write_surface
 
     output = Path(args.output)
     if output.suffix.lower() not in SURFACE_FORMATS:
@@ -224,7 +224,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 def _data_import(args: argparse.Namespace) -> int:
     """Validate PATH and install it as layer NAME in the user data folder."""
-    from reegeo.datastore import import_layer
+    from reegeo.layers.store import import_layer
 
     if args.accuracy_m is not None and args.accuracy_m < 0:
         raise _UsageError(f"--accuracy-m {args.accuracy_m:g}: give the accuracy in metres, 0 or more")
@@ -260,7 +260,7 @@ def _data_fetch_osm(args: argparse.Namespace) -> int:
     """Fetch LAYER from OpenStreetMap for each --state and install it (coverage only with --covers)."""
     import os
 
-    from reegeo.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LICENCE, fetch_and_install
+    from reegeo.layers.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LICENCE, fetch_and_install
 
     if args.accuracy_m < 0 or args.timeout_s <= 0:
         raise _UsageError("--accuracy-m must be 0 or more and --timeout-s more than 0")
@@ -280,7 +280,7 @@ def _data_fetch_osm(args: argparse.Namespace) -> int:
 
 def _data_list(args: argparse.Namespace) -> int:
     """Show each layer in use, whether bundled or installed, and its file."""
-    from reegeo.layers import user_data_dir
+    from reegeo.paths import user_data_dir
 
     print(f"user data folder: {user_data_dir()} (set REEGEO_DATA_DIR to change it)")
     for layer in load_layers(roles=("constraint", "context", "sites")).values():
@@ -296,7 +296,7 @@ def _data_list(args: argparse.Namespace) -> int:
 
 def _data_reset(args: argparse.Namespace) -> int:
     """Remove an installed layer; the bundled one is used again."""
-    from reegeo.datastore import reset_layer
+    from reegeo.layers.store import reset_layer
 
     report = reset_layer(args.name, state=args.state)
     if report.changed and args.state:
@@ -312,7 +312,7 @@ def _data_reset(args: argparse.Namespace) -> int:
 
 def _refuse_overwriting_inputs(output: Path, inputs: Sequence[Path]) -> None:
     """Refuse an output that would overwrite an input, a bundled layer or the user data folder."""
-    from reegeo.layers import GEODATA_DIR, user_data_dir
+    from reegeo.paths import GEODATA_DIR, user_data_dir
 
     target = output.expanduser().resolve()
     for path in inputs:

@@ -145,7 +145,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "layer.protected_areas": {"en": "national and state parks", "ms": "taman negara dan taman negeri"},
     "layer.reservoirs": {"en": "reservoirs", "ms": "takungan air"},
     "layer.ports": {"en": "ports", "ms": "pelabuhan"},
-    # Dashboard (app.py, pages/, reegeo.mapping): page labels and widgets.
+    # Dashboard (app.py, pages/, reegeo.web.map): page labels and widgets.
     "app.title": {"en": "reegeo: rare-earth refinery site screening", "ms": "reegeo: saringan tapak kilang penapisan nadir bumi"},
     "app.language": {"en": "Language", "ms": "Bahasa"},
     "app.tagline": {
@@ -280,7 +280,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "en": "Approximate layers in use: {layers}. Their outlines are estimates, not gazetted boundaries; verdicts near them must be checked against authoritative maps.",
         "ms": "Lapisan anggaran digunakan: {layers}. Garis sempadannya ialah anggaran, bukan sempadan yang diwartakan; keputusan berhampirannya mesti disemak dengan peta yang sah.",
     },
-    # Reports (reegeo.report): headings, labels and sentences.
+    # Reports (reegeo.report.write): headings, labels and sentences.
     "report.title": {"en": "Site-eligibility report", "ms": "Laporan kelayakan tapak"},
     "report.subtitle": {
         "en": "Screening of candidate rare-earth refinery sites in Malaysia",

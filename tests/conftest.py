@@ -14,9 +14,9 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, box
 
-from reegeo.coverage import Coverage
-from reegeo.layers import layer_from_frame
-from reegeo.rules import default_rules
+from reegeo.layers.coverage import Coverage
+from reegeo.layers.model import layer_from_frame
+from reegeo.screening.rules import default_rules
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

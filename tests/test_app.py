@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from reegeo.layers import load_example_sites, load_layers
+from reegeo.layers.model import load_example_sites, load_layers
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60
@@ -130,7 +130,7 @@ def test_buffer_edit_changes_verdicts():
 
 def test_rules_upload_replaces_rules():
     at = _open("rules")
-    from reegeo.rules import default_rules, dump_rules, update_rule
+    from reegeo.screening.rules import default_rules, dump_rules, update_rule
 
     edited = update_rule(default_rules(), "forest_reserve_buffer", distance_m=1234.0)
     at.file_uploader(key="rules_upload").upload("rules.toml", dump_rules(edited).encode(), "application/toml").run()

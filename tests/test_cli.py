@@ -17,7 +17,7 @@ from shapely.geometry import Point, box
 
 from conftest import REPO
 from reegeo.cli import main
-from reegeo.screening import result_columns
+from reegeo.screening.engine import result_columns
 
 GEBENG = (103.3775, 4.0034)
 KUANTAN_PORT = (103.43, 3.98)
@@ -303,7 +303,7 @@ def test_a_report_to_an_unwritable_folder_is_one_line_and_leaves_no_file(tmp_pat
 
 
 def test_a_failed_write_leaves_the_earlier_output_whole(tmp_path, monkeypatch):
-    from reegeo import exports
+    from reegeo.io import exports
 
     out = tmp_path / "results.csv"
     out.write_text("earlier results\n")

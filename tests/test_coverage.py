@@ -13,14 +13,14 @@ from shapely.geometry import Point, box
 
 from conftest import at, frame, square
 from reegeo.cli import main
-from reegeo.coverage import Coverage, covered_sites, parse_states, unverified_counts, unverified_summary
-from reegeo.datastore import import_layer, installed_manifest, reset_layer
+from reegeo.layers.coverage import Coverage, covered_sites, parse_states, unverified_counts, unverified_summary
+from reegeo.layers.store import import_layer, installed_manifest, reset_layer
 from reegeo.errors import LayerError, ReegeoError
-from reegeo.evidence import explain_site
-from reegeo.layers import load_layers, layer_from_frame
-from reegeo.rules import default_rules
-from reegeo.screening import screen_sites
-from reegeo.surface import build_surface, surface_totals
+from reegeo.screening.evidence import explain_site
+from reegeo.layers.model import load_layers, layer_from_frame
+from reegeo.screening.rules import default_rules
+from reegeo.screening.engine import screen_sites
+from reegeo.screening.surface import build_surface, surface_totals
 
 VALID_STATES = ["Johor", "Kedah", "Pulau Pinang", "W.P. Kuala Lumpur", "W.P. Labuan", "Selangor"]
 
@@ -242,7 +242,7 @@ def _import_in_process(args: tuple[str, str, str]) -> str:
     import os
 
     os.environ["REEGEO_DATA_DIR"] = folder
-    from reegeo.datastore import import_layer as run_import
+    from reegeo.layers.store import import_layer as run_import
 
     return run_import("forest_reserves", path, covers=state, source=f"survey of {state}").name
 
@@ -325,7 +325,7 @@ def test_mapinfo_tab_as_a_zip_upload(reference_dir):
     import io
     import zipfile
 
-    from reegeo.uploads import read_layer
+    from reegeo.io.sites import read_layer
 
     folder = reference_dir / "jupem_johor_forest_res_mapinfo"
     buffer = io.BytesIO()
@@ -342,8 +342,8 @@ def test_mapinfo_tab_as_a_zip_upload(reference_dir):
 
 
 def test_map_greys_the_states_where_data_is_incomplete(alpha_only_layers):
-    from reegeo.coverage import incomplete_states
-    from reegeo.mapping import build_map, incomplete_geojson, map_html
+    from reegeo.layers.coverage import incomplete_states
+    from reegeo.web.map import build_map, incomplete_geojson, map_html
 
     incomplete = incomplete_states(alpha_only_layers)
     assert list(incomplete["state"]) == ["Beta", "Sabah Test"] or set(incomplete["state"]) == {"Beta", "Sabah Test"}
@@ -360,8 +360,8 @@ def test_map_greys_the_states_where_data_is_incomplete(alpha_only_layers):
 def test_reports_count_unverified_sites_and_state_coverage(alpha_only_layers, rules):
     from datetime import datetime
 
-    from reegeo.audit import build_audit
-    from reegeo.report import render_html
+    from reegeo.report.audit import build_audit
+    from reegeo.report.write import render_html
 
     sites = frame([{"site_id": "beta clear", "geometry": at(40_000, -20_000)}, {"site_id": "alpha clear", "geometry": at(-30_000, -20_000)}])
     result = screen_sites(sites, alpha_only_layers, rules)
@@ -386,7 +386,7 @@ def test_an_import_killed_at_any_point_leaves_the_folder_consistent(tmp_path, da
     import time
 
     from conftest import REPO
-    from reegeo.layers import file_sha256
+    from reegeo.layers.model import file_sha256
 
     many = tmp_path / "many.geojson"
     boxes = [box(103.3 + 0.01 * (i % 40), 1.6 + 0.01 * (i // 40), 103.305 + 0.01 * (i % 40), 1.605 + 0.01 * (i // 40)) for i in range(1_200)]

@@ -10,10 +10,10 @@ import shapely
 from conftest import EAST, OX, OY, PENINSULA, REPO, SX, SY
 
 from reegeo.errors import ScreeningError
-from reegeo.screening import screen_sites
+from reegeo.screening.engine import screen_sites
 
 distributed = pytest.importorskip("distributed")
-from reegeo.distributed import screen_sites_dask  # noqa: E402
+from reegeo.screening.distributed import screen_sites_dask  # noqa: E402
 
 
 @pytest.fixture(scope="module")

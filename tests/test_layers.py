@@ -6,11 +6,11 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from reegeo.datastore import import_layer, reset_layer
+from reegeo.layers.store import import_layer, reset_layer
 from reegeo.errors import LayerError
-from reegeo.layers import CANONICAL_LAYERS, layer_from_frame, load_example_sites, load_layers, load_manifest
-from reegeo.rules import default_rules
-from reegeo.screening import screen_sites
+from reegeo.layers.model import CANONICAL_LAYERS, layer_from_frame, load_example_sites, load_layers, load_manifest
+from reegeo.screening.rules import default_rules
+from reegeo.screening.engine import screen_sites
 
 
 @pytest.fixture(scope="module")

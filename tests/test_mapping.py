@@ -8,9 +8,9 @@ import geopandas as gpd
 import pytest
 from conftest import at, frame, square
 
-from reegeo.layers import layer_from_frame
-from reegeo.mapping import VERDICT_COLOURS, build_map, map_html, prepare_layers, sites_geojson
-from reegeo.screening import screen_sites
+from reegeo.layers.model import layer_from_frame
+from reegeo.web.map import VERDICT_COLOURS, build_map, map_html, prepare_layers, sites_geojson
+from reegeo.screening.engine import screen_sites
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 SCRIPT_BREAKER = "</script><script>alert('x')</script>`${alert(2)}`"
@@ -69,7 +69,7 @@ def test_rendered_html_names_no_cdn(test_layers, hostile_results, rules):
 
 
 def test_assets_can_be_served_from_the_app(test_layers):
-    from reegeo._map_assets import assets_at
+    from reegeo.web.assets import assets_at
 
     html = map_html(build_map(test_layers, assets=assets_at({"leaflet": "../assets/"})))
     assert '<script src="../assets/leaflet.js"></script>' in html
@@ -149,7 +149,7 @@ def test_a_large_layer_is_sent_merged_and_within_the_vertex_budget(test_layers):
     import numpy as np
     import shapely
 
-    from reegeo.mapping import DISPLAY_MAX_FEATURES, DISPLAY_MAX_VERTICES
+    from reegeo.web.map import DISPLAY_MAX_FEATURES, DISPLAY_MAX_VERTICES
 
     rng = np.random.default_rng(7)
     count = DISPLAY_MAX_FEATURES + 500
@@ -172,7 +172,7 @@ def test_small_layers_are_sent_feature_by_feature_as_before(test_layers):
 
 
 def test_surface_layer_is_drawn_by_verdict_with_escaped_states(test_layers, rules):
-    from reegeo.surface import build_surface, dissolve_surface
+    from reegeo.screening.surface import build_surface, dissolve_surface
 
     surface = dissolve_surface(build_surface(test_layers, rules, cell_m=10_000))
     surface.loc[0, "state"] = HOSTILE

@@ -17,10 +17,10 @@ from shapely.geometry import Point, box
 
 from reegeo.cli import main
 from reegeo.errors import FetchError
-from reegeo.layers import load_layers
-from reegeo.osm import build_query, classify_tags, elements_to_frame, fetch_osm
-from reegeo.rules import default_rules
-from reegeo.screening import screen_sites
+from reegeo.layers.model import load_layers
+from reegeo.layers.osm import build_query, classify_tags, elements_to_frame, fetch_osm
+from reegeo.screening.rules import default_rules
+from reegeo.screening.engine import screen_sites
 
 
 def ring(x0: float, y0: float, x1: float, y1: float) -> list[dict]:

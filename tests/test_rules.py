@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reegeo.errors import RulesError
-from reegeo.rules import default_rules, dump_rules, load_rules, parse_rules, update_rule
+from reegeo.screening.rules import default_rules, dump_rules, load_rules, parse_rules, update_rule
 
 VALID = """
 [[rules]]
@@ -85,7 +85,7 @@ def test_update_rule_changes_buffer_and_severity_and_validates():
 
 
 def test_where_is_validated_and_round_trips():
-    from reegeo.rules import dump_rules, parse_rules
+    from reegeo.screening.rules import dump_rules, parse_rules
 
     base = 'id = "p"\nlayer = "protected_areas"\nrelation = "intersects"\nseverity = "review"\nlegal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
     rule = parse_rules("[[rules]]\n" + base + 'where = { category = ["state_park"] }\n')[0]

@@ -1,4 +1,4 @@
-"""Tests of reegeo.uploads: the generated corpus, fuzzing, and real Malaysian files."""
+"""Tests of reegeo.io.sites: the generated corpus, fuzzing, and real Malaysian files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import upload_corpus as corpus
 from reegeo.errors import ReegeoError, UploadError
-from reegeo.uploads import (
+from reegeo.io.sites import (
     ACCEPTED_FORMATS,
     LayerChoiceError,
     ReadResult,

@@ -11,10 +11,10 @@ import pytest
 from shapely.geometry import Point, box
 
 from reegeo.cli import main
-from reegeo.layers import load_layers
-from reegeo.rules import default_rules
-from reegeo.screening import screen_sites
-from reegeo.uploads import read_layer
+from reegeo.layers.model import load_layers
+from reegeo.screening.rules import default_rules
+from reegeo.screening.engine import screen_sites
+from reegeo.io.sites import read_layer
 
 # The WDPA attribute table (Shapefile names, as in the public download).
 WDPA_FIELDS = ("WDPAID", "WDPA_PID", "PA_DEF", "NAME", "ORIG_NAME", "DESIG", "DESIG_ENG", "DESIG_TYPE", "IUCN_CAT",

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 
-from reegeo.uploads import (
+from reegeo.io.sites import (
     LayerChoiceError,
     ReadResult,
     UnsafeArchiveError,

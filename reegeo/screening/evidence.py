@@ -1,7 +1,7 @@
 """Explain a screening result: each rule that fired, its legal basis and what was measured.
 
 The dashboard's evidence panel and the reports both call :func:`explain_site`
-on a row of :func:`reegeo.screening.screen_sites` output.
+on a row of :func:`reegeo.screening.engine.screen_sites` output.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from reegeo.i18n import layer_label, t
-from reegeo.layers import Layer
-from reegeo.rules import Rule
-from reegeo.coverage import UNVERIFIED_SUFFIX, remedy_text
-from reegeo.screening import OUTSIDE_FLAG, SPANS_STATES_FLAG, UNCERTAIN_SUFFIX
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
+from reegeo.layers.coverage import UNVERIFIED_SUFFIX, remedy_text
+from reegeo.screening.engine import OUTSIDE_FLAG, SPANS_STATES_FLAG, UNCERTAIN_SUFFIX
 
 __all__ = ["VERDICT_COLOURS", "Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
 

@@ -30,8 +30,8 @@ import numpy as np
 import pyproj
 import shapely
 
-from reegeo._archives import ArchiveLimits, UnsafeArchiveError, UnsafeUploadError
-from reegeo._formats import (
+from reegeo.io.archives import ArchiveLimits, UnsafeArchiveError, UnsafeUploadError
+from reegeo.io.formats import (
     ACCEPTED_FORMATS,
     MAPINFO_PARTS,
     LayerChoiceError,

@@ -28,11 +28,11 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 from pyproj import Transformer
 
-from reegeo.coverage import incomplete_states
-from reegeo.evidence import VERDICT_COLOURS
+from reegeo.layers.coverage import incomplete_states
+from reegeo.screening.evidence import VERDICT_COLOURS
 from reegeo.i18n import layer_label, t
-from reegeo.layers import Layer
-from reegeo.screening import metric_crs_for
+from reegeo.layers.model import Layer
+from reegeo.screening.engine import metric_crs_for
 
 __all__ = ["render_national_map", "SiteMapper"]
 

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from reegeo.coverage import UNVERIFIED_SUFFIX, covered_sites, prohibiting_layers
+from reegeo.layers.coverage import UNVERIFIED_SUFFIX, covered_sites, prohibiting_layers
 from reegeo.errors import ScreeningError
-from reegeo.layers import Layer
-from reegeo.rules import Rule
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
 
 __all__ = [
     "screen_sites",
@@ -114,7 +114,7 @@ def screen_sites(
 
     * ``<layer>_unverified``: no prohibiting rule fired, but a layer that a
       prohibiting rule tests is not complete in every state the site touches
-      (its :class:`~reegeo.coverage.Coverage`), so the absence of a recorded
+      (its :class:`~reegeo.layers.coverage.Coverage`), so the absence of a recorded
       reserve or catchment clears nothing. ``eligible`` therefore needs
       complete data at the site.
 
@@ -493,9 +493,9 @@ def check_sites(sites: gpd.GeoDataFrame) -> None:
     message names the rows (1-based) that fail.
     """
     if not isinstance(sites, gpd.GeoDataFrame):
-        raise ScreeningError(f"sites must be a GeoDataFrame, not {type(sites).__name__}: read files with reegeo.uploads.read_sites")
+        raise ScreeningError(f"sites must be a GeoDataFrame, not {type(sites).__name__}: read files with reegeo.io.sites.read_sites")
     if sites.crs is None:
-        raise ScreeningError("the sites have no coordinate reference system: set one (e.g. sites.set_crs(4326)) or read them with reegeo.uploads.read_sites")
+        raise ScreeningError("the sites have no coordinate reference system: set one (e.g. sites.set_crs(4326)) or read them with reegeo.io.sites.read_sites")
     geometry = sites.geometry
     missing = np.flatnonzero((geometry.isna() | geometry.is_empty).to_numpy())
     if len(missing):

@@ -13,7 +13,7 @@ hostile until proven otherwise. folium's ``Tooltip``, ``Popup`` and
 template string), so they are not used; each feature carries its pre-escaped
 ``tip``/``popup``/``label`` and one small ``onEachFeature`` binds them.
 
-The map loads Leaflet from the URLs in a :class:`~reegeo._map_assets.MapAssets`
+The map loads Leaflet from the URLs in a :class:`~reegeo.web.assets.MapAssets`
 (by default the installed ``xstatic-leaflet`` files); no CDN is named.
 """
 
@@ -31,11 +31,11 @@ import pandas as pd
 import shapely
 from folium.utilities import JsCode
 
-from reegeo._map_assets import MapAssets, file_assets
-from reegeo.evidence import VERDICT_COLOURS, explain_site, format_distance
+from reegeo.web.assets import MapAssets, file_assets
+from reegeo.screening.evidence import VERDICT_COLOURS, explain_site, format_distance
 from reegeo.i18n import layer_label, t, verdict_label
-from reegeo.layers import Layer
-from reegeo.rules import Rule
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
 
 __all__ = [
     "DisplayLayer",
@@ -162,7 +162,7 @@ def prepare_layers(
     Parameters
     ----------
     layers : mapping of str to Layer
-        As :func:`reegeo.layers.load_layers` returns them.
+        As :func:`reegeo.layers.model.load_layers` returns them.
     lang : str
         ``en`` or ``ms``.
     tolerance_m : float
@@ -204,7 +204,7 @@ def build_map(
         Layers to draw; pass :func:`prepare_layers` output to reuse the
         simplified outlines across reruns.
     results : GeoDataFrame, optional
-        Output of :func:`reegeo.screening.screen_sites`; sites are drawn
+        Output of :func:`reegeo.screening.engine.screen_sites`; sites are drawn
         coloured by verdict, with their findings in a popup.
     rules : sequence of Rule, optional
         The rules the results came from; with them popups explain each
@@ -226,7 +226,7 @@ def build_map(
         CSS height of the map.
     surface : GeoDataFrame, optional
         An eligibility surface merged for display
-        (:func:`reegeo.surface.dissolve_surface`), drawn under the sites and
+        (:func:`reegeo.screening.surface.dissolve_surface`), drawn under the sites and
         coloured by verdict.
     surface_label : str
         Its name in the layer control (e.g. with the cell size).
@@ -364,7 +364,7 @@ def incomplete_geojson(incomplete: gpd.GeoDataFrame, *, lang: str = "en", tolera
     Parameters
     ----------
     incomplete : GeoDataFrame
-        :func:`reegeo.coverage.incomplete_states` output.
+        :func:`reegeo.layers.coverage.incomplete_states` output.
     lang : str
     tolerance_m : float
         Display simplification of the state outlines, in metres.

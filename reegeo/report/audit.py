@@ -14,8 +14,8 @@ from typing import Mapping
 
 from reegeo import __version__
 from reegeo.errors import ReegeoError
-from reegeo.layers import Layer, file_sha256
-from reegeo.rules import DEFAULT_RULES_PATH
+from reegeo.layers.model import Layer, file_sha256
+from reegeo.paths import DEFAULT_RULES_PATH
 
 __all__ = ["Audit", "LayerStamp", "build_audit"]
 

@@ -23,11 +23,11 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from reegeo.errors import UploadError
-from reegeo.exports import neutralise_cell, results_to_csv, results_to_geojson, results_to_gpkg
-from reegeo.layers import Layer
-from reegeo.rules import Rule, default_rules, dump_rules
-from reegeo.screening import VERDICTS, check_layers, screen_sites
-from reegeo.uploads import ReadResult, read_sites
+from reegeo.io.exports import neutralise_cell, results_to_csv, results_to_geojson, results_to_gpkg
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule, default_rules, dump_rules
+from reegeo.screening.engine import VERDICTS, check_layers, screen_sites
+from reegeo.io.sites import ReadResult, read_sites
 
 __all__ = [
     "Workspace",
@@ -66,7 +66,7 @@ class Workspace:
     notes : tuple of str
         What the reader repaired, assumed or skipped.
     results : GeoDataFrame or None
-        :func:`reegeo.screening.screen_sites` output for ``sites`` and ``rules``.
+        :func:`reegeo.screening.engine.screen_sites` output for ``sites`` and ``rules``.
     layer_overrides : dict of str to Layer
         Layers uploaded for this session, replacing the bundled or installed
         ones of the same name (see :meth:`layers_in_use`).
@@ -112,7 +112,7 @@ class Workspace:
     def screen_upload(
         self, read: ReadResult, layers: Mapping[str, Layer], *, raw: bytes | None = None, progress: Progress | None = None
     ) -> gpd.GeoDataFrame:
-        """Screen the sites of an upload read with :func:`reegeo.uploads.read_sites` (``raw``: the uploaded bytes)."""
+        """Screen the sites of an upload read with :func:`reegeo.io.sites.read_sites` (``raw``: the uploaded bytes)."""
         return self.screen(read.frame, layers, source=read.filename, notes=read.notes, raw=raw, progress=progress)
 
     def change_rules(
@@ -186,7 +186,7 @@ class Workspace:
 
     def report(self, fmt: str, layers: Mapping[str, Layer], *, lang: str = "en", progress: Progress | None = None) -> bytes:
         """The site-eligibility report (``pdf`` or ``html``) of the results, stamped with the inputs' hashes."""
-        from reegeo.report import build_audit, render_html, render_pdf
+        from reegeo.report.write import build_audit, render_html, render_pdf
 
         if self.results is None:
             raise ValueError("no results to report: screen sites first")
@@ -220,7 +220,7 @@ class Workspace:
 def sites_from_text(text: str) -> ReadResult:
     """Read typed sites, one per line as ``latitude, longitude[, name]``.
 
-    The lines go through :func:`reegeo.uploads.read_sites` as a CSV, so typed
+    The lines go through :func:`reegeo.io.sites.read_sites` as a CSV, so typed
     coordinates get the same checks as an upload (swapped order, outside
     Malaysia, bad numbers by line).
 
@@ -283,7 +283,7 @@ def results_table(results: gpd.GeoDataFrame) -> pd.DataFrame:
     """Results as a plain table for display, text cells a spreadsheet would run as a formula neutralised.
 
     The dashboard's table offers its own CSV download, so it gets the same
-    protection as :func:`reegeo.exports.results_to_csv`.
+    protection as :func:`reegeo.io.exports.results_to_csv`.
     """
     table = pd.DataFrame(results.drop(columns=results.geometry.name))
     for column in table.columns:

@@ -2,7 +2,7 @@
 
 A square grid of ``cell_m`` metres is laid in GDM2000 RSO: EPSG:3375 over
 the Peninsular states and EPSG:3376 over Sabah, Sarawak and Labuan (the same
-grids :func:`reegeo.screening.screen_sites` measures in). Each cell is cut
+grids :func:`reegeo.screening.engine.screen_sites` measures in). Each cell is cut
 along the state boundaries, so a cell on a coast or a state border becomes one
 piece per state it covers, and each piece is screened as a **polygon site**
 with the current layers and rules.
@@ -33,10 +33,10 @@ import pandas as pd
 import shapely
 
 from reegeo.errors import ExportError, ScreeningError
-from reegeo.layers import Layer
-from reegeo.rules import Rule
-from reegeo.coverage import UNVERIFIED_SUFFIX
-from reegeo.screening import VERDICTS, Progress, metric_crs_for, screen_sites
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
+from reegeo.layers.coverage import UNVERIFIED_SUFFIX
+from reegeo.screening.engine import VERDICTS, Progress, metric_crs_for, screen_sites
 
 __all__ = [
     "build_surface",
@@ -83,7 +83,7 @@ def build_surface(
     Parameters
     ----------
     layers : mapping of str to Layer
-        As for :func:`reegeo.screening.screen_sites`; the ``states`` layer
+        As for :func:`reegeo.screening.engine.screen_sites`; the ``states`` layer
         defines the land that is gridded.
     rules : iterable of Rule
     cell_m : float
@@ -177,7 +177,7 @@ def dissolve_surface(surface: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     -------
     GeoDataFrame
         Columns ``state``, ``verdict``, ``name`` (``"<state>: <verdict>"``,
-        so :func:`reegeo.layers.layer_from_frame` can wrap it as a layer),
+        so :func:`reegeo.layers.model.layer_from_frame` can wrap it as a layer),
         ``area_km2`` and geometry (EPSG:4326); sorted by state, then
         prohibited, review, eligible.
     """

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from reegeo.evidence import VERDICT_COLOURS
-from reegeo._report_model import ReportModel, SiteSection, Table
+from reegeo.screening.evidence import VERDICT_COLOURS
+from reegeo.report.model import ReportModel, SiteSection, Table
 
 __all__ = ["layout_html"]
 

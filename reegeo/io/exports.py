@@ -96,7 +96,7 @@ def write_results(results: gpd.GeoDataFrame, path: str | Path, *, formats: dict 
     Parameters
     ----------
     results : GeoDataFrame
-        The output of :func:`reegeo.screening.screen_sites`.
+        The output of :func:`reegeo.screening.engine.screen_sites`.
     path : str or Path
         ``.csv``, ``.geojson``/``.json`` or ``.gpkg``.
     formats : dict, optional

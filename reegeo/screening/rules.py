@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 import tomli_w
 
 from reegeo.errors import RulesError
+from reegeo.paths import DEFAULT_RULES_PATH
 
 __all__ = [
     "Rule",
@@ -29,8 +30,6 @@ __all__ = [
     "default_rules",
     "update_rule",
 ]
-
-DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "geodata" / "rules.toml"
 
 RELATIONS = ("intersects", "within_distance", "always")
 SEVERITIES = ("prohibited", "review", "advisory")

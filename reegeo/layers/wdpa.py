@@ -1,7 +1,7 @@
 """Protected Planet's World Database on Protected Areas (WDPA) as the ``protected_areas`` layer.
 
 A WDPA download is a zip of zipped Shapefiles (polygons and points) for the
-world or one country; :mod:`reegeo.uploads` reads it as it comes. Here the
+world or one country; :mod:`reegeo.io.sites` reads it as it comes. Here the
 records become reegeo's ``protected_areas`` features:
 
 * only records whose ``ISO3`` (or ``PARENT_ISO``) contains ``MYS`` are kept;
@@ -117,7 +117,7 @@ def wdpa_to_protected_areas(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, 
 
 
 def _points_as_circles(frame: gpd.GeoDataFrame, reported_km2: np.ndarray) -> tuple[gpd.GeoDataFrame, int, int]:
-    from reegeo.screening import metric_crs_for
+    from reegeo.screening.engine import metric_crs_for
 
     kinds = shapely.get_type_id(np.asarray(frame.geometry.values))
     points = np.isin(kinds, (0, 4))

@@ -30,11 +30,11 @@ from typing import Callable, Mapping, Sequence
 import geopandas as gpd
 
 from reegeo.atomic import write_atomically
-from reegeo.audit import Audit, build_audit
+from reegeo.report.audit import Audit, build_audit
 from reegeo.errors import ExportError
 from reegeo.i18n import check_language
-from reegeo.layers import Layer
-from reegeo.rules import Rule
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
 
 __all__ = ["REPORT_FORMATS", "Audit", "build_audit", "render_html", "render_pdf", "write_report"]
 
@@ -57,7 +57,7 @@ def render_pdf(
     Parameters
     ----------
     results : GeoDataFrame
-        The output of :func:`reegeo.screening.screen_sites`.
+        The output of :func:`reegeo.screening.engine.screen_sites`.
     rules : sequence of Rule
         The rules the sites were screened with.
     layers : mapping of str to Layer
@@ -78,7 +78,7 @@ def render_pdf(
     ExportError
         For an unsupported language or results that are not screening output.
     """
-    from reegeo._report_pdf import layout_pdf
+    from reegeo.report.pdf import layout_pdf
 
     model = _model(results, rules, layers, audit, lang, title, progress)
     return layout_pdf(model, audit.created)
@@ -99,7 +99,7 @@ def render_html(
     Every user-supplied string (site ids, feature, layer and file names, the
     title) is HTML-escaped. Parameters as for :func:`render_pdf`.
     """
-    from reegeo._report_html import layout_html
+    from reegeo.report.html import layout_html
 
     return layout_html(_model(results, rules, layers, audit, lang, title, progress))
 
@@ -159,8 +159,8 @@ def _model(results, rules, layers, audit, lang, title, progress):
     missing = [c for c in _REQUIRED_COLUMNS if c not in results.columns]
     if missing:
         raise ExportError(
-            f"results lack column(s) {', '.join(missing)}: pass the output of reegeo.screening.screen_sites to the report"
+            f"results lack column(s) {', '.join(missing)}: pass the output of reegeo.screening.engine.screen_sites to the report"
         )
-    from reegeo._report_model import build_model  # matplotlib loads only when a report is made
+    from reegeo.report.model import build_model  # matplotlib loads only when a report is made
 
     return build_model(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, progress=progress)

@@ -3,7 +3,7 @@
 ``python -m reegeo data import NAME PATH --covers STATES`` validates a file,
 reprojects it to EPSG:4326, repairs invalid geometries, picks the name field
 and installs it as one *part* of layer ``NAME`` in the user data folder
-(:func:`reegeo.layers.user_data_dir`, overridable with ``$REEGEO_DATA_DIR``),
+(:func:`reegeo.paths.user_data_dir`, overridable with ``$REEGEO_DATA_DIR``),
 with its provenance and the SHA-256 of the original file in that folder's
 ``manifest.toml``.
 
@@ -11,7 +11,7 @@ State by state, as real data arrives: a layer is assembled, when loaded, from
 the bundled features (for a bundled layer) and then each part in the order it
 was imported. A part that covers some states replaces the features of
 everything before it inside those states and makes the layer complete there
-(:class:`reegeo.coverage.Coverage`); features it has outside them are kept but
+(:class:`reegeo.layers.coverage.Coverage`); features it has outside them are kept but
 extend nothing. A part without ``covers`` only adds features. Every feature
 keeps its own ``source``, ``licence``, ``accuracy_m`` and ``authoritative``.
 
@@ -44,10 +44,9 @@ import shapely
 import tomli_w
 
 from reegeo.atomic import write_atomically
-from reegeo.coverage import ALL_STATES, Coverage, parse_states, state_names
+from reegeo.layers.coverage import ALL_STATES, Coverage, parse_states, state_names
 from reegeo.errors import LayerError
-from reegeo.layers import (
-    MANIFEST_PATH,
+from reegeo.layers.model import (
     USER_MANIFEST_NAME,
     Layer,
     LayerPart,
@@ -58,10 +57,10 @@ from reegeo.layers import (
     load_bundled_layer,
     load_manifest,
     read_layer_frame,
-    user_data_dir,
 )
-from reegeo.uploads import UploadLimits, read_layer
-from reegeo.wdpa import protected_areas_from
+from reegeo.paths import MANIFEST_PATH, user_data_dir
+from reegeo.io.sites import UploadLimits, read_layer
+from reegeo.layers.wdpa import protected_areas_from
 
 __all__ = [
     "ImportReport",
@@ -279,7 +278,7 @@ def import_layer(
     max_features : int
         Most features to accept (national layers can be large).
     data_dir : Path, optional
-        The user data folder; :func:`reegeo.layers.user_data_dir` by default.
+        The user data folder; :func:`reegeo.paths.user_data_dir` by default.
 
     Raises
     ------
@@ -601,7 +600,7 @@ _SLIVER_M2 = 10_000.0
 
 def _without_slivers(geoms: np.ndarray) -> np.ndarray:
     """Drop the parts of cut polygons under :data:`_SLIVER_M2`, measured in each one's GDM2000 RSO grid."""
-    from reegeo.screening import metric_crs_for
+    from reegeo.screening.engine import metric_crs_for
 
     out = []
     for geom in geoms:

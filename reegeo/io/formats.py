@@ -1,9 +1,9 @@
-"""Format detection and the per-format readers behind :mod:`reegeo.uploads`.
+"""Format detection and the per-format readers behind :mod:`reegeo.io.sites`.
 
 Each reader turns raw bytes into a :class:`RawRead`: a GeoDataFrame indexed by
 the 1-based row or feature number of the original file, possibly without a CRS,
 plus notes for the user. Geometry repair, CRS rules and limits that apply to
-every format live in :mod:`reegeo.uploads`.
+every format live in :mod:`reegeo.io.sites`.
 
 Formats are identified by content (magic bytes, then the shape of the text),
 with the suffix used only to say when the two disagree. Nothing unknown is
@@ -28,7 +28,7 @@ import shapely
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 
-from reegeo._archives import (
+from reegeo.io.archives import (
     ArchiveLimits, SafeZip, UnsafeArchiveError, UnsafeUploadError, is_junk, open_zip,
 )
 from reegeo.errors import UploadError

@@ -4,7 +4,7 @@ A verdict never claims more than the data supports. A site may be
 ``eligible`` only where every layer that a prohibiting rule tests is known to
 be *complete*; elsewhere a site that no prohibiting rule caught gets
 ``review`` with the flag ``<layer>_unverified`` (see
-:func:`reegeo.screening.screen_sites`).
+:func:`reegeo.screening.engine.screen_sites`).
 
 A layer's :class:`Coverage` is the set of states (as named in the ``states``
 layer) in which it is complete, or everywhere, or nowhere:
@@ -14,7 +14,7 @@ layer) in which it is complete, or everywhere, or nowhere:
 * a file given for one run (``--layer NAME=PATH``) is taken as complete
   everywhere: the user asserts it;
 * an installed import covers the states it was imported for
-  (:func:`reegeo.datastore.import_layer` with ``covers``).
+  (:func:`reegeo.layers.store.import_layer` with ``covers``).
 """
 
 from __future__ import annotations

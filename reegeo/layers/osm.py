@@ -399,9 +399,9 @@ def fetch_and_install(
     """
     import pandas as pd
 
-    from reegeo.coverage import parse_states, state_names
-    from reegeo.datastore import install_frame
-    from reegeo.layers import load_layers
+    from reegeo.layers.coverage import parse_states, state_names
+    from reegeo.layers.store import install_frame
+    from reegeo.layers.model import load_layers
 
     states_layer = load_layers(roles=("context",))["states"]
     valid, codes = state_names(states_layer)

@@ -20,8 +20,8 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from reegeo._report_maps import VERDICT_COLOURS
-from reegeo._report_model import ReportModel, SiteSection, Table
+from reegeo.report.maps import VERDICT_COLOURS
+from reegeo.report.model import ReportModel, SiteSection, Table
 
 __all__ = ["layout_pdf"]
 

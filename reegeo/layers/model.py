@@ -23,14 +23,13 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from reegeo.coverage import ALL_STATES, Coverage
+from reegeo.layers.coverage import ALL_STATES, Coverage
 from reegeo.errors import LayerError
+from reegeo.paths import DATA_DIR_ENV, GEODATA_DIR, MANIFEST_PATH, user_data_dir
 
 __all__ = [
     "Layer",
     "LayerPart",
-    "GEODATA_DIR",
-    "MANIFEST_PATH",
     "CANONICAL_LAYERS",
     "CONSTRAINT_LAYERS",
     "load_layers",
@@ -41,20 +40,16 @@ __all__ = [
     "manifest_coverage",
     "read_layer_frame",
     "check_manifest_entry",
-    "user_data_dir",
     "file_sha256",
     "find_name_column",
     "layer_from_upload",
     "load_example_sites",
 ]
 
-GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
-MANIFEST_PATH = GEODATA_DIR / "manifest.toml"
 
 CANONICAL_LAYERS = ("states", "deposits", "lynas", "forest_reserves", "water_catchments")
 CONSTRAINT_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
 USER_MANIFEST_NAME = "manifest.toml"
-DATA_DIR_ENV = "REEGEO_DATA_DIR"
 
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ROLES = ("constraint", "context", "sites")
@@ -122,7 +117,7 @@ class Layer:
         built in memory; for a layer assembled from several files, of their
         hashes.
     coverage : Coverage
-        The states in which the layer is complete (see :mod:`reegeo.coverage`):
+        The states in which the layer is complete (see :mod:`reegeo.layers.coverage`):
         where it is not, no site can be cleared against it.
     parts : tuple of LayerPart
         The files the features came from, when there are several (an
@@ -181,20 +176,6 @@ class Layer:
             "file": str(self.path) if self.path else "",
             "sha256": self.sha256,
         }
-
-
-def user_data_dir() -> Path:
-    """The folder for installed (authoritative) layers.
-
-    ``$REEGEO_DATA_DIR`` when set, else ``$XDG_DATA_HOME/reegeo``, else
-    ``~/.local/share/reegeo``.
-    """
-    explicit = os.environ.get(DATA_DIR_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "reegeo"
 
 
 def file_sha256(path: str | Path) -> str:
@@ -265,7 +246,7 @@ def load_layers(
         if entry.get("role", "constraint") in roles:
             layers[name] = _layer_from_manifest(name, entry, GEODATA_DIR, origin="bundled")
     if include_installed:
-        from reegeo.datastore import load_installed
+        from reegeo.layers.store import load_installed
 
         layers.update(load_installed(layers, roles=roles))
     for name, path in (overrides or {}).items():
@@ -304,11 +285,11 @@ def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:
     LayerError, UploadError
         When the name is not a valid layer name or the file cannot be read.
     """
-    from reegeo.uploads import read_layer
+    from reegeo.io.sites import read_layer
 
     _check_layer_name(name)
     path = Path(path)
-    from reegeo.wdpa import protected_areas_from
+    from reegeo.layers.wdpa import protected_areas_from
 
     read = read_layer(path)
     frame, notes, defaults = protected_areas_from(name, read.frame, read.filename)
@@ -326,7 +307,7 @@ def layer_from_upload(
     coverage: Coverage | None = None,
     **provenance: Any,
 ) -> Layer:
-    """A :class:`Layer` from a file read by :func:`reegeo.uploads.read_layer`, with honest provenance.
+    """A :class:`Layer` from a file read by :func:`reegeo.io.sites.read_layer`, with honest provenance.
 
     Not authoritative unless said so; approximate exactly when not
     authoritative; the provenance names the file and its SHA-256. Complete

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from reegeo.audit import Audit
-from reegeo.coverage import coverage_text, prohibiting_layers, unverified_site_count, unverified_table
-from reegeo.evidence import Finding, explain_site, format_area, format_distance, permitting_bodies
+from reegeo.report.audit import Audit
+from reegeo.layers.coverage import coverage_text, prohibiting_layers, unverified_site_count, unverified_table
+from reegeo.screening.evidence import Finding, explain_site, format_area, format_distance, permitting_bodies
 from reegeo.i18n import layer_label, t, verdict_label
-from reegeo.layers import Layer
-from reegeo.rules import Rule
-from reegeo.screening import VERDICTS, metric_crs_for
-from reegeo._report_maps import SiteMapper, render_national_map
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
+from reegeo.screening.engine import VERDICTS, metric_crs_for
+from reegeo.report.maps import SiteMapper, render_national_map
 
 __all__ = ["ReportModel", "SiteSection", "Table", "build_model"]
 
@@ -97,7 +97,7 @@ def build_model(
     title: str | None,
     progress: Progress | None = None,
 ) -> ReportModel:
-    """Decide the content of a report (see :func:`reegeo.report.render_pdf`)."""
+    """Decide the content of a report (see :func:`reegeo.report.write.render_pdf`)."""
     rules = tuple(rules)
     approximate = [name for name, layer in layers.items() if layer.approximate]
     approximate_note = (

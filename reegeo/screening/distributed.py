@@ -3,7 +3,7 @@
 The sites are partitioned spatially (sorted by their dask-geopandas Hilbert
 distance and cut into runs, so each partition covers a compact area and
 mostly one GDM2000 RSO zone), the layers and rules are broadcast once to every worker,
-each partition is screened with :func:`reegeo.screening.screen_sites`, and
+each partition is screened with :func:`reegeo.screening.engine.screen_sites`, and
 the results are gathered on the client and put back in input order.
 
 Every site's answer depends only on that site and the layers, so the
@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from reegeo.errors import ScreeningError
-from reegeo.layers import Layer
-from reegeo.rules import Rule
-from reegeo.screening import Progress, screen_sites
+from reegeo.layers.model import Layer
+from reegeo.screening.rules import Rule
+from reegeo.screening.engine import Progress, screen_sites
 
 __all__ = ["screen_sites_dask", "DEFAULT_SITES_PER_PARTITION"]
 
@@ -57,7 +57,7 @@ def screen_sites_dask(
     Sites are cut into ``npartitions`` spatially compact partitions along a
     Hilbert curve (``dask_geopandas`` ``hilbert_distance``); the layers and
     rules are scattered once to every worker (broadcast); each partition is
-    screened by :func:`reegeo.screening.screen_sites` on a worker; the
+    screened by :func:`reegeo.screening.engine.screen_sites` on a worker; the
     partition results are gathered on the client and sorted back into input
     order.
 
@@ -85,7 +85,7 @@ def screen_sites_dask(
     GeoDataFrame
         Exactly what ``screen_sites(sites, layers, rules)`` returns: one row
         per input site, in input order, the columns of
-        :func:`reegeo.screening.result_columns`, geometry in EPSG:4326.
+        :func:`reegeo.screening.engine.result_columns`, geometry in EPSG:4326.
 
     Raises
     ------
@@ -201,6 +201,6 @@ def _check_geometries(sites: gpd.GeoDataFrame) -> None:
     """Refuse what screen_sites refuses, naming input rows (not partition rows)."""
     # screen_sites' own checks run on the whole frame here; they are cheap
     # (no measurement) and their messages then cite the input's row numbers.
-    from reegeo import screening
+    from reegeo.screening import engine
 
-    screening.check_sites(sites)
+    engine.check_sites(sites)
