@@ -11,7 +11,7 @@ import streamlit as st
 from pages import _ui
 from reegeo.errors import ReegeoError
 from reegeo.i18n import LANGUAGES, t, verdict_label
-from reegeo.screening.engine import VERDICTS
+from reegeo.vocab import VERDICTS
 
 st.set_page_config(page_title="reegeo", layout="wide")
 

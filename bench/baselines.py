@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from reegeo.geo import metric_crs_for
 from reegeo.layers.model import Layer
+from reegeo.screening.engine import DISTANCE_LAYERS, OVERLAP_LAYERS
 from reegeo.screening.rules import Rule
-from reegeo.screening.engine import DISTANCE_LAYERS, OVERLAP_LAYERS, metric_crs_for
 
 
 def _zones(sites: gpd.GeoDataFrame) -> tuple[gpd.GeoSeries, np.ndarray]:

@@ -43,9 +43,9 @@ _DRAWN_JS = """
 
 def measure(*, with_browser: bool = True) -> dict:
     from bench import data
-    from reegeo.web.map import build_map, map_html, prepare_layers
     from reegeo.screening.rules import default_rules
     from reegeo.screening.surface import build_surface, dissolve_surface
+    from reegeo.web.map import build_map, map_html, prepare_layers
 
     default_tolerance = _default_tolerance(prepare_layers)
     rows = []

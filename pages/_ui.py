@@ -14,16 +14,21 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
-from reegeo.web.assets import MapAssets, asset_folders, assets_at
-from reegeo.layers.coverage import incomplete_states, prohibiting_layers
 from reegeo.errors import ReegeoError
 from reegeo.i18n import layer_label, t
-from reegeo.layers.model import Layer, load_layers
-from reegeo.web.map import DisplayLayer, incomplete_geojson, prepare_layers
-from reegeo.screening.rules import default_rules
-from reegeo.web.workspace import EXPORT_FORMATS, Workspace
 from reegeo.io.sites import ReadResult, list_layers
-from reegeo.screening.surface import build_surface, dissolve_surface, surface_key, surface_totals
+from reegeo.layers.coverage import incomplete_states, prohibiting_layers
+from reegeo.layers.model import Layer, load_layers
+from reegeo.screening.rules import default_rules
+from reegeo.screening.surface import (
+    build_surface,
+    dissolve_surface,
+    surface_key,
+    surface_totals,
+)
+from reegeo.web.assets import MapAssets, asset_folders, assets_at
+from reegeo.web.map import DisplayLayer, incomplete_geojson, prepare_layers
+from reegeo.web.workspace import EXPORT_FORMATS, Workspace
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 

@@ -4,7 +4,13 @@ import streamlit as st
 
 from pages import _ui
 from reegeo.i18n import t
-from reegeo.screening.rules import SEVERITIES, default_rules, dump_rules, parse_rules_bytes, update_rule
+from reegeo.screening.rules import (
+    default_rules,
+    dump_rules,
+    parse_rules_bytes,
+    update_rule,
+)
+from reegeo.vocab import SEVERITIES
 
 _ui.ensure_shell()
 lang = _ui.lang()

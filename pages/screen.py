@@ -4,14 +4,21 @@ import folium
 import streamlit as st
 
 from pages import _ui
-from reegeo.layers.coverage import unverified_site_count, unverified_table
-from reegeo.screening.evidence import explain_site, format_area, permitting_bodies
 from reegeo.i18n import column_label, t, verdict_label
-from reegeo.layers.model import load_example_sites
-from reegeo.web.map import VERDICT_COLOURS, build_map
-from reegeo.screening.engine import VERDICTS
-from reegeo.web.workspace import count_by_state, filter_results, results_table, sites_from_clicks, sites_from_text
 from reegeo.io.sites import read_sites
+from reegeo.layers.coverage import unverified_site_count, unverified_table
+from reegeo.layers.model import load_example_sites
+from reegeo.screening.evidence import explain_site, format_area, permitting_bodies
+from reegeo.style import VERDICT_COLOURS
+from reegeo.vocab import VERDICTS
+from reegeo.web.map import build_map
+from reegeo.web.workspace import (
+    count_by_state,
+    filter_results,
+    results_table,
+    sites_from_clicks,
+    sites_from_text,
+)
 
 _ui.ensure_shell()
 lang = _ui.lang()

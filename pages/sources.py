@@ -5,13 +5,25 @@ import os
 import streamlit as st
 
 from pages import _ui
-from reegeo.layers.coverage import ALL_STATES, Coverage, coverage_display_table, coverage_text, prohibiting_layers, state_names
+from reegeo.i18n import layer_label, t
+from reegeo.io.sites import read_layer
+from reegeo.layers.coverage import (
+    ALL_STATES,
+    Coverage,
+    coverage_display_table,
+    coverage_text,
+    prohibiting_layers,
+    state_names,
+)
+from reegeo.layers.model import CONSTRAINT_LAYERS, layer_from_upload
+from reegeo.layers.osm import (
+    DEFAULT_ENDPOINT,
+    ENDPOINT_ENV,
+    OSM_LAYERS,
+    fetch_and_install,
+)
 from reegeo.layers.store import import_layer_bytes
 from reegeo.screening.evidence import format_distance
-from reegeo.layers.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LAYERS, fetch_and_install
-from reegeo.i18n import layer_label, t
-from reegeo.layers.model import CONSTRAINT_LAYERS, layer_from_upload
-from reegeo.io.sites import read_layer
 
 _ui.ensure_shell()
 lang = _ui.lang()

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Sequence
 
 from reegeo import __version__
-from reegeo.layers.coverage import unverified_summary
 from reegeo.errors import ReegeoError
 from reegeo.i18n import t
 from reegeo.io.exports import TABLE_FORMATS, write_results
-from reegeo.report.write import REPORT_FORMATS, build_audit, write_report
-from reegeo.layers.model import load_layers
-from reegeo.screening.rules import load_rules
-from reegeo.screening.engine import screen_sites
 from reegeo.io.sites import UploadLimits, read_sites
+from reegeo.layers.coverage import unverified_summary
+from reegeo.layers.model import load_layers
+from reegeo.report.write import REPORT_FORMATS, build_audit, write_report
+from reegeo.screening.engine import screen_sites
+from reegeo.screening.rules import load_rules
+from reegeo.vocab import VERDICTS, LayerStatus, Relation
 
 __all__ = ["main", "build_parser"]
 
@@ -174,14 +175,19 @@ def _screen(args: argparse.Namespace) -> int:
     if unverified:
         print(f"reegeo: note: {unverified}; see 'python -m reegeo layers'", file=sys.stderr)
     counts = results["verdict"].value_counts()
-    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("prohibited", "review", "eligible"))
+    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
     print(f"reegeo: screened {len(results)} site(s): {summary}; wrote {output}", file=sys.stderr)
     return EXIT_OK
 
 
 def _surface(args: argparse.Namespace) -> int:
     """Classify every grid cell of Malaysia; write OUT and print the area per state and verdict."""
-    from reegeo.screening.surface import SURFACE_FORMATS, build_surface, surface_totals, write_surface
+    from reegeo.screening.surface import (
+        SURFACE_FORMATS,
+        build_surface,
+        surface_totals,
+        write_surface,
+    )
 
     output = Path(args.output)
     if output.suffix.lower() not in SURFACE_FORMATS:
@@ -202,7 +208,7 @@ def _layers(args: argparse.Namespace) -> int:
     """Print each layer with its provenance and accuracy."""
     layers = load_layers(overrides=_parse_layer_args(args.layer))
     for layer in layers.values():
-        status = layer.status.upper() if layer.status != "not authoritative" else layer.status
+        status = layer.status.label if layer.status == LayerStatus.NOT_AUTHORITATIVE else layer.status.upper()
         print(f"{layer.name}: {layer.title}")
         print(f"  features: {layer.feature_count}; accuracy: {layer.accuracy_m:g} m; {status}; origin: {layer.origin}")
         if layer.role == "constraint":
@@ -215,7 +221,7 @@ def _layers(args: argparse.Namespace) -> int:
 def _rules(args: argparse.Namespace) -> int:
     """Print the screening rules."""
     for rule in load_rules(args.rules):
-        relation = rule.relation if rule.relation != "within_distance" else f"within {rule.distance_m:g} m of"
+        relation = rule.relation if rule.relation != Relation.WITHIN_DISTANCE else f"within {rule.distance_m:g} m of"
         target = f" {rule.layer}" if rule.layer else " every site"
         print(f"{rule.id} [{rule.severity}]: {relation}{target}")
         print(f"  basis: {rule.legal_basis}")
@@ -260,7 +266,12 @@ def _data_fetch_osm(args: argparse.Namespace) -> int:
     """Fetch LAYER from OpenStreetMap for each --state and install it (coverage only with --covers)."""
     import os
 
-    from reegeo.layers.osm import DEFAULT_ENDPOINT, ENDPOINT_ENV, OSM_LICENCE, fetch_and_install
+    from reegeo.layers.osm import (
+        DEFAULT_ENDPOINT,
+        ENDPOINT_ENV,
+        OSM_LICENCE,
+        fetch_and_install,
+    )
 
     if args.accuracy_m < 0 or args.timeout_s <= 0:
         raise _UsageError("--accuracy-m must be 0 or more and --timeout-s more than 0")
@@ -284,7 +295,7 @@ def _data_list(args: argparse.Namespace) -> int:
 
     print(f"user data folder: {user_data_dir()} (set REEGEO_DATA_DIR to change it)")
     for layer in load_layers(roles=("constraint", "context", "sites")).values():
-        status = layer.status
+        status = layer.status.label
         print(f"{layer.name}: {layer.origin}, {layer.feature_count} features, {status}, accuracy {layer.accuracy_m:g} m, {layer.path}")
         if layer.role == "constraint":
             print(f"  coverage: {layer.coverage.describe()}")

@@ -12,10 +12,10 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import REPO
 from pyproj import Geod
 from shapely.geometry import Point, box
 
-from conftest import REPO
 from reegeo.cli import main
 from reegeo.screening.engine import result_columns
 

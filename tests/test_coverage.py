@@ -9,17 +9,23 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from conftest import at, frame, square
 from shapely.geometry import Point, box
 
-from conftest import at, frame, square
 from reegeo.cli import main
-from reegeo.layers.coverage import Coverage, covered_sites, parse_states, unverified_counts, unverified_summary
-from reegeo.layers.store import import_layer, installed_manifest, reset_layer
 from reegeo.errors import LayerError, ReegeoError
-from reegeo.screening.evidence import explain_site
-from reegeo.layers.model import load_layers, layer_from_frame
-from reegeo.screening.rules import default_rules
+from reegeo.layers.coverage import (
+    Coverage,
+    covered_sites,
+    parse_states,
+    unverified_counts,
+    unverified_summary,
+)
+from reegeo.layers.model import layer_from_frame, load_layers
+from reegeo.layers.store import import_layer, installed_manifest, reset_layer
 from reegeo.screening.engine import screen_sites
+from reegeo.screening.evidence import explain_site
+from reegeo.screening.rules import default_rules
 from reegeo.screening.surface import build_surface, surface_totals
 
 VALID_STATES = ["Johor", "Kedah", "Pulau Pinang", "W.P. Kuala Lumpur", "W.P. Labuan", "Selangor"]
@@ -386,6 +392,7 @@ def test_an_import_killed_at_any_point_leaves_the_folder_consistent(tmp_path, da
     import time
 
     from conftest import REPO
+
     from reegeo.layers.model import file_sha256
 
     many = tmp_path / "many.geojson"

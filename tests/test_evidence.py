@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from conftest import at, frame, square
-from reegeo.screening.evidence import explain_site, format_area, format_distance, permitting_bodies
+
 from reegeo.screening.engine import screen_sites
+from reegeo.screening.evidence import (
+    explain_site,
+    format_area,
+    format_distance,
+    permitting_bodies,
+)
 
 
 def test_findings_for_a_prohibited_parcel_are_worst_first_with_measurements(test_layers, rules):
@@ -48,8 +54,9 @@ def test_column_headings_in_both_languages():
 
 def test_a_prohibited_finding_is_not_repeated_as_a_buffer_finding(test_layers, rules):
     from conftest import at, frame
-    from reegeo.screening.evidence import explain_site
+
     from reegeo.screening.engine import screen_sites
+    from reegeo.screening.evidence import explain_site
 
     row = screen_sites(frame([{"geometry": at(-15_000, 15_000)}]), test_layers, rules).iloc[0]
     assert "forest_reserve_buffer" in row["flags"]  # the table keeps every id

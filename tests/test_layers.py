@@ -6,11 +6,17 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from reegeo.layers.store import import_layer, reset_layer
 from reegeo.errors import LayerError
-from reegeo.layers.model import CANONICAL_LAYERS, layer_from_frame, load_example_sites, load_layers, load_manifest
-from reegeo.screening.rules import default_rules
+from reegeo.layers.model import (
+    CANONICAL_LAYERS,
+    layer_from_frame,
+    load_example_sites,
+    load_layers,
+    load_manifest,
+)
+from reegeo.layers.store import import_layer, reset_layer
 from reegeo.screening.engine import screen_sites
+from reegeo.screening.rules import default_rules
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ import pytest
 from conftest import at, frame, square
 
 from reegeo.layers.model import layer_from_frame
-from reegeo.web.map import VERDICT_COLOURS, build_map, map_html, prepare_layers, sites_geojson
 from reegeo.screening.engine import screen_sites
+from reegeo.style import VERDICT_COLOURS
+from reegeo.web.map import build_map, map_html, prepare_layers, sites_geojson
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 SCRIPT_BREAKER = "</script><script>alert('x')</script>`${alert(2)}`"

@@ -19,8 +19,8 @@ from reegeo.cli import main
 from reegeo.errors import FetchError
 from reegeo.layers.model import load_layers
 from reegeo.layers.osm import build_query, classify_tags, elements_to_frame, fetch_osm
-from reegeo.screening.rules import default_rules
 from reegeo.screening.engine import screen_sites
+from reegeo.screening.rules import default_rules
 
 
 def ring(x0: float, y0: float, x1: float, y1: float) -> list[dict]:

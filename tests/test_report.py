@@ -9,16 +9,16 @@ from html.parser import HTMLParser
 
 import geopandas as gpd
 import pytest
+from conftest import EAST, SX, SY, at, frame, square
 from pypdf import PdfReader
 from shapely.geometry import box
 
-from conftest import EAST, SX, SY, at, frame, square
-from reegeo.report.audit import build_audit
 from reegeo.cli import main
 from reegeo.errors import ExportError
 from reegeo.layers.model import file_sha256, layer_from_frame
-from reegeo.report.write import REPORT_FORMATS, render_html, render_pdf, write_report
 from reegeo.paths import DEFAULT_RULES_PATH
+from reegeo.report.audit import build_audit
+from reegeo.report.write import REPORT_FORMATS, render_html, render_pdf, write_report
 from reegeo.screening.engine import screen_sites
 
 NOON = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

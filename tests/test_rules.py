@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from reegeo.errors import RulesError
-from reegeo.screening.rules import default_rules, dump_rules, load_rules, parse_rules, update_rule
+from reegeo.screening.rules import (
+    default_rules,
+    dump_rules,
+    load_rules,
+    parse_rules,
+    update_rule,
+)
 
 VALID = """
 [[rules]]

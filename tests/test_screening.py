@@ -8,14 +8,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+from conftest import EAST, PENINSULA, SX, SY, at, frame, square
 from pyproj import Geod
-from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry import MultiPolygon, Point
 
-from conftest import EAST, OX, OY, PENINSULA, SX, SY, at, frame, square
 from reegeo.errors import ScreeningError
 from reegeo.io.exports import results_to_csv
-from reegeo.screening.rules import parse_rules
 from reegeo.screening.engine import result_columns, screen_sites
+from reegeo.screening.rules import parse_rules
 
 GOLDEN = Path(__file__).parent / "golden" / "screening_small.csv"
 

@@ -7,10 +7,17 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import EAST, OX, OY, PENINSULA, SX, SY, at
+from conftest import EAST, PENINSULA, at
 
 from reegeo.errors import ExportError, ScreeningError
-from reegeo.screening.surface import build_surface, dissolve_surface, surface_columns, surface_key, surface_totals, write_surface
+from reegeo.screening.surface import (
+    build_surface,
+    dissolve_surface,
+    surface_columns,
+    surface_key,
+    surface_totals,
+    write_surface,
+)
 
 # Alpha and Beta are 50 km x 100 km, Sabah Test 60 km x 60 km (conftest).
 STATE_AREAS_KM2 = {"Alpha": 5_000.0, "Beta": 5_000.0, "Sabah Test": 3_600.0}

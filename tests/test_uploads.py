@@ -7,11 +7,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import Point
+import upload_corpus as corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely.geometry import Point
 
-import upload_corpus as corpus
 from reegeo.errors import ReegeoError, UploadError
 from reegeo.io.sites import (
     ACCEPTED_FORMATS,

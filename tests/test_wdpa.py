@@ -11,10 +11,10 @@ import pytest
 from shapely.geometry import Point, box
 
 from reegeo.cli import main
-from reegeo.layers.model import load_layers
-from reegeo.screening.rules import default_rules
-from reegeo.screening.engine import screen_sites
 from reegeo.io.sites import read_layer
+from reegeo.layers.model import load_layers
+from reegeo.screening.engine import screen_sites
+from reegeo.screening.rules import default_rules
 
 # The WDPA attribute table (Shapefile names, as in the public download).
 WDPA_FIELDS = ("WDPAID", "WDPA_PID", "PA_DEF", "NAME", "ORIG_NAME", "DESIG", "DESIG_ENG", "DESIG_TYPE", "IUCN_CAT",
@@ -60,7 +60,7 @@ def wdpa_zip(tmp_path) -> Path:
     for number in range(3):
         folder = tmp_path / f"shp_{number}"
         folder.mkdir()
-        stem = f"WDPA_Dec2026_Public_MYS_shp-"
+        stem = "WDPA_Dec2026_Public_MYS_shp-"
         poly = polygons.iloc[[number]] if number < 2 else polygons.iloc[2:]
         inner.append((f"WDPA_Dec2026_Public_MYS_shp_{number}.zip", [
             _shapefile_zip(poly, stem + "polygons", folder),

@@ -28,6 +28,10 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from reegeo.geo import metric_epsg as _metric_epsg_at  # noqa: E402  (the library beside this script)
+from reegeo.geo import polygonal_parts
+
 OUT = ROOT / "geodata"
 DEFAULT_REGISTRY = ROOT.parent / "shared" / "data" / "registry"
 DEFAULT_OPEN = ROOT.parent / "shared" / "data" / "open"
@@ -58,8 +62,8 @@ _INV = {
 
 # --------------------------------------------------------------------------- geometry helpers
 def metric_epsg(geom) -> int:
-    """EPSG:3376 (East Malaysia BRSO) east of 109E, else EPSG:3375 (Peninsula RSO)."""
-    return 3376 if geom.representative_point().x > 109.0 else 3375
+    """The GDM2000 RSO grid for a geometry, as the screening engine chooses it (reegeo.geo)."""
+    return _metric_epsg_at(geom.representative_point().x)
 
 
 def to_metric(geom, epsg: int):
@@ -94,7 +98,7 @@ def ellipse(lat, lon, area_km2, aspect=1.0, bearing=0.0, n=20) -> Polygon:
     clockwise from north.  Built in the official metric CRS, so the area is
     the area on the ground, not in degrees.
     """
-    epsg = 3376 if lon > 109.0 else 3375
+    epsg = _metric_epsg_at(lon)
     cx, cy = _FWD[epsg].transform(lon, lat)
     # area of an n-gon inscribed in an ellipse = (n/2) sin(2pi/n) * a * b
     ab = area_km2 * 1e6 / ((n / 2.0) * math.sin(2 * math.pi / n))
@@ -114,7 +118,7 @@ def ellipse(lat, lon, area_km2, aspect=1.0, bearing=0.0, n=20) -> Polygon:
 
 def rect_m(lat, lon, width_m, height_m, bevel_m=0.0) -> Polygon:
     """A width x height metre rectangle (optionally with bevelled corners) centred on lat/lon."""
-    epsg = 3376 if lon > 109.0 else 3375
+    epsg = _metric_epsg_at(lon)
     cx, cy = _FWD[epsg].transform(lon, lat)
     w, h, c = width_m / 2, height_m / 2, bevel_m
     if c:
@@ -127,7 +131,7 @@ def rect_m(lat, lon, width_m, height_m, bevel_m=0.0) -> Polygon:
 
 def strip(lat, lon, length_km, width_km, bearing, taper=0.25) -> Polygon:
     """A long hexagon (a mountain-range park) centred on lat/lon along `bearing`."""
-    epsg = 3376 if lon > 109.0 else 3375
+    epsg = _metric_epsg_at(lon)
     cx, cy = _FWD[epsg].transform(lon, lat)
     L, W = length_km * 500.0, width_km * 500.0
     th = math.radians(bearing)
@@ -145,15 +149,7 @@ def strip(lat, lon, length_km, width_km, bearing, taper=0.25) -> Polygon:
 
 def polygonal(geom):
     """Keep only the polygonal part of a geometry (after make_valid / intersection)."""
-    if geom.is_empty:
-        return geom
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    polys = []
-    for p in parts:
-        polys.extend(getattr(p, "geoms", [p]))
-    return MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else Polygon())
+    return polygonal_parts([geom], empty=Polygon())[0]
 
 
 def finalize(geom, min_part_m2: float = 0.0):

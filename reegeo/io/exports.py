@@ -19,7 +19,6 @@ import pandas as pd
 import pyogrio
 
 from reegeo.atomic import write_atomically
-
 from reegeo.errors import ExportError
 
 __all__ = [

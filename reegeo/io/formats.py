@@ -28,10 +28,15 @@ import shapely
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 
-from reegeo.io.archives import (
-    ArchiveLimits, SafeZip, UnsafeArchiveError, UnsafeUploadError, is_junk, open_zip,
-)
 from reegeo.errors import UploadError
+from reegeo.io.archives import (
+    ArchiveLimits,
+    SafeZip,
+    UnsafeArchiveError,
+    UnsafeUploadError,
+    is_junk,
+    open_zip,
+)
 
 ACCEPTED_FORMATS: tuple[str, ...] = (
     "GeoJSON (.geojson, .json)",

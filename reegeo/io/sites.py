@@ -30,6 +30,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from reegeo.errors import UploadError
+from reegeo.geo import MALAYSIA_BOUNDS_LONLAT
 from reegeo.io.archives import ArchiveLimits, UnsafeArchiveError, UnsafeUploadError
 from reegeo.io.formats import (
     ACCEPTED_FORMATS,
@@ -42,12 +44,10 @@ from reegeo.io.formats import (
     read_raw,
     suffix_of,
 )
-from reegeo.errors import UploadError
 
 __all__ = [
     "ACCEPTED_FORMATS",
     "LayerChoiceError",
-    "MALAYSIA_BOUNDS_LONLAT",
     "ReadResult",
     "UnsafeArchiveError",
     "UnsafeUploadError",
@@ -59,7 +59,6 @@ __all__ = [
 ]
 
 #: Malaysia's extent as (min lon, min lat, max lon, max lat), generous by a few km.
-MALAYSIA_BOUNDS_LONLAT = (99.5, 0.8, 119.5, 7.5)
 
 _POINT, _LINESTRING, _LINEARRING, _POLYGON = 0, 1, 2, 3
 _MULTIPOINT, _MULTILINESTRING, _MULTIPOLYGON, _COLLECTION = 4, 5, 6, 7

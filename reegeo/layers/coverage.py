@@ -21,18 +21,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from reegeo.errors import LayerError
 from reegeo.i18n import TEXTS, t
+from reegeo.vocab import UNVERIFIED_SUFFIX
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "ALL_STATES",
     "Coverage",
-    "UNVERIFIED_SUFFIX",
     "parse_states",
     "prohibiting_layers",
     "covered_sites",
@@ -50,7 +53,6 @@ __all__ = [
 ]
 
 ALL_STATES = "all"
-UNVERIFIED_SUFFIX = "_unverified"
 
 # Usual short and older forms of state names, keyed by their normalised text.
 _STATE_ALIASES = {

@@ -11,7 +11,6 @@ one run (``--layer NAME=PATH``) takes precedence over both.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -23,9 +22,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from reegeo.layers.coverage import ALL_STATES, Coverage
 from reegeo.errors import LayerError
-from reegeo.paths import DATA_DIR_ENV, GEODATA_DIR, MANIFEST_PATH, user_data_dir
+from reegeo.layers.coverage import ALL_STATES, Coverage
+from reegeo.paths import GEODATA_DIR, MANIFEST_PATH
+from reegeo.vocab import LayerStatus
 
 __all__ = [
     "Layer",
@@ -152,11 +152,11 @@ class Layer:
         return (self.title_ms if lang == "ms" and self.title_ms else self.title) or self.name
 
     @property
-    def status(self) -> str:
-        """``authoritative``, ``approximate`` or ``not authoritative``."""
+    def status(self) -> LayerStatus:
+        """Authoritative, approximate, or neither (a real file not from the agency)."""
         if self.authoritative:
-            return "authoritative"
-        return "approximate" if self.approximate else "not authoritative"
+            return LayerStatus.AUTHORITATIVE
+        return LayerStatus.APPROXIMATE if self.approximate else LayerStatus.NOT_AUTHORITATIVE
 
     def describe(self) -> dict[str, Any]:
         """Provenance as a flat dict (for tables, the CLI and reports)."""

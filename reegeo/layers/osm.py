@@ -39,6 +39,7 @@ from shapely.geometry import LineString, Polygon
 
 from reegeo import __version__
 from reegeo.errors import FetchError
+from reegeo.geo import metric_epsg, polygonal_parts
 
 __all__ = [
     "OSM_LAYERS",
@@ -203,11 +204,8 @@ def _polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
         return None
     if not geometry.is_valid:
         geometry = shapely.make_valid(geometry)
-    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]
-    if not parts:
-        return None
-    merged = shapely.union_all(parts)
-    return merged if merged.area > 0 else None
+    polygons = polygonal_parts([geometry])[0]
+    return polygons if polygons is not None and polygons.area > 0 else None
 
 
 def elements_to_frame(elements: Iterable[Mapping[str, Any]], layer: str, *, state: str = "") -> gpd.GeoDataFrame:
@@ -306,7 +304,7 @@ def _clip(frame: gpd.GeoDataFrame, polygon: shapely.Geometry, margin_m: float) -
         return frame
     area = gpd.GeoSeries([polygon], crs=4326)
     if margin_m > 0:
-        epsg = 3376 if polygon.representative_point().x >= 107.0 else 3375
+        epsg = metric_epsg(polygon.representative_point().x)
         area = area.to_crs(epsg).buffer(margin_m).to_crs(4326)
     cut = shapely.intersection(np.asarray(frame.geometry.values), area.iloc[0])
     frame = frame.copy()
@@ -400,8 +398,8 @@ def fetch_and_install(
     import pandas as pd
 
     from reegeo.layers.coverage import parse_states, state_names
-    from reegeo.layers.store import install_frame
     from reegeo.layers.model import load_layers
+    from reegeo.layers.store import install_frame
 
     states_layer = load_layers(roles=("context",))["states"]
     valid, codes = state_names(states_layer)

@@ -37,15 +37,17 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import geopandas as gpd
-import pyogrio
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 import tomli_w
 
 from reegeo.atomic import write_atomically
-from reegeo.layers.coverage import ALL_STATES, Coverage, parse_states, state_names
 from reegeo.errors import LayerError
+from reegeo.geo import polygonal_parts
+from reegeo.io.sites import UploadLimits, read_layer
+from reegeo.layers.coverage import ALL_STATES, Coverage, parse_states, state_names
 from reegeo.layers.model import (
     USER_MANIFEST_NAME,
     Layer,
@@ -58,9 +60,8 @@ from reegeo.layers.model import (
     load_manifest,
     read_layer_frame,
 )
-from reegeo.paths import MANIFEST_PATH, user_data_dir
-from reegeo.io.sites import UploadLimits, read_layer
 from reegeo.layers.wdpa import protected_areas_from
+from reegeo.paths import MANIFEST_PATH, user_data_dir
 
 __all__ = [
     "ImportReport",
@@ -588,7 +589,7 @@ def _clip_out(frame: gpd.GeoDataFrame, area: shapely.Geometry | None) -> gpd.Geo
     cut = touching & ~inside
     result = frame.copy()
     if cut.any():
-        pieces = _polygonal_or_point(shapely.difference(geoms[cut], area))
+        pieces = polygonal_parts(shapely.difference(geoms[cut], area), keep_points=True)
         result.loc[result.index[cut], result.geometry.name] = _without_slivers(pieces)
     keep = ~inside & ~(result.geometry.isna() | result.geometry.is_empty).to_numpy()
     return result[keep]
@@ -600,7 +601,7 @@ _SLIVER_M2 = 10_000.0
 
 def _without_slivers(geoms: np.ndarray) -> np.ndarray:
     """Drop the parts of cut polygons under :data:`_SLIVER_M2`, measured in each one's GDM2000 RSO grid."""
-    from reegeo.screening.engine import metric_crs_for
+    from reegeo.geo import metric_crs_for
 
     out = []
     for geom in geoms:
@@ -612,20 +613,6 @@ def _without_slivers(geoms: np.ndarray) -> np.ndarray:
         areas = gpd.GeoSeries(parts, crs=4326).to_crs(epsg).area.to_numpy()
         kept = parts[areas >= _SLIVER_M2]
         out.append(shapely.union_all(kept) if len(kept) else None)
-    return np.asarray(out, dtype=object)
-
-
-def _polygonal_or_point(geoms: np.ndarray) -> np.ndarray:
-    """Keep the polygonal parts of cut polygons (slivers of lines and points dropped)."""
-    out = []
-    for geom in geoms:
-        if geom is None or geom.is_empty or geom.geom_type in ("Polygon", "MultiPolygon", "Point", "MultiPoint"):
-            out.append(geom)
-        elif geom.geom_type == "GeometryCollection":
-            polygons = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
-            out.append(shapely.union_all(polygons) if polygons else None)
-        else:
-            out.append(None)
     return np.asarray(out, dtype=object)
 
 

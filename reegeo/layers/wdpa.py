@@ -117,7 +117,7 @@ def wdpa_to_protected_areas(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, 
 
 
 def _points_as_circles(frame: gpd.GeoDataFrame, reported_km2: np.ndarray) -> tuple[gpd.GeoDataFrame, int, int]:
-    from reegeo.screening.engine import metric_crs_for
+    from reegeo.geo import metric_crs_for
 
     kinds = shapely.get_type_id(np.asarray(frame.geometry.values))
     points = np.isin(kinds, (0, 4))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from reegeo.screening.evidence import VERDICT_COLOURS
 from reegeo.report.model import ReportModel, SiteSection, Table
+from reegeo.style import NEUTRAL_COLOUR, SEVERITY_COLOURS, VERDICT_COLOURS
 
 __all__ = ["layout_html"]
 
@@ -31,7 +31,6 @@ img{max-width:100%;height:auto;border:1px solid #c9d1d6}figure{margin:.4rem 0}fi
 .approx{color:#8a4b00;font-size:.85rem}footer{margin-top:2rem;font-size:.8rem;color:#5b6770;border-top:1px solid #c9d1d6;padding-top:.5rem}
 @media print{.site{page-break-before:always}}
 """
-_SEVERITY_COLOURS = {"prohibited": VERDICT_COLOURS["prohibited"], "review": VERDICT_COLOURS["review"], "advisory": "#1d4e5f"}
 
 
 def layout_html(model: ReportModel) -> bytes:
@@ -86,7 +85,7 @@ def layout_html(model: ReportModel) -> bytes:
 
 def _site(model: ReportModel, site: SiteSection) -> str:
     e = escape
-    colour = VERDICT_COLOURS.get(site.verdict, "#5b6770")
+    colour = VERDICT_COLOURS.get(site.verdict, NEUTRAL_COLOUR)
     facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in site.facts)
     distances = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in site.distances)
     findings = "".join(_finding(model, f, f.rule_id in site.approximate_findings) for f in site.findings) or f"<p>{e(model.label('report.no_findings'))}</p>"
@@ -110,7 +109,7 @@ def _index(model: ReportModel) -> str:
     head = "".join(f"<th>{e(h)}</th>" for h in model.index.header)
     rows = []
     for site, (site_id, verdict, state, fired) in zip(model.sites, model.index.rows):
-        colour = VERDICT_COLOURS.get(site.verdict, "#5b6770")
+        colour = VERDICT_COLOURS.get(site.verdict, NEUTRAL_COLOUR)
         rows.append(
             f'<tr><td><a href="#{e(site.anchor)}">{e(site_id)}</a></td>'
             f'<td style="color:{colour};font-weight:bold">{e(verdict)}</td><td>{e(state)}</td><td><code>{e(fired)}</code></td></tr>'
@@ -120,7 +119,7 @@ def _index(model: ReportModel) -> str:
 
 def _finding(model: ReportModel, finding, approximate: bool) -> str:
     e = escape
-    colour = _SEVERITY_COLOURS.get(finding.severity, "#5b6770")
+    colour = SEVERITY_COLOURS.get(finding.severity, NEUTRAL_COLOUR)
     approx = f' <span class="approx">({e(model.label("report.approximate_layer"))})</span>' if approximate else ""
     measured = f"<br><span class=\"muted\">{e(model.label('report.measured'))}:</span> {e(finding.measurement)}" if finding.measurement else ""
     return (

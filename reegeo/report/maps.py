@@ -19,8 +19,8 @@ from typing import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import shapely
-from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
@@ -28,32 +28,27 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 from pyproj import Transformer
 
-from reegeo.layers.coverage import incomplete_states
-from reegeo.screening.evidence import VERDICT_COLOURS
+from reegeo.geo import metric_crs_for
 from reegeo.i18n import layer_label, t
+from reegeo.layers.coverage import incomplete_states
 from reegeo.layers.model import Layer
-from reegeo.screening.engine import metric_crs_for
+from reegeo.style import (
+    INCOMPLETE_FILL,
+    VERDICT_COLOURS,
+    VERDICT_MARKERS,
+    print_point_style,
+    print_polygon_style,
+)
 
 __all__ = ["render_national_map", "SiteMapper"]
 
-_VERDICT_MARKERS = {"prohibited": "X", "review": "^", "eligible": "o"}
 _FONT = {"family": "DejaVu Sans"}
-_STYLE = {
-    "states": {"facecolor": "#f4f1ea", "edgecolor": "#8a8a8a", "linewidth": 0.5},
-    "forest_reserves": {"facecolor": "#7fb77e", "edgecolor": "#3f7f3e", "linewidth": 0.4, "alpha": 0.75},
-    "water_catchments": {"facecolor": "#8ec1e8", "edgecolor": "#2f6fa8", "linewidth": 0.4, "alpha": 0.7, "hatch": "///"},
-}
-_POINT_STYLE = {
-    "deposits": {"marker": "D", "color": "#8d5524", "s": 14},
-    "lynas": {"marker": "s", "color": "#6a1b9a", "s": 22},
-    "ports": {"marker": "P", "color": "#263238", "s": 22},
-}
 _PNG_COLOURS = 96
 _NICE_LENGTHS_M = (50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000)
 
 
 # States where a constraint layer is incomplete: grey hatching over the state fill.
-_INCOMPLETE_STYLE = {"facecolor": "none", "edgecolor": "#8d8d8d", "hatch": "////", "linewidth": 0.0, "alpha": 0.55}
+_INCOMPLETE_STYLE = {"facecolor": "none", "edgecolor": INCOMPLETE_FILL, "hatch": "////", "linewidth": 0.0, "alpha": 0.55}
 
 
 def render_national_map(
@@ -94,12 +89,12 @@ def render_national_map(
             axes.add_collection(_patches(shapely.get_parts(np.asarray(incomplete.geometry.values)), zorder=1.5, **_INCOMPLETE_STYLE))
         for verdict in ("eligible", "review", "prohibited"):  # worst drawn last, on top
             mask = (results["verdict"] == verdict).to_numpy() if len(results) else np.zeros(0, dtype=bool)
-            axes.scatter(shapely.get_x(anchors[mask]), shapely.get_y(anchors[mask]), s=30, marker=_VERDICT_MARKERS[verdict], c=VERDICT_COLOURS[verdict], edgecolors="white", linewidths=0.5, zorder=5)
+            axes.scatter(shapely.get_x(anchors[mask]), shapely.get_y(anchors[mask]), s=30, marker=VERDICT_MARKERS[verdict], c=VERDICT_COLOURS[verdict], edgecolors="white", linewidths=0.5, zorder=5)
         _set_extent(axes, box_)
     handles = []
     for verdict in ("prohibited", "review", "eligible"):
         count = int((results["verdict"] == verdict).sum()) if len(results) else 0
-        handles.append(Line2D([], [], marker=_VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({count})"))
+        handles.append(Line2D([], [], marker=VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({count})"))
     handles += _layer_handles(layers, lang, ("forest_reserves", "water_catchments", "lynas"))
     if len(incomplete):
         label = t("report.legend.incomplete", lang)
@@ -196,7 +191,7 @@ class SiteMapper:
             artists.append(axes.add_collection(_patches([site], facecolor="none", edgecolor="#d50000", linewidth=1.4, zorder=7)))
         else:
             coords = shapely.get_coordinates(site)
-            artists.append(axes.scatter(coords[:, 0], coords[:, 1], s=46, marker=_VERDICT_MARKERS.get(verdict, "o"), c="#d50000", edgecolors="white", linewidths=0.8, zorder=8))
+            artists.append(axes.scatter(coords[:, 0], coords[:, 1], s=46, marker=VERDICT_MARKERS.get(verdict, "o"), c="#d50000", edgecolors="white", linewidths=0.8, zorder=8))
         return artists
 
 
@@ -245,14 +240,14 @@ def _draw_layer(axes, name: str, geoms: np.ndarray) -> None:
     parts = shapely.get_parts(geoms)
     kinds = shapely.get_type_id(parts)
     polygons, points, lines = parts[kinds == 3], parts[kinds == 0], parts[(kinds == 1) | (kinds == 2)]
-    style = _STYLE.get(name, {"facecolor": "#bdbdbd", "edgecolor": "#616161", "linewidth": 0.4, "alpha": 0.6})
+    style = print_polygon_style(name)
     if len(polygons):
         axes.add_collection(_patches(polygons, zorder=1 if name == "states" else 2, **style))
     if len(lines):
         segments = [shapely.get_coordinates(line) for line in lines]
         axes.add_collection(LineCollection(segments, colors=style["edgecolor"], linewidths=0.8, zorder=3))
     if len(points):
-        marker = _POINT_STYLE.get(name, {"marker": "o", "color": "#424242", "s": 12})
+        marker = print_point_style(name)
         axes.scatter(shapely.get_x(points), shapely.get_y(points), marker=marker["marker"], c=marker["color"], s=marker["s"], edgecolors="white", linewidths=0.4, zorder=4)
 
 
@@ -279,11 +274,11 @@ def _layer_handles(layers: Mapping[str, Layer], lang: str, names: tuple[str, ...
             continue
         label = layer_label(name, lang) + (" *" if layers[name].approximate else "")
         kinds = set(shapely.get_type_id(shapely.get_parts(np.asarray(layers[name].frame.geometry.values))).tolist())
-        if name in _STYLE and 3 in kinds:
-            style = _STYLE[name]
+        if 3 in kinds:
+            style = print_polygon_style(name)
             handles.append(Patch(facecolor=style["facecolor"], edgecolor=style["edgecolor"], hatch=style.get("hatch"), alpha=style.get("alpha", 1.0), label=label))
         else:
-            marker = _POINT_STYLE.get(name, {"marker": "o", "color": "#424242", "s": 12})
+            marker = print_point_style(name)
             handles.append(Line2D([], [], marker=marker["marker"], color="none", markerfacecolor=marker["color"], markeredgecolor="white", markersize=5, label=label))
     return handles
 

@@ -8,26 +8,37 @@ escapes every string, the PDF writer replaces characters its font lacks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from reegeo.report.audit import Audit
-from reegeo.layers.coverage import coverage_text, prohibiting_layers, unverified_site_count, unverified_table
-from reegeo.screening.evidence import Finding, explain_site, format_area, format_distance, permitting_bodies
+from reegeo.geo import metric_crs_for
 from reegeo.i18n import layer_label, t, verdict_label
+from reegeo.layers.coverage import (
+    coverage_text,
+    prohibiting_layers,
+    unverified_site_count,
+    unverified_table,
+)
 from reegeo.layers.model import Layer
-from reegeo.screening.rules import Rule
-from reegeo.screening.engine import VERDICTS, metric_crs_for
+from reegeo.report.audit import Audit
 from reegeo.report.maps import SiteMapper, render_national_map
+from reegeo.screening.evidence import (
+    Finding,
+    explain_site,
+    format_area,
+    format_distance,
+    permitting_bodies,
+)
+from reegeo.screening.rules import Rule
+from reegeo.vocab import VERDICTS, Progress
 
 __all__ = ["ReportModel", "SiteSection", "Table", "build_model"]
 
 _DISTANCE_ROWS = ("lynas", "deposits", "ports", "forest_reserves", "water_catchments")
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -268,7 +279,7 @@ def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
             layer.licence or "-",
             layer.date or "-",
             format_distance(layer.accuracy_m),
-            t(f"report.status.{layer.status.replace(' ', '_')}", lang),
+            t(f"report.status.{layer.status}", lang),
             coverage_text(layer.coverage, lang) if layer.role == "constraint" else "-",
         ))
     return Table(header, tuple(rows))

@@ -20,8 +20,8 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
-from reegeo.report.maps import VERDICT_COLOURS
 from reegeo.report.model import ReportModel, SiteSection, Table
+from reegeo.style import NEUTRAL_COLOUR, SEVERITY_COLOURS, VERDICT_COLOURS
 
 __all__ = ["layout_pdf"]
 
@@ -35,7 +35,6 @@ _FONTS = {
 _INK = (29, 35, 41)
 _MUTED = (91, 103, 112)
 _ACCENT = (29, 78, 95)
-_SEVERITY_COLOURS = {"prohibited": VERDICT_COLOURS["prohibited"], "review": VERDICT_COLOURS["review"], "advisory": "#1d4e5f"}
 _MAP_W_MM = 82.0
 _MAP_H_MM = _MAP_W_MM * 2.7 / 3.6
 
@@ -176,7 +175,7 @@ def _summary(pdf: _ReportPDF, model: ReportModel) -> None:
 def _site(pdf: _ReportPDF, model: ReportModel, site: SiteSection, link: int) -> None:
     pdf.add_page()
     pdf.set_link(link)
-    colour = _rgb(VERDICT_COLOURS.get(site.verdict, "#5b6770"))
+    colour = _rgb(VERDICT_COLOURS.get(site.verdict, NEUTRAL_COLOUR))
     y = pdf.get_y()
     pdf.set_fill_color(*colour)
     pdf.rect(pdf.l_margin, y, 2.2, 9, style="F")
@@ -243,7 +242,7 @@ def _facts(pdf: _ReportPDF, facts, width: float) -> None:
 
 
 def _finding(pdf: _ReportPDF, model: ReportModel, finding, approximate: bool) -> None:
-    colour = _rgb(_SEVERITY_COLOURS.get(finding.severity, "#5b6770"))
+    colour = _rgb(SEVERITY_COLOURS.get(finding.severity, NEUTRAL_COLOUR))
     if pdf.get_y() + 18 > pdf.page_break_trigger:
         pdf.add_page()
     start_page, start_y = pdf.page_no(), pdf.get_y()

@@ -30,15 +30,15 @@ from typing import Callable, Mapping, Sequence
 import geopandas as gpd
 
 from reegeo.atomic import write_atomically
-from reegeo.report.audit import Audit, build_audit
 from reegeo.errors import ExportError
 from reegeo.i18n import check_language
 from reegeo.layers.model import Layer
+from reegeo.report.audit import Audit, build_audit
 from reegeo.screening.rules import Rule
+from reegeo.vocab import Progress
 
 __all__ = ["REPORT_FORMATS", "Audit", "build_audit", "render_html", "render_pdf", "write_report"]
 
-Progress = Callable[[int, int], None]
 _REQUIRED_COLUMNS = ("site_id", "verdict", "violations", "flags", "advisories", "state", "metric_crs")
 
 
@@ -161,6 +161,8 @@ def _model(results, rules, layers, audit, lang, title, progress):
         raise ExportError(
             f"results lack column(s) {', '.join(missing)}: pass the output of reegeo.screening.engine.screen_sites to the report"
         )
-    from reegeo.report.model import build_model  # matplotlib loads only when a report is made
+    from reegeo.report.model import (
+        build_model,  # matplotlib loads only when a report is made
+    )
 
     return build_model(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, progress=progress)

@@ -31,8 +31,9 @@ import pandas as pd
 
 from reegeo.errors import ScreeningError
 from reegeo.layers.model import Layer
+from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import Rule
-from reegeo.screening.engine import Progress, screen_sites
+from reegeo.vocab import Progress
 
 __all__ = ["screen_sites_dask", "DEFAULT_SITES_PER_PARTITION"]
 

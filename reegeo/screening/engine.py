@@ -9,47 +9,43 @@ Python loop over sites and layers.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from reegeo.layers.coverage import UNVERIFIED_SUFFIX, covered_sites, prohibiting_layers
 from reegeo.errors import ScreeningError
+from reegeo.geo import metric_crs_for
+from reegeo.layers.coverage import covered_sites, prohibiting_layers
 from reegeo.layers.model import Layer
 from reegeo.screening.rules import Rule
+from reegeo.vocab import (
+    OUTSIDE_FLAG,
+    SPANS_STATES_FLAG,
+    UNCERTAIN_SUFFIX,
+    UNVERIFIED_SUFFIX,
+    Progress,
+    Relation,
+    Severity,
+    Verdict,
+)
 
 __all__ = [
     "screen_sites",
     "check_sites",
     "check_layers",
     "result_columns",
-    "metric_crs_for",
     "DISTANCE_LAYERS",
     "OVERLAP_LAYERS",
-    "PENINSULAR_EPSG",
-    "EAST_MALAYSIA_EPSG",
-    "OUTSIDE_FLAG",
-    "SPANS_STATES_FLAG",
-    "UNCERTAIN_SUFFIX",
-    "UNVERIFIED_SUFFIX",
-    "VERDICTS",
 ]
-
-PENINSULAR_EPSG = 3375
-EAST_MALAYSIA_EPSG = 3376
-# Sarawak's western tip is at about 109.6 E; Peninsular Malaysia ends at about 104.6 E.
-_EAST_MALAYSIA_MIN_LON = 107.0
 
 DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "protected_areas", "deposits", "lynas")
 OVERLAP_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
-VERDICTS = ("prohibited", "review", "eligible")
-OUTSIDE_FLAG = "outside_malaysia"
-SPANS_STATES_FLAG = "spans_states"
-UNCERTAIN_SUFFIX = "_uncertain"
 # Columns that identify a site, best first, matched in any case (English, then Malay).
+# Site geometries: points and polygons, single or multi (lines and collections are refused).
+_SITE_TYPES = [shapely.GeometryType.POINT, shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOINT, shapely.GeometryType.MULTIPOLYGON]
 _SITE_ID_COLUMNS = ("site_id", "id", "name", "nama", "site", "tapak", "site_name", "nama_tapak", "lot", "no_lot")
 # Sites are measured in batches: large enough to keep the GEOS queries vectorised,
 # small enough that progress moves about ten times in a run and memory stays bounded.
@@ -57,9 +53,6 @@ _CHUNK_MIN, _CHUNK_MAX = 1_000, 25_000
 # Geometries closer than this touch: reprojection round trips move shared
 # boundaries by far less than a millimetre.
 TOUCH_TOLERANCE_M = 0.001
-
-Progress = Callable[[int, int], None]
-
 
 @dataclass(frozen=True)
 class _Prepared:
@@ -79,11 +72,6 @@ def result_columns(distance_layers: Sequence[str] = DISTANCE_LAYERS) -> list[str
     for layer in OVERLAP_LAYERS:
         columns += [f"overlap_{layer}_m2", f"overlap_{layer}_pct"]
     return columns + ["site_area_m2", "states_spanned", "metric_crs"]
-
-
-def metric_crs_for(longitudes: np.ndarray) -> np.ndarray:
-    """EPSG code of the GDM2000 RSO grid to measure in, per longitude."""
-    return np.where(np.asarray(longitudes) >= _EAST_MALAYSIA_MIN_LON, EAST_MALAYSIA_EPSG, PENINSULAR_EPSG)
 
 
 def screen_sites(
@@ -161,7 +149,7 @@ def screen_sites(
 
     columns: dict[str, np.ndarray] = _empty_columns(total, distance_layers)
     fired = {rule.id: np.zeros(total, dtype=bool) for rule in rules}
-    uncertain = {rule.id: np.zeros(total, dtype=bool) for rule in rules if rule.severity == "prohibited" and rule.layer}
+    uncertain = {rule.id: np.zeros(total, dtype=bool) for rule in rules if rule.severity == Severity.PROHIBITED and rule.layer}
     outside = np.zeros(total, dtype=bool)
     spans = np.zeros(total, dtype=bool)
 
@@ -186,7 +174,7 @@ def screen_sites(
                 progress(done, total)
 
     for rule in rules:
-        if rule.relation == "always":
+        if rule.relation == Relation.ALWAYS:
             fired[rule.id][:] = True
     incomplete = {
         name: ~covered_sites(columns["states_spanned"], layers[name].coverage) & ~outside
@@ -274,11 +262,11 @@ def _measure_batch(
             _, touches, distance, feature = _touching_and_nearest(geoms, prepared[_target(rule)])
             intersecting[_target(rule)], nearest[_target(rule)] = touches, (distance, feature)
     for rule in rules:
-        if rule.relation == "always":
+        if rule.relation == Relation.ALWAYS:
             continue
         target = _target(rule)
         distance, _ = nearest[target]
-        if rule.relation == "intersects":
+        if rule.relation == Relation.INTERSECTS:
             hit = intersecting[target]
             threshold = 0.0
         else:
@@ -403,22 +391,22 @@ def _verdicts(
     total: int,
     incomplete: Mapping[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    by_severity: dict[str, list[tuple[str, np.ndarray]]] = {"prohibited": [], "review": [], "advisory": []}
+    by_severity: dict[str, list[tuple[str, np.ndarray]]] = {severity: [] for severity in Severity}
     for rule in rules:
         by_severity[rule.severity].append((rule.id, fired[rule.id]))
-    prohibited = _join_ids(by_severity["prohibited"], total) != ""
+    prohibited = _join_ids(by_severity[Severity.PROHIBITED], total) != ""
     for rule_id, mask in uncertain.items():
-        by_severity["review"].append((rule_id + UNCERTAIN_SUFFIX, mask))
+        by_severity[Severity.REVIEW].append((rule_id + UNCERTAIN_SUFFIX, mask))
     for layer, mask in incomplete.items():
         # Only a site nothing prohibits needs telling that the data could not clear it.
-        by_severity["review"].append((layer + UNVERIFIED_SUFFIX, mask & ~prohibited))
-    by_severity["review"].append((OUTSIDE_FLAG, outside))
-    by_severity["advisory"].append((SPANS_STATES_FLAG, spans))
+        by_severity[Severity.REVIEW].append((layer + UNVERIFIED_SUFFIX, mask & ~prohibited))
+    by_severity[Severity.REVIEW].append((OUTSIDE_FLAG, outside))
+    by_severity[Severity.ADVISORY].append((SPANS_STATES_FLAG, spans))
 
     joined = {severity: _join_ids(entries, total) for severity, entries in by_severity.items()}
-    review = joined["review"] != ""
-    verdict = np.where(prohibited, "prohibited", np.where(review, "review", "eligible")).astype(object)
-    return verdict, joined["prohibited"], joined["review"], joined["advisory"]
+    review = joined[Severity.REVIEW] != ""
+    verdict = np.where(prohibited, Verdict.PROHIBITED.value, np.where(review, Verdict.REVIEW.value, Verdict.ELIGIBLE.value)).astype(object)
+    return verdict, joined[Severity.PROHIBITED], joined[Severity.REVIEW], joined[Severity.ADVISORY]
 
 
 def _join_ids(entries: list[tuple[str, np.ndarray]], total: int) -> np.ndarray:
@@ -502,7 +490,7 @@ def check_sites(sites: gpd.GeoDataFrame) -> None:
         rows = ", ".join(str(i + 1) for i in missing[:10])
         raise ScreeningError(f"sites at row(s) {rows} have no geometry: remove them or give them coordinates")
     kinds = shapely.get_type_id(geometry.values)
-    lines = np.flatnonzero(~np.isin(kinds, (0, 3, 4, 6)))
+    lines = np.flatnonzero(~np.isin(kinds, _SITE_TYPES))
     if len(lines):
         rows = ", ".join(str(i + 1) for i in lines[:10])
         raise ScreeningError(

@@ -10,16 +10,22 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from reegeo.i18n import layer_label, t
+from reegeo.layers.coverage import remedy_text
 from reegeo.layers.model import Layer
 from reegeo.screening.rules import Rule
-from reegeo.layers.coverage import UNVERIFIED_SUFFIX, remedy_text
-from reegeo.screening.engine import OUTSIDE_FLAG, SPANS_STATES_FLAG, UNCERTAIN_SUFFIX
+from reegeo.vocab import (
+    OUTSIDE_FLAG,
+    SPANS_STATES_FLAG,
+    UNCERTAIN_SUFFIX,
+    UNVERIFIED_SUFFIX,
+    Relation,
+    Severity,
+)
 
-__all__ = ["VERDICT_COLOURS", "Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
+__all__ = ["Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
 
 # One colour per verdict for the map, the charts and the reports.
-VERDICT_COLOURS = {"prohibited": "#c62828", "review": "#f29100", "eligible": "#2e9e44"}
-_SEVERITY_ORDER = {"prohibited": 0, "review": 1, "advisory": 2}
+_SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,12 @@ def explain_site(
             )
         elif finding_id == OUTSIDE_FLAG:
             findings.append(
-                Finding(finding_id, "review", t("flag.outside_malaysia", lang), t("flag.outside_malaysia.basis", lang), "states", "")
+                Finding(finding_id, Severity.REVIEW, t("flag.outside_malaysia", lang), t("flag.outside_malaysia.basis", lang), "states", "")
             )
         elif finding_id == SPANS_STATES_FLAG:
             states = str(row.get("states_spanned") or "").replace(";", ", ")
             findings.append(
-                Finding(finding_id, "advisory", t("flag.spans_states", lang, states=states), t("flag.spans_states.basis", lang), "states", states)
+                Finding(finding_id, Severity.ADVISORY, t("flag.spans_states", lang, states=states), t("flag.spans_states.basis", lang), "states", states)
             )
         elif finding_id.endswith(UNCERTAIN_SUFFIX) and finding_id[: -len(UNCERTAIN_SUFFIX)] in by_id:
             findings.append(_uncertain(row, by_id[finding_id[: -len(UNCERTAIN_SUFFIX)]], finding_id, layers, lang))
@@ -98,10 +104,10 @@ def _strongest_per_layer(findings: list[Finding], by_id: Mapping[str, Rule]) -> 
 
     The ``flags`` column keeps every id; this only shapes the explanation.
     """
-    prohibited_layers = {f.layer for f in findings if f.severity == "prohibited" and f.layer}
+    prohibited_layers = {f.layer for f in findings if f.severity == Severity.PROHIBITED and f.layer}
     return [
         f for f in findings
-        if not (f.rule_id in by_id and by_id[f.rule_id].relation == "within_distance" and f.severity != "prohibited" and f.layer in prohibited_layers)
+        if not (f.rule_id in by_id and by_id[f.rule_id].relation == Relation.WITHIN_DISTANCE and f.severity != Severity.PROHIBITED and f.layer in prohibited_layers)
     ]
 
 
@@ -136,7 +142,7 @@ def permitting_bodies(state: str) -> list[str]:
 
 
 def _measure(row: Mapping, rule: Rule, lang: str) -> str:
-    if rule.relation == "always":
+    if rule.relation == Relation.ALWAYS:
         return t("measure.always", lang)
     layer = rule.layer or ""
     feature = str(row.get(f"nearest_{layer}") or "")
@@ -161,7 +167,7 @@ def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, L
     feature = str(row.get(f"nearest_{layer}") or "")
     message = t("flag.uncertain", lang, layer=layer_label(layer, lang), accuracy=accuracy or "n/a", feature=feature)
     basis = t("flag.uncertain.basis", lang, rule=f"{rule.id}: {rule.legal_basis}")
-    return Finding(finding_id, "review", message, basis, layer, _measure(row, rule, lang))
+    return Finding(finding_id, Severity.REVIEW, message, basis, layer, _measure(row, rule, lang))
 
 
 
@@ -172,11 +178,11 @@ def _unverified(row: Mapping, layer: str, rules: Sequence[Rule], layers: Mapping
         touched = [s for s in touched if not layers[layer].coverage.covers(s)]
     states = ", ".join(touched) or "-"
     message = t("flag.unverified", lang, layer=layer_label(layer, lang), states=states, remedy=remedy_text(layer, lang), name=layer)
-    basis_rules = "; ".join(f"{r.id}: {r.legal_basis}" for r in rules if r.layer == layer and r.severity == "prohibited")
+    basis_rules = "; ".join(f"{r.id}: {r.legal_basis}" for r in rules if r.layer == layer and r.severity == Severity.PROHIBITED)
     basis = t("flag.unverified.basis", lang, rule=basis_rules or "-")
     distance = row.get(f"dist_{layer}_m")
     feature = str(row.get(f"nearest_{layer}") or "")
     measurement = ""
     if distance is not None and distance == distance and feature:
         measurement = t("measure.distance", lang, distance=format_distance(float(distance)), feature=feature)
-    return Finding(layer + UNVERIFIED_SUFFIX, "review", message, basis, layer, measurement)
+    return Finding(layer + UNVERIFIED_SUFFIX, Severity.REVIEW, message, basis, layer, measurement)

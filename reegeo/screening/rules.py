@@ -17,11 +17,10 @@ import tomli_w
 
 from reegeo.errors import RulesError
 from reegeo.paths import DEFAULT_RULES_PATH
+from reegeo.vocab import RELATIONS, SEVERITIES, Relation
 
 __all__ = [
     "Rule",
-    "RELATIONS",
-    "SEVERITIES",
     "DEFAULT_RULES_PATH",
     "load_rules",
     "parse_rules",
@@ -31,8 +30,6 @@ __all__ = [
     "update_rule",
 ]
 
-RELATIONS = ("intersects", "within_distance", "always")
-SEVERITIES = ("prohibited", "review", "advisory")
 LANGUAGES = ("en", "ms")
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -267,14 +264,14 @@ def _parse_rule(entry: Any, position: int, source: str) -> Rule:
         raise fail("severity", f"{severity!r} is not allowed; use one of {', '.join(SEVERITIES)}")
 
     layer = entry.get("layer")
-    if relation == "always":
+    if relation == Relation.ALWAYS:
         if layer is not None:
             raise fail("layer", "a rule with relation 'always' tests no layer: remove the field")
     elif not isinstance(layer, str) or not _LAYER_PATTERN.match(layer):
         raise fail("layer", f"{layer!r} is not a layer name: name a layer such as forest_reserves or water_catchments")
 
     distance = entry.get("distance_m")
-    if relation == "within_distance":
+    if relation == Relation.WITHIN_DISTANCE:
         if isinstance(distance, bool) or not isinstance(distance, (int, float)):
             raise fail("distance_m", f"{distance!r} is not a number: give the buffer in metres, e.g. distance_m = 500")
         distance = float(distance)
@@ -294,7 +291,7 @@ def _parse_rule(entry: Any, position: int, source: str) -> Rule:
 
     where = entry.get("where")
     if where is not None:
-        if relation == "always":
+        if relation == Relation.ALWAYS:
             raise fail("where", "a rule with relation 'always' tests no layer, so it cannot filter one: remove the field")
         if not isinstance(where, Mapping) or len(where) != 1:
             raise fail("where", "must be a table with one column and its values, e.g. where = { category = [\"national_park\"] }")

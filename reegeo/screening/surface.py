@@ -27,16 +27,17 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import geopandas as gpd
-import pyogrio
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 from reegeo.errors import ExportError, ScreeningError
+from reegeo.geo import metric_crs_for, polygonal_parts
 from reegeo.layers.model import Layer
+from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import Rule
-from reegeo.layers.coverage import UNVERIFIED_SUFFIX
-from reegeo.screening.engine import VERDICTS, Progress, metric_crs_for, screen_sites
+from reegeo.vocab import UNVERIFIED_SUFFIX, VERDICTS, Progress
 
 __all__ = [
     "build_surface",
@@ -267,7 +268,7 @@ def _grid_pieces(states: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoDataFrame:
         inside = shapely.contains_properly(geoms[state_idx], cells[cell_idx])
         pieces = cells[cell_idx].copy()
         cut = ~inside
-        pieces[cut] = _polygonal(shapely.intersection(cells[cell_idx[cut]], geoms[state_idx[cut]]))
+        pieces[cut] = polygonal_parts(shapely.intersection(cells[cell_idx[cut]], geoms[state_idx[cut]]), empty=shapely.Polygon())
         area = shapely.area(pieces)
         keep = area > 0
         cell_idx, state_idx, pieces, area = cell_idx[keep], state_idx[keep], pieces[keep], area[keep]
@@ -307,17 +308,6 @@ def _cells(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
     gx, gy = np.meshgrid(xs, ys)
     gx, gy = gx.ravel(), gy.ravel()
     return shapely.box(gx, gy, gx + cell_m, gy + cell_m), np.column_stack([gx, gy])
-
-
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts (an intersection along an edge adds lines and points)."""
-    result = geoms.copy()
-    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
-    for i in mixed:
-        parts = shapely.get_parts(geoms[i])
-        polygons = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
-        result[i] = shapely.multipolygons(shapely.get_parts(polygons)) if len(polygons) else shapely.Polygon()
-    return result
 
 
 def _check_cell_m(cell_m: object) -> None:

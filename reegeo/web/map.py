@@ -31,15 +31,20 @@ import pandas as pd
 import shapely
 from folium.utilities import JsCode
 
-from reegeo.web.assets import MapAssets, file_assets
-from reegeo.screening.evidence import VERDICT_COLOURS, explain_site, format_distance
 from reegeo.i18n import layer_label, t, verdict_label
 from reegeo.layers.model import Layer
+from reegeo.screening.evidence import explain_site, format_distance
 from reegeo.screening.rules import Rule
+from reegeo.style import (
+    INCOMPLETE_EDGE,
+    INCOMPLETE_FILL,
+    VERDICT_COLOURS,
+    leaflet_style,
+)
+from reegeo.web.assets import MapAssets, file_assets
 
 __all__ = [
     "DisplayLayer",
-    "VERDICT_COLOURS",
     "MALAYSIA_BOUNDS",
     "prepare_layers",
     "DISPLAY_MAX_FEATURES",
@@ -66,23 +71,12 @@ _FOCUS_MARGIN_M = 3_000.0
 _LAYER_ORDER = ("states", "forest_reserves", "water_catchments", "protected_areas", "reservoirs", "deposits", "ports", "lynas")
 _TYPE_COLUMNS = ("type", "category", "deposit_type", "kind", "designation")
 _STATE_COLUMNS = ("state", "negeri")
-_STYLES: dict[str, dict[str, Any]] = {
-    "states": {"color": "#8a94a3", "weight": 1, "fillColor": "#f6f3ea", "fillOpacity": 1.0, "radius": 4},
-    "forest_reserves": {"color": "#2f6b3a", "weight": 1.2, "fillColor": "#5f9e5f", "fillOpacity": 0.4, "radius": 5},
-    "water_catchments": {"color": "#1f5fa8", "weight": 1.2, "fillColor": "#5aa0e0", "fillOpacity": 0.35, "radius": 5},
-    "protected_areas": {"color": "#6a3d9a", "weight": 1.4, "fillColor": "#cab2d6", "fillOpacity": 0.3, "radius": 5},
-    "reservoirs": {"color": "#08519c", "weight": 1, "fillColor": "#2171b5", "fillOpacity": 0.5, "radius": 5},
-    "deposits": {"color": "#7a4b1e", "weight": 1.5, "fillColor": "#d08c3c", "fillOpacity": 0.85, "radius": 5},
-    "ports": {"color": "#1b2f5c", "weight": 2, "fillColor": "#ffffff", "fillOpacity": 1.0, "radius": 5},
-    "lynas": {"color": "#5b1280", "weight": 3, "fillColor": "#b04fd6", "fillOpacity": 0.6, "radius": 9},
-}
-_OTHER_STYLE = {"fill": True, "color": "#555555", "weight": 1.2, "fillColor": "#999999", "fillOpacity": 0.3, "radius": 5}
 _SITE_STYLE = {"fill": True, "color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": 6}
 _SITE_POLYGON_FILL_OPACITY = 0.55
 _SURFACE_OPACITY = 0.45
 # Where a constraint layer is incomplete (no site can be cleared): grey, dashed, see-through.
-_INCOMPLETE_STYLE = {"color": "#6d6d6d", "weight": 0.8, "dashArray": "4 4", "fillColor": "#8e8e8e", "fillOpacity": 0.38}
-_INCOMPLETE_LEGEND_CSS = "background:repeating-linear-gradient(45deg,#8e8e8e 0 2px,#eeeeee 2px 5px);border-color:#6d6d6d;border-style:dashed"
+_INCOMPLETE_STYLE = {"color": INCOMPLETE_EDGE, "weight": 0.8, "dashArray": "4 4", "fillColor": INCOMPLETE_FILL, "fillOpacity": 0.38}
+_INCOMPLETE_LEGEND_CSS = f"background:repeating-linear-gradient(45deg,{INCOMPLETE_FILL} 0 2px,#eeeeee 2px 5px);border-color:{INCOMPLETE_EDGE};border-style:dashed"
 _FOCUS_STYLE = {"color": "#000000", "weight": 3.5, "radius": 9}
 
 _BIND_JS = JsCode(
@@ -462,7 +456,7 @@ def _as_display(layers: Mapping[str, Layer] | Mapping[str, DisplayLayer], lang: 
 
 
 def _display_layer(layer: Layer, *, lang: str, tolerance_m: float, bounded: bool) -> DisplayLayer:
-    style = {"fill": True, **_STYLES.get(layer.name, _OTHER_STYLE)}
+    style = leaflet_style(layer.name)
     if layer.approximate and layer.name != "states":
         style["dashArray"] = "5 4"
     title = layer.display_title(lang)

@@ -15,7 +15,7 @@ import io
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -23,11 +23,17 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from reegeo.errors import UploadError
-from reegeo.io.exports import neutralise_cell, results_to_csv, results_to_geojson, results_to_gpkg
-from reegeo.layers.model import Layer
-from reegeo.screening.rules import Rule, default_rules, dump_rules
-from reegeo.screening.engine import VERDICTS, check_layers, screen_sites
+from reegeo.io.exports import (
+    neutralise_cell,
+    results_to_csv,
+    results_to_geojson,
+    results_to_gpkg,
+)
 from reegeo.io.sites import ReadResult, read_sites
+from reegeo.layers.model import Layer
+from reegeo.screening.engine import check_layers, screen_sites
+from reegeo.screening.rules import Rule, default_rules, dump_rules
+from reegeo.vocab import VERDICTS, Progress
 
 __all__ = [
     "Workspace",
@@ -39,7 +45,6 @@ __all__ = [
     "count_by_state",
 ]
 
-Progress = Callable[[int, int], None]
 
 # Format -> (file suffix, MIME type).
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
