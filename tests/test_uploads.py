@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from reegeo.errors import ReegeoError, UploadError
+from reegeo.io.detect import ACCEPTED_FORMATS, LayerChoiceError
 from reegeo.io.sites import (
-    ACCEPTED_FORMATS,
-    LayerChoiceError,
     ReadResult,
     UploadLimits,
     list_layers,

@@ -23,8 +23,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 
+from reegeo.io.detect import LayerChoiceError
 from reegeo.io.sites import (
-    LayerChoiceError,
     ReadResult,
     UnsafeArchiveError,
     UnsafeUploadError,

@@ -1,0 +1,329 @@
+"""What a file is: detection by content, the read context and result, shared reader helpers.
+
+Formats are identified by content (magic bytes, then the shape of the text),
+with the suffix used only to say when the two disagree. Nothing unknown is
+guessed. Each reader turns raw bytes into a :class:`RawRead`: a GeoDataFrame
+indexed by the 1-based row or feature number of the original file, possibly
+without a CRS, plus notes for the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import geopandas as gpd
+import pandas as pd
+from defusedxml import DefusedXmlException
+
+from reegeo.errors import UploadError
+from reegeo.io.archives import (
+    ArchiveLimits,
+    SafeZip,
+    UnsafeUploadError,
+    is_junk,
+    open_zip,
+)
+
+__all__ = [
+    "ACCEPTED_FORMATS",
+    "CSV",
+    "EXCEL",
+    "FLATGEOBUF",
+    "GEOJSON",
+    "GEOPACKAGE",
+    "GEOPARQUET",
+    "KML",
+    "KML_BOILERPLATE",
+    "KMZ",
+    "LayerChoiceError",
+    "MAPINFO",
+    "MAPINFO_PARTS",
+    "MAX_NESTED_ZIPS",
+    "NESTED_SHAPEFILES",
+    "RawRead",
+    "ReadContext",
+    "SHAPEFILE_PARTS",
+    "SHAPEFILE_ZIP",
+    "check_feature_count",
+    "detect_format",
+    "free_column",
+    "list_rows",
+    "mismatch_note",
+    "parser_errors",
+    "refuse_unknown",
+    "suffix_of",
+    "utf16_to_utf8",
+]
+
+ACCEPTED_FORMATS: tuple[str, ...] = (
+    "GeoJSON (.geojson, .json)",
+    "zipped Shapefile (.zip holding .shp, .shx, .dbf and .prj)",
+    "GeoPackage (.gpkg)",
+    "KML (.kml)",
+    "KMZ (.kmz)",
+    "CSV (.csv) with latitude/longitude or WKT columns",
+    "Excel (.xlsx) with latitude/longitude or WKT columns",
+    "GeoParquet (.parquet)",
+    "FlatGeobuf (.fgb)",
+    "MapInfo TAB (a .zip holding .tab, .dat, .map and .id, or the .tab beside them)",
+    "a .zip of zipped Shapefiles (as Protected Planet's WDPA downloads come)",
+)
+
+#: Display names of the formats, as reported in ``ReadResult.format``.
+GEOJSON, SHAPEFILE_ZIP, GEOPACKAGE = "GeoJSON", "Shapefile (zip)", "GeoPackage"
+KML, KMZ, CSV, EXCEL = "KML", "KMZ", "CSV", "Excel"
+GEOPARQUET, FLATGEOBUF = "GeoParquet", "FlatGeobuf"
+MAPINFO = "MapInfo TAB"
+NESTED_SHAPEFILES = "Shapefiles in nested zips"
+#: Most inner zips read from one archive (a WDPA download holds three).
+MAX_NESTED_ZIPS = 10
+
+#: What each suffix promises; used only to tell the user when content and name disagree.
+_SUFFIX_FORMATS: dict[str, tuple[str, ...]] = {
+    ".geojson": (GEOJSON,), ".json": (GEOJSON,),
+    ".zip": (SHAPEFILE_ZIP, KMZ, MAPINFO), ".tab": (MAPINFO,), ".kmz": (KMZ,), ".kml": (KML,),
+    ".gpkg": (GEOPACKAGE,), ".csv": (CSV,), ".txt": (CSV,), ".tsv": (CSV,),
+    ".xlsx": (EXCEL,), ".parquet": (GEOPARQUET,), ".geoparquet": (GEOPARQUET,),
+    ".fgb": (FLATGEOBUF,),
+}
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: The files of one MapInfo table (.tab header, .dat attributes, .map geometry, .id index; .ind optional).
+MAPINFO_PARTS = (".tab", ".dat", ".map", ".id", ".ind")
+#: KML styling fields the LIBKML driver adds to every layer; not user attributes.
+KML_BOILERPLATE = (
+    "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude",
+    "visibility", "drawOrder", "icon", "snippet",
+)
+_MAGIC_SQLITE = b"SQLite format 3\x00"
+_MAGIC_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MAGIC_SHP = b"\x00\x00\x27\x0a"
+
+
+class LayerChoiceError(UploadError):
+    """A container holds several layers and none was chosen; ``layers`` lists them."""
+
+    def __init__(self, message: str, layers: list[str]):
+        super().__init__(message)
+        self.layers = layers
+
+
+@dataclass
+class ReadContext:
+    name: str
+    suffix: str
+    layer: str | None
+    max_features: int
+    archive_limits: ArchiveLimits
+
+
+@dataclass
+class RawRead:
+    frame: gpd.GeoDataFrame
+    format: str
+    notes: list[str] = field(default_factory=list)
+    #: Column names the coordinates came from (CSV/Excel), for messages about swaps.
+    coordinate_columns: tuple[str, str] | None = None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def list_rows(rows, *, limit: int = 10) -> str:
+    """'rows 4, 9, 12' or 'row 4'; long lists are cut with 'and N more'."""
+    rows = [int(r) for r in rows]
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+@contextlib.contextmanager
+def parser_errors(name: str, what: str, fix: str):
+    """Translate whatever a third-party parser raises about a file into UploadError.
+
+    Parsers (GDAL, pandas, pyarrow, openpyxl) signal a malformed file with many
+    exception types; at this boundary they all mean "this file cannot be read".
+    Our own UploadErrors pass through untouched.
+    """
+    try:
+        yield
+    except UploadError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise UploadError(f"{name}: {what}: the file is too complex to read ({type(exc).__name__}). {fix}") from exc
+    except Exception as exc:  # noqa: BLE001 - translated at the boundary, see docstring
+        refused = _defused_cause(exc)
+        if refused is not None:
+            raise UnsafeUploadError(
+                f"{name}: {what}: its XML declares entities or a DTD ({type(refused).__name__}), "
+                f"which are refused for safety. {fix}"
+            ) from exc
+        raise UploadError(f"{name}: {what} ({_parser_detail(exc, name)}). {fix}") from exc
+
+
+def _defused_cause(exc: BaseException) -> DefusedXmlException | None:
+    """The defusedxml refusal behind ``exc``, if a parser wrapped one (openpyxl does)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DefusedXmlException):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _parser_detail(exc: Exception, name: str) -> str:
+    """The parser's own words, without our scratch paths or GDAL's driver-prefix hint."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    text = text.splitlines()[0].split("; It might help")[0]
+    text = re.sub(r"""['"]?[^'"\s]*reegeo-upload-[^'"\s]*['"]?""", repr(name), text)
+    return text[:300].rstrip(". ")
+
+
+def refuse_unknown(name: str, why: str) -> UploadError:
+    return UploadError(
+        f"{name}: {why}, so it is not read (formats are never guessed). Accepted formats: "
+        + "; ".join(ACCEPTED_FORMATS)
+        + ". Export the data from your GIS in one of these formats."
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0D)) + head.count(0x7F)
+    return controls <= len(head) // 200
+
+
+def _text_head(data: bytes) -> bytes:
+    head = data[:65536]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.lstrip()
+
+
+# ---------------------------------------------------------------- detection
+
+
+def detect_format(data: bytes, ctx: ReadContext) -> tuple[str, SafeZip | None]:
+    """Identify the format of ``data`` by content; return it and the checked zip if any.
+
+    UTF-16 text has been re-encoded as UTF-8 before (see :func:`reegeo.io.formats.read_raw`).
+    """
+    name = ctx.name
+    if not data:
+        raise UploadError(f"{name}: the file is empty (0 bytes). Upload the file again, or export it again from your GIS.")
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        archive = open_zip(data, display_name=name, limits=ctx.archive_limits)
+        return _classify_zip(archive, ctx), archive
+    if data.startswith(_MAGIC_SQLITE):
+        return GEOPACKAGE, None
+    if data.startswith(b"PAR1"):
+        return GEOPARQUET, None
+    if data[:3] == b"fgb" and data[4:7] == b"fgb":
+        return FLATGEOBUF, None
+    if data.startswith(_MAGIC_OLE):
+        raise UploadError(
+            f"{name}: this is an old-style Excel .xls (or other Office 97-2003) file, which is "
+            "not accepted. Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or .csv."
+        )
+    if data.startswith(_MAGIC_SHP):
+        raise UploadError(
+            f"{name}: this is the .shp part of a Shapefile on its own; its attributes and "
+            "coordinate system live in the companion files. Zip the .shp, .shx, .dbf, .prj "
+            "(and .cpg) files together and upload the .zip."
+        )
+    if data[:64].lstrip().lower().startswith(b"!table"):
+        raise UploadError(
+            f"{name}: this is the .tab header of a MapInfo table on its own; its geometry and attributes live "
+            "in the .map, .dat and .id files beside it. Zip the .tab, .dat, .map and .id files together and "
+            "upload the .zip (on the command line, give the .tab with the other files in the same folder)."
+        )
+    head = _text_head(data)
+    if not head:
+        raise UploadError(f"{name}: the file holds only blank space. Upload the file with your sites or layer in it.")
+    if not _looks_like_text(head):
+        raise refuse_unknown(name, "the content is not a recognised geodata format")
+    # "[" opens a JSON array but also a CSV header such as "[site],lat,lon": the suffix decides.
+    if head[:1] == b"{" or (head[:1] == b"[" and ctx.suffix not in (".csv", ".txt", ".tsv")):
+        return GEOJSON, None
+    if head[:1] == b"<":
+        if re.search(rb"<(\w+:)?kml[\s>]", head[:4096], re.IGNORECASE) or ctx.suffix == ".kml":
+            return KML, None
+        raise refuse_unknown(name, "the content is XML but not KML (GPX, GML, HTML and other XML are not accepted)")
+    return CSV, None
+
+
+def _classify_zip(archive: SafeZip, ctx: ReadContext) -> str:
+    names = [n for n in archive.names if not is_junk(n)]
+    lower = [n.lower() for n in names]
+    if "[content_types].xml" in lower and any(n.startswith("xl/") for n in lower):
+        return EXCEL
+    if any(n.endswith(".shp") for n in lower):
+        return SHAPEFILE_ZIP
+    if any(n.endswith(".tab") for n in lower):
+        return MAPINFO
+    if any(n.endswith(".kml") for n in lower):
+        return KMZ
+    if any(n.endswith(".zip") for n in lower):
+        return NESTED_SHAPEFILES
+    if "[content_types].xml" in lower:
+        raise UploadError(
+            f"{ctx.name}: this is a Word/PowerPoint or other Office document, not an Excel "
+            "workbook or geodata. Save the sites as .xlsx or .csv with latitude/longitude columns."
+        )
+    shown = ", ".join(repr(n) for n in names[:10]) or "nothing"
+    raise UploadError(
+        f"{ctx.name}: the zip archive holds no Shapefile (.shp) and no KML; it contains "
+        f"{shown}. Zip the .shp, .shx, .dbf and .prj files of one Shapefile, or upload the "
+        "data file itself. Accepted formats: " + "; ".join(ACCEPTED_FORMATS) + "."
+    )
+
+
+def mismatch_note(fmt: str, ctx: ReadContext) -> str | None:
+    """A note when the suffix promised another format than the content holds."""
+    expected = _SUFFIX_FORMATS.get(ctx.suffix)
+    if expected is None:
+        if ctx.suffix:
+            return f"the file name ends in '{ctx.suffix}', but the content is {fmt}; read as {fmt}."
+        return f"the file name has no suffix; the content is {fmt}, read as {fmt}."
+    if fmt not in expected:
+        return f"the file is named '{ctx.suffix}' but its content is {fmt}; read as {fmt}."
+    return None
+
+
+def check_feature_count(count: int, ctx: ReadContext, unit: str = "features") -> None:
+    if count > ctx.max_features:
+        raise UploadError(
+            f"{ctx.name}: the file has {count:,} {unit}; at most {ctx.max_features:,} are read. "
+            "Split the file or filter it to your area of interest, or raise the limit "
+            "(UploadLimits(max_features=...) in Python, --max-features on the command line)."
+        )
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def free_column(frame: pd.DataFrame, wanted: str) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``... whichever the frame does not have yet."""
+    name, number = wanted, 1
+    while name in frame.columns:
+        number += 1
+        name = f"{wanted}_{number}"
+    return name
+
+
+def utf16_to_utf8(data: bytes, ctx: ReadContext) -> bytes:
+    """Text saved as UTF-16 (Excel's "Unicode text", some KML tools) re-encoded as UTF-8."""
+    with parser_errors(ctx.name, "is marked as UTF-16 text but cannot be decoded", "Save it again as UTF-8."):
+        text = data.decode("utf-16")
+    text = re.sub(r"""(<\?xml[^>]*encoding=)["']utf-16(le|be)?["']""", r'\1"UTF-8"', text, count=1, flags=re.IGNORECASE)
+    return text.encode("utf-8")
+
+
+def suffix_of(filename: str) -> str:
+    return PurePosixPath(filename.replace("\\", "/")).suffix.lower()
