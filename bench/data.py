@@ -12,7 +12,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from reegeo.layers.model import Layer, layer_from_frame, load_layers
+from reegeo.layers.load import layer_from_frame, load_layers
+from reegeo.layers.model import Layer
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 SEED = 20261126

@@ -18,7 +18,8 @@ from reegeo.errors import ReegeoError
 from reegeo.i18n import layer_label, t
 from reegeo.io.sites import ReadResult, list_layers
 from reegeo.layers.coverage import incomplete_states, prohibiting_layers
-from reegeo.layers.model import Layer, load_layers
+from reegeo.layers.load import load_layers
+from reegeo.layers.model import Layer
 from reegeo.screening.rules import default_rules
 from reegeo.screening.surface import (
     build_surface,

@@ -7,7 +7,7 @@ from pages import _ui
 from reegeo.i18n import column_label, t, verdict_label
 from reegeo.io.sites import read_sites
 from reegeo.layers.coverage import unverified_site_count, unverified_table
-from reegeo.layers.model import load_example_sites
+from reegeo.layers.load import load_example_sites
 from reegeo.screening.evidence import explain_site, format_area, permitting_bodies
 from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS

@@ -15,7 +15,8 @@ from reegeo.layers.coverage import (
     prohibiting_layers,
     state_names,
 )
-from reegeo.layers.model import CONSTRAINT_LAYERS, layer_from_upload
+from reegeo.layers.load import layer_from_upload
+from reegeo.layers.model import CONSTRAINT_LAYERS
 from reegeo.layers.osm import (
     DEFAULT_ENDPOINT,
     ENDPOINT_ENV,

@@ -20,7 +20,7 @@ from reegeo.i18n import t
 from reegeo.io.exports import TABLE_FORMATS, write_results
 from reegeo.io.sites import UploadLimits, read_sites
 from reegeo.layers.coverage import unverified_summary
-from reegeo.layers.model import load_layers
+from reegeo.layers.load import load_layers
 from reegeo.report.write import REPORT_FORMATS, build_audit, write_report
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import load_rules

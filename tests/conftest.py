@@ -15,7 +15,7 @@ from pyproj import Transformer
 from shapely.geometry import Point, box
 
 from reegeo.layers.coverage import Coverage
-from reegeo.layers.model import layer_from_frame
+from reegeo.layers.load import layer_from_frame
 from reegeo.screening.rules import default_rules
 
 REPO = Path(__file__).resolve().parents[1]

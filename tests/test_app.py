@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from reegeo.layers.model import load_example_sites, load_layers
+from reegeo.layers.load import load_example_sites, load_layers
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60

@@ -149,7 +149,7 @@ def _sites_geojson(*named_points: tuple[str, float, float]) -> bytes:
 
 
 def _inside_reserve_and_clear() -> bytes:
-    from reegeo.layers.model import load_example_sites, load_layers
+    from reegeo.layers.load import load_example_sites, load_layers
 
     reserve = load_layers()["forest_reserves"].frame.geometry.iloc[0].representative_point()
     examples = load_example_sites()

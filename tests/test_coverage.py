@@ -21,8 +21,9 @@ from reegeo.layers.coverage import (
     unverified_counts,
     unverified_summary,
 )
-from reegeo.layers.model import layer_from_frame, load_layers
-from reegeo.layers.store import import_layer, installed_manifest, reset_layer
+from reegeo.layers.folder import installed_manifest
+from reegeo.layers.load import layer_from_frame, load_layers
+from reegeo.layers.store import import_layer, reset_layer
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.evidence import explain_site
 from reegeo.screening.rules import default_rules

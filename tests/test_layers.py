@@ -7,13 +7,9 @@ import pytest
 from shapely.geometry import Point, box
 
 from reegeo.errors import LayerError
-from reegeo.layers.model import (
-    CANONICAL_LAYERS,
-    layer_from_frame,
-    load_example_sites,
-    load_layers,
-    load_manifest,
-)
+from reegeo.layers.load import layer_from_frame, load_example_sites, load_layers
+from reegeo.layers.manifest import load_manifest
+from reegeo.layers.model import CANONICAL_LAYERS
 from reegeo.layers.store import import_layer, reset_layer
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import default_rules

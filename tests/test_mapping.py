@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 from conftest import at, frame, square
 
-from reegeo.layers.model import layer_from_frame
+from reegeo.layers.load import layer_from_frame
 from reegeo.screening.engine import screen_sites
 from reegeo.style import VERDICT_COLOURS
 from reegeo.web.map import build_map, map_html, prepare_layers, sites_geojson

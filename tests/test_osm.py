@@ -17,7 +17,7 @@ from shapely.geometry import Point, box
 
 from reegeo.cli import main
 from reegeo.errors import FetchError
-from reegeo.layers.model import load_layers
+from reegeo.layers.load import load_layers
 from reegeo.layers.osm import build_query, classify_tags, elements_to_frame, fetch_osm
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import default_rules

@@ -15,7 +15,8 @@ from shapely.geometry import box
 
 from reegeo.cli import main
 from reegeo.errors import ExportError
-from reegeo.layers.model import file_sha256, layer_from_frame
+from reegeo.layers.load import layer_from_frame
+from reegeo.layers.model import file_sha256
 from reegeo.paths import DEFAULT_RULES_PATH
 from reegeo.report.audit import build_audit
 from reegeo.report.write import REPORT_FORMATS, render_html, render_pdf, write_report

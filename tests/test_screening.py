@@ -298,7 +298,7 @@ def test_where_filters_a_rule_to_some_features_of_its_layer(test_layers, rules):
 
 def test_where_on_a_column_the_layer_lacks_is_refused(test_layers, rules):
     from reegeo.errors import ScreeningError
-    from reegeo.layers.model import layer_from_frame
+    from reegeo.layers.load import layer_from_frame
 
     bare = layer_from_frame("protected_areas", test_layers["protected_areas"].frame.drop(columns=["category"]))
     with pytest.raises(ScreeningError, match=r"rule 'national_park' filters layer 'protected_areas' on column 'category'"):

@@ -12,7 +12,7 @@ from shapely.geometry import Point, box
 
 from reegeo.cli import main
 from reegeo.io.sites import read_layer
-from reegeo.layers.model import load_layers
+from reegeo.layers.load import load_layers
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import default_rules
 

@@ -398,7 +398,7 @@ def fetch_and_install(
     import pandas as pd
 
     from reegeo.layers.coverage import parse_states, state_names
-    from reegeo.layers.model import load_layers
+    from reegeo.layers.load import load_layers
     from reegeo.layers.store import install_frame
 
     states_layer = load_layers(roles=("context",))["states"]

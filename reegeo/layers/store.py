@@ -25,41 +25,35 @@ imports at once both survive. The bundled files are never touched;
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import tempfile
-import tomllib
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
-import tomli_w
 
-from reegeo.atomic import write_atomically
 from reegeo.errors import LayerError
-from reegeo.geo import polygonal_parts
 from reegeo.io.sites import UploadLimits, read_layer
-from reegeo.layers.coverage import ALL_STATES, Coverage, parse_states, state_names
-from reegeo.layers.model import (
-    USER_MANIFEST_NAME,
-    Layer,
-    LayerPart,
-    check_manifest_entry,
-    file_sha256,
-    find_name_column,
-    layer_from_frame,
-    load_bundled_layer,
-    load_manifest,
-    read_layer_frame,
+from reegeo.layers.assemble import PROVENANCE_COLUMNS, assemble_layer, count_outside
+from reegeo.layers.coverage import ALL_STATES, parse_states, state_names
+from reegeo.layers.folder import (
+    _locked,
+    _make_folder,
+    _write_atomically,
+    _write_manifest,
+    installed_manifest,
 )
+from reegeo.layers.load import layer_from_frame, load_bundled_layer
+from reegeo.layers.manifest import (
+    USER_MANIFEST_NAME,
+    load_manifest,
+)
+from reegeo.layers.model import Layer, file_sha256, find_name_column
 from reegeo.layers.wdpa import protected_areas_from
 from reegeo.paths import MANIFEST_PATH, user_data_dir
 
@@ -67,18 +61,12 @@ __all__ = [
     "ImportReport",
     "ResetReport",
     "import_layer",
-    "install_frame",
     "import_layer_bytes",
-    "reset_layer",
-    "installed_manifest",
+    "install_frame",
     "load_installed",
-    "assemble_layer",
+    "reset_layer",
 ]
-
-_LOCK_NAME = ".lock"
 _CONSTRAINT_NAMES = ("forest_reserves", "water_catchments")
-# Per-feature provenance columns an assembled layer carries.
-_PROVENANCE_COLUMNS = ("source", "licence", "authoritative", "part")
 
 
 @dataclass(frozen=True)
@@ -118,27 +106,6 @@ class ResetReport:
         return bool(self.removed or self.narrowed)
 
 
-def installed_manifest(data_dir: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The installed layers' manifest entries (empty when nothing is installed), in the current form.
-
-    Entries written by older reegeo versions (one file replacing the whole
-    layer) are read as one part that covers the states their ``coverage``
-    lists (none when absent) and starts from no bundled features.
-    """
-    folder = data_dir or user_data_dir()
-    path = folder / USER_MANIFEST_NAME
-    if not path.exists():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise LayerError(f"installed layer manifest {path} cannot be read ({exc}): fix it or remove the folder {folder}") from None
-    layers = data.get("layers", {})
-    if not isinstance(layers, dict):
-        raise LayerError(f"installed layer manifest {path}: 'layers' must be a table of [layers.NAME] tables")
-    return {name: _checked_entry(path, name, entry) for name, entry in layers.items()}
-
-
 def load_installed(
     layers: Mapping[str, Layer],
     *,
@@ -161,81 +128,6 @@ def load_installed(
         base = (layers.get(name) or load_bundled_layer(name)) if entry.get("base") == "bundled" else None
         result[name] = assemble_layer(name, entry, folder, base=base, states=states)
     return result
-
-
-def assemble_layer(name: str, entry: Mapping[str, Any], folder: Path, *, base: Layer | None, states: Layer | None) -> Layer:
-    """Build an installed layer from its bundled base and its parts, in import order.
-
-    Parameters
-    ----------
-    name : str
-        The layer's name.
-    entry : mapping
-        Its installed manifest entry (see :func:`installed_manifest`).
-    folder : Path
-        The user data folder holding the part files.
-    base : Layer or None
-        The bundled layer it starts from, or None.
-    states : Layer or None
-        The states layer whose polygons cut coverage; needed when a part
-        covers some states.
-
-    Returns
-    -------
-    Layer
-        Origin ``installed``; ``coverage`` the union of the parts'
-        ``covers``; ``parts`` every file that contributed.
-    """
-    frames: list[gpd.GeoDataFrame] = []
-    parts: list[LayerPart] = []
-    coverage = Coverage()
-    if base is not None:
-        frames.append(_with_provenance(base.frame, source=base.source, licence=base.licence, authoritative=base.authoritative, part="bundled"))
-        parts.append(LayerPart(base.path.name if base.path else "(bundled)", base.sha256, base.source, base.licence, base.date, base.accuracy_m, base.authoritative, tuple(base.coverage.to_list()), len(base.frame)))
-        coverage = base.coverage
-    for part in entry["parts"]:
-        frame = layer_from_frame(name, read_layer_frame(folder / part["file"], name), accuracy_m=float(part["accuracy_m"])).frame
-        covers = tuple(part.get("covers", []))
-        excluded = tuple(part.get("excluded", []))
-        if covers:
-            area = _states_area(states, covers, name)
-            frames = [_clip_out(f, area) for f in frames]
-        if excluded:
-            frame = _clip_out(frame, _states_area(states, excluded, name))
-        frames.append(_with_provenance(frame, source=part["source"], licence=part["licence"], authoritative=bool(part["authoritative"]), part=part["id"]))
-        parts.append(LayerPart(part["file"], part["sha256"], part["source"], part["licence"], part["date"], float(part["accuracy_m"]), bool(part["authoritative"]), covers, len(frame)))
-        if covers:
-            coverage = coverage.union(Coverage.of(covers, part["source"]))
-    frame = _concat(frames)
-    # Count what each part still contributes once later parts have cut it.
-    remaining = frame["part"].value_counts() if len(frame) else pd.Series(dtype=int)
-    ids = ["bundled"] * (base is not None) + [part["id"] for part in entry["parts"]]
-    parts = [replace(p, features=int(remaining.get(i, 0))) for p, i in zip(parts, ids)]
-    used = [p for p in parts if p.features > 0] or parts
-    authoritative = bool(used) and all(p.authoritative for p in used)
-    digest = hashlib.sha256("\n".join(f"{p.file}:{p.sha256}" for p in parts).encode("utf-8")).hexdigest()
-    notes = [base.notes] if base is not None and base.notes and any(f["part"].eq("bundled").any() for f in frames if len(f)) else []
-    notes += [str(part.get("notes", "")) for part in entry["parts"] if part.get("notes")]
-    last = entry["parts"][-1]["file"] if entry["parts"] else None
-    return layer_from_frame(
-        name,
-        frame,
-        layer_accuracy_m=float(frame["accuracy_m"].max()) if len(frame) else 0.0,
-        title=str(entry.get("title") or (base.title if base is not None else name)),
-        title_ms=str(entry.get("title_ms") or (base.title_ms if base is not None else "")),
-        source="; ".join(dict.fromkeys(_part_label(p) for p in used)),
-        licence="; ".join(dict.fromkeys(p.licence for p in used if p.licence)),
-        date=max((p.date for p in used if p.date), default=""),
-        authoritative=authoritative,
-        approximate=not authoritative,
-        notes=" | ".join(n for n in notes if n),
-        role=str(entry.get("role", "constraint")),
-        origin="installed",
-        path=folder / last if last else (base.path if base is not None else None),
-        sha256=digest,
-        coverage=coverage,
-        parts=tuple(parts),
-    )
 
 
 def import_layer(
@@ -378,8 +270,8 @@ def _install(
     frame = layer_from_frame(name, source_frame, accuracy_m=float(accuracy_m or 0.0)).frame
     if accuracy_m is not None:
         frame["accuracy_m"] = float(accuracy_m)
-    frame = frame.drop(columns=[c for c in _PROVENANCE_COLUMNS if c in frame.columns])
-    outside = _count_outside(frame, states, covered, name)
+    frame = frame.drop(columns=[c for c in PROVENANCE_COLUMNS if c in frame.columns])
+    outside = count_outside(frame, states, covered, name)
 
     _make_folder(folder)
     part_id = uuid.uuid4().hex[:12]
@@ -508,143 +400,6 @@ def _new_entry(name: str, title: str | None) -> dict[str, Any]:
     return entry
 
 
-_PART_FIELDS = ("id", "file", "covers", "source", "licence", "date", "accuracy_m", "authoritative", "sha256")
-
-
-def _checked_entry(path: Path, name: str, entry: Any) -> dict[str, Any]:
-    where = f"installed layer manifest {path}, layer {name!r}"
-    if not isinstance(entry, dict):
-        raise LayerError(f"{where}: must be a table")
-    if "parts" not in entry:
-        # Written by an older reegeo: one file replacing the whole layer.
-        check_manifest_entry(path, name, entry)
-        part = {
-            "id": "legacy",
-            "file": entry["file"],
-            "covers": list(entry.get("coverage", [])),
-            "source": entry["source"],
-            "licence": entry["licence"],
-            "date": entry["date"],
-            "accuracy_m": float(entry["accuracy_m"]),
-            "authoritative": bool(entry["authoritative"]),
-            "sha256": entry.get("sha256", ""),
-            "notes": entry.get("notes", ""),
-        }
-        return {"title": entry["title"], "role": entry.get("role", "constraint"), "base": "none", "parts": [part]}
-    parts = entry["parts"]
-    if not isinstance(parts, list):
-        raise LayerError(f"{where}, field 'parts': must be a list of tables; remove the folder's manifest or run 'data reset {name}'")
-    for number, part in enumerate(parts, start=1):
-        if not isinstance(part, dict):
-            raise LayerError(f"{where}, part {number}: must be a table")
-        missing = [key for key in _PART_FIELDS if key not in part]
-        if missing:
-            raise LayerError(f"{where}, part {number}: field(s) {', '.join(missing)} missing: import the file again")
-        if not isinstance(part["file"], str) or Path(part["file"]).name != part["file"]:
-            raise LayerError(f"{where}, part {number}, field 'file': {part['file']!r} must be a plain file name inside the data folder")
-        if not (folder_file := path.parent / part["file"]).exists():
-            raise LayerError(f"{where}, part {number}: file {folder_file} is missing: run 'data reset {name}' or import it again")
-        if not isinstance(part["covers"], list) or not all(isinstance(s, str) for s in part["covers"]):
-            raise LayerError(f"{where}, part {number}, field 'covers': must be a list of state names")
-    if entry.get("base", "none") not in ("bundled", "none"):
-        raise LayerError(f"{where}, field 'base': {entry.get('base')!r} is not 'bundled' or 'none'")
-    return entry
-
-
-def _states_in_use(folder: Path) -> Layer:
-    """The states layer screening would use (installed, else bundled), without assembling any other layer."""
-    bundled = load_bundled_layer("states")
-    entry = installed_manifest(folder).get("states")
-    if entry is not None:
-        return assemble_layer("states", entry, folder, base=bundled if entry.get("base") == "bundled" else None, states=bundled)
-    if bundled is None:
-        raise LayerError(f"no states layer: {MANIFEST_PATH} lists none; reinstall reegeo")
-    return bundled
-
-
-def _states_area(states: Layer | None, names: tuple[str, ...], layer: str) -> shapely.Geometry | None:
-    """The union of the named states (None for every state)."""
-    if ALL_STATES in names:
-        return None
-    if states is None:
-        raise LayerError(f"layer {layer!r}: an import covers {', '.join(names)} but no states layer is loaded to locate them")
-    frame = states.frame
-    chosen = frame[frame["name"].astype(str).isin(names)]
-    area = shapely.union_all(shapely.make_valid(np.asarray(chosen.geometry.values)))
-    return area
-
-
-def _clip_out(frame: gpd.GeoDataFrame, area: shapely.Geometry | None) -> gpd.GeoDataFrame:
-    """``frame`` without what lies in ``area`` (None: everywhere): features inside dropped, straddling ones cut."""
-    if not len(frame):
-        return frame
-    if area is None:
-        return frame.iloc[0:0]
-    shapely.prepare(area)
-    geoms = np.asarray(frame.geometry.values)
-    touching = shapely.intersects(area, geoms)
-    if not touching.any():
-        return frame
-    inside = touching & shapely.within(geoms, area)
-    cut = touching & ~inside
-    result = frame.copy()
-    if cut.any():
-        pieces = polygonal_parts(shapely.difference(geoms[cut], area), keep_points=True)
-        result.loc[result.index[cut], result.geometry.name] = _without_slivers(pieces)
-    keep = ~inside & ~(result.geometry.isna() | result.geometry.is_empty).to_numpy()
-    return result[keep]
-
-
-# Parts of a cut feature smaller than this are slivers left along the state boundary.
-_SLIVER_M2 = 10_000.0
-
-
-def _without_slivers(geoms: np.ndarray) -> np.ndarray:
-    """Drop the parts of cut polygons under :data:`_SLIVER_M2`, measured in each one's GDM2000 RSO grid."""
-    from reegeo.geo import metric_crs_for
-
-    out = []
-    for geom in geoms:
-        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-            out.append(geom)
-            continue
-        parts = shapely.get_parts(geom)
-        epsg = int(metric_crs_for([geom.representative_point().x])[0])
-        areas = gpd.GeoSeries(parts, crs=4326).to_crs(epsg).area.to_numpy()
-        kept = parts[areas >= _SLIVER_M2]
-        out.append(shapely.union_all(kept) if len(kept) else None)
-    return np.asarray(out, dtype=object)
-
-
-def _with_provenance(frame: gpd.GeoDataFrame, *, source: str, licence: str, authoritative: bool, part: str) -> gpd.GeoDataFrame:
-    result = frame.copy()
-    if "source" not in result.columns:
-        result["source"] = source
-    else:
-        result["source"] = result["source"].where(result["source"].notna() & (result["source"].astype(str) != ""), source)
-    result["licence"] = licence
-    result["authoritative"] = authoritative
-    result["part"] = part
-    return result
-
-
-def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    frames = [f for f in frames if len(f)] or frames[:1]
-    if not frames:
-        return gpd.GeoDataFrame({"name": [], "accuracy_m": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
-    combined = pd.concat([f.to_crs(4326) for f in frames], ignore_index=True)
-    return gpd.GeoDataFrame(combined, geometry=combined.geometry.name, crs=4326)
-
-
-def _count_outside(frame: gpd.GeoDataFrame, states: Layer, covered: tuple[str, ...], name: str) -> int:
-    """Features whose representative point lies outside the covered states."""
-    if not covered or covered == (ALL_STATES,) or not len(frame):
-        return 0
-    area = _states_area(states, covered, name)
-    anchors = shapely.point_on_surface(np.asarray(frame.geometry.values))
-    return int((~shapely.intersects(area, anchors)).sum())
-
-
 def _crs_label(crs: Any) -> str:
     """``EPSG:3168``, or the name and method of a CRS without a code (``unnamed, Cassini-Soldner``)."""
     if crs is None:
@@ -656,56 +411,12 @@ def _crs_label(crs: Any) -> str:
     return ", ".join(part for part in (crs.name, method) if part) + " (no EPSG code)"
 
 
-def _part_label(part: LayerPart) -> str:
-    if part.covers == (ALL_STATES,):
-        return f"{part.source} (every state)"
-    if part.covers:
-        return f"{part.source} ({', '.join(part.covers)})"
-    return part.source
-
-
-def _make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise LayerError(f"cannot create the data folder {folder} ({exc.strerror}): set REEGEO_DATA_DIR to a folder you can write") from None
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold the data folder's lock: one writer at a time, so no update is lost."""
-    try:
-        handle = open(folder / _LOCK_NAME, "a+b")
-    except OSError as exc:
-        raise LayerError(f"cannot lock the data folder {folder} ({exc.strerror}): set REEGEO_DATA_DIR to a folder you can write") from None
-    with handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _write_atomically(target: Path, write: Any) -> None:
-    """:func:`reegeo.atomic.write_atomically`, with a failure as one :class:`LayerError`."""
-    try:
-        write_atomically(target, write)
-    except OSError as exc:
-        raise LayerError(f"cannot write {target} ({exc.strerror or exc}): free some space or set REEGEO_DATA_DIR to a folder you can write") from None
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise LayerError(f"cannot write {target} ({exc}): free some space or set REEGEO_DATA_DIR to a folder you can write") from None
-
-
-def _write_manifest(folder: Path, entries: dict[str, dict[str, Any]]) -> None:
-    text = (
-        "# Layers installed with 'python -m reegeo data import'. Each layer is the bundled one (base = \"bundled\")\n"
-        "# with its parts applied in order; a part's covers are the states it makes complete.\n"
-        "# Remove with 'data reset NAME [--state STATE]'.\n\n"
-    )
-    text += tomli_w.dumps({"layers": entries})
-    tomllib.loads(text)  # never write a manifest that cannot be read back
-
-    def write(staged: Path) -> None:
-        staged.write_text(text, encoding="utf-8")
-
-    _write_atomically(folder / USER_MANIFEST_NAME, write)
+def _states_in_use(folder: Path) -> Layer:
+    """The states layer screening would use (installed, else bundled), without assembling any other layer."""
+    bundled = load_bundled_layer("states")
+    entry = installed_manifest(folder).get("states")
+    if entry is not None:
+        return assemble_layer("states", entry, folder, base=bundled if entry.get("base") == "bundled" else None, states=bundled)
+    if bundled is None:
+        raise LayerError(f"no states layer: {MANIFEST_PATH} lists none; reinstall reegeo")
+    return bundled
