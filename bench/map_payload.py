@@ -45,7 +45,8 @@ def measure(*, with_browser: bool = True) -> dict:
     from bench import data
     from reegeo.screening.rules import default_rules
     from reegeo.screening.surface import build_surface, dissolve_surface
-    from reegeo.web.map import build_map, map_html, prepare_layers
+    from reegeo.web.features import prepare_layers
+    from reegeo.web.map import build_map, map_html
 
     default_tolerance = _default_tolerance(prepare_layers)
     rows = []

@@ -28,7 +28,7 @@ from reegeo.screening.surface import (
     surface_totals,
 )
 from reegeo.web.assets import MapAssets, asset_folders, assets_at
-from reegeo.web.map import DisplayLayer, incomplete_geojson, prepare_layers
+from reegeo.web.features import DisplayLayer, incomplete_geojson, prepare_layers
 from reegeo.web.workspace import EXPORT_FORMATS, Workspace
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

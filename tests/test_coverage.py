@@ -350,7 +350,8 @@ def test_mapinfo_tab_as_a_zip_upload(reference_dir):
 
 def test_map_greys_the_states_where_data_is_incomplete(alpha_only_layers):
     from reegeo.layers.coverage import incomplete_states
-    from reegeo.web.map import build_map, incomplete_geojson, map_html
+    from reegeo.web.features import incomplete_geojson
+    from reegeo.web.map import build_map, map_html
 
     incomplete = incomplete_states(alpha_only_layers)
     assert list(incomplete["state"]) == ["Beta", "Sabah Test"] or set(incomplete["state"]) == {"Beta", "Sabah Test"}

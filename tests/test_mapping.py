@@ -11,7 +11,8 @@ from conftest import at, frame, square
 from reegeo.layers.load import layer_from_frame
 from reegeo.screening.engine import screen_sites
 from reegeo.style import VERDICT_COLOURS
-from reegeo.web.map import build_map, map_html, prepare_layers, sites_geojson
+from reegeo.web.features import prepare_layers, sites_geojson
+from reegeo.web.map import build_map, map_html
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 SCRIPT_BREAKER = "</script><script>alert('x')</script>`${alert(2)}`"
@@ -150,7 +151,7 @@ def test_a_large_layer_is_sent_merged_and_within_the_vertex_budget(test_layers):
     import numpy as np
     import shapely
 
-    from reegeo.web.map import DISPLAY_MAX_FEATURES, DISPLAY_MAX_VERTICES
+    from reegeo.web.features import DISPLAY_MAX_FEATURES, DISPLAY_MAX_VERTICES
 
     rng = np.random.default_rng(7)
     count = DISPLAY_MAX_FEATURES + 500

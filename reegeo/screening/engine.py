@@ -8,7 +8,6 @@ Python loop over sites and layers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 import geopandas as gpd
@@ -20,6 +19,16 @@ from reegeo.errors import ScreeningError
 from reegeo.geo import metric_crs_for
 from reegeo.layers.coverage import covered_sites, prohibiting_layers
 from reegeo.layers.model import Layer
+from reegeo.screening.measure import (
+    PreparedLayer,
+    filtered_layer,
+    locate_states,
+    overlap_areas,
+    prepare_layer,
+    rule_target,
+    touching_and_nearest,
+    within_accuracy,
+)
 from reegeo.screening.rules import Rule
 from reegeo.vocab import (
     OUTSIDE_FLAG,
@@ -32,14 +41,7 @@ from reegeo.vocab import (
     Verdict,
 )
 
-__all__ = [
-    "screen_sites",
-    "check_sites",
-    "check_layers",
-    "result_columns",
-    "DISTANCE_LAYERS",
-    "OVERLAP_LAYERS",
-]
+__all__ = ["DISTANCE_LAYERS", "OVERLAP_LAYERS", "check_layers", "check_sites", "result_columns", "screen_sites"]
 
 DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "protected_areas", "deposits", "lynas")
 OVERLAP_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
@@ -50,18 +52,6 @@ _SITE_ID_COLUMNS = ("site_id", "id", "name", "nama", "site", "tapak", "site_name
 # Sites are measured in batches: large enough to keep the GEOS queries vectorised,
 # small enough that progress moves about ten times in a run and memory stays bounded.
 _CHUNK_MIN, _CHUNK_MAX = 1_000, 25_000
-# Geometries closer than this touch: reprojection round trips move shared
-# boundaries by far less than a millimetre.
-TOUCH_TOLERANCE_M = 0.001
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A layer projected to one metric CRS, with its spatial index."""
-
-    geoms: np.ndarray
-    names: np.ndarray
-    accuracy_m: np.ndarray
-    tree: shapely.STRtree
 
 
 def result_columns(distance_layers: Sequence[str] = DISTANCE_LAYERS) -> list[str]:
@@ -158,10 +148,10 @@ def screen_sites(
     for epsg in sorted(set(zones.tolist())):
         in_zone = np.flatnonzero(zones == epsg)
         projected = sites.geometry.iloc[in_zone].to_crs(epsg).values
-        prepared = {name: _prepare(layers[name], epsg) for name in _needed_layers(layers, rules, distance_layers)}
+        prepared = {name: prepare_layer(layers[name], epsg) for name in _needed_layers(layers, rules, distance_layers)}
         for rule in rules:
             if rule.where is not None:
-                prepared[_target(rule)] = _prepare(_filtered(layers[rule.layer], rule), epsg)
+                prepared[rule_target(rule)] = prepare_layer(filtered_layer(layers[rule.layer], rule), epsg)
         for start in range(0, len(in_zone), chunk):
             positions = in_zone[start : start + chunk]
             geoms = np.asarray(projected[start : start + chunk])
@@ -192,34 +182,11 @@ def _needed_layers(layers: Mapping[str, Layer], rules: Sequence[Rule], distance_
     return sorted(needed)
 
 
-def _target(rule: Rule) -> str:
-    """The key of what a rule tests: its layer, or its layer's features that match ``where``."""
-    return rule.layer if rule.where is None else f"{rule.layer}[{rule.id}]"
-
-
-def _filtered(layer: Layer, rule: Rule) -> Layer:
-    column, values = rule.where
-    keep = layer.frame[column].astype(str).isin(values)
-    return replace(layer, frame=layer.frame[keep.to_numpy()].reset_index(drop=True))
-
-
-def _prepare(layer: Layer, epsg: int) -> _Prepared:
-    geoms = np.asarray(layer.frame.geometry.to_crs(epsg).values)
-    # Prepared layer features make the exact intersects tests cheap; the sites stay unprepared.
-    shapely.prepare(geoms)
-    return _Prepared(
-        geoms=geoms,
-        names=layer.frame["name"].astype(str).to_numpy(dtype=object),
-        accuracy_m=layer.frame["accuracy_m"].to_numpy(dtype=float),
-        tree=shapely.STRtree(geoms),
-    )
-
-
 def _measure_batch(
     geoms: np.ndarray,
     positions: np.ndarray,
     epsg: int,
-    prepared: Mapping[str, _Prepared],
+    prepared: Mapping[str, PreparedLayer],
     rules: Sequence[Rule],
     distance_layers: Sequence[str],
     site_accuracy_m: np.ndarray,
@@ -233,7 +200,7 @@ def _measure_batch(
     columns["site_area_m2"][positions] = np.round(areas, 1)
     columns["metric_crs"][positions] = f"EPSG:{epsg}"
 
-    state, spanned, is_outside, is_spanning = _locate_states(geoms, prepared["states"])
+    state, spanned, is_outside, is_spanning = locate_states(geoms, prepared["states"])
     columns["state"][positions] = state
     columns["states_spanned"][positions] = spanned
     outside[positions] = is_outside
@@ -245,13 +212,13 @@ def _measure_batch(
         if name not in prepared:
             continue
         layer = prepared[name]
-        hits, touches, distance, feature = _touching_and_nearest(geoms, layer)
+        hits, touches, distance, feature = touching_and_nearest(geoms, layer)
         nearest[name] = (distance, feature)
         intersecting[name] = touches
         columns[f"dist_{name}_m"][positions] = np.round(distance, 1)
         columns[f"nearest_{name}"][positions] = np.where(feature >= 0, layer.names[np.maximum(feature, 0)], "")
         if name in OVERLAP_LAYERS:
-            overlap = _overlap_areas(geoms, areas, layer, hits)
+            overlap = overlap_areas(geoms, areas, layer, hits)
             columns[f"overlap_{name}_m2"][positions] = np.round(overlap, 1)
             with np.errstate(divide="ignore", invalid="ignore"):
                 share = np.where(areas > 0, np.clip(overlap / areas * 100.0, 0.0, 100.0), 0.0)
@@ -259,12 +226,12 @@ def _measure_batch(
 
     for rule in rules:
         if rule.where is not None:
-            _, touches, distance, feature = _touching_and_nearest(geoms, prepared[_target(rule)])
-            intersecting[_target(rule)], nearest[_target(rule)] = touches, (distance, feature)
+            _, touches, distance, feature = touching_and_nearest(geoms, prepared[rule_target(rule)])
+            intersecting[rule_target(rule)], nearest[rule_target(rule)] = touches, (distance, feature)
     for rule in rules:
         if rule.relation == Relation.ALWAYS:
             continue
-        target = _target(rule)
+        target = rule_target(rule)
         distance, _ = nearest[target]
         if rule.relation == Relation.INTERSECTS:
             hit = intersecting[target]
@@ -274,112 +241,7 @@ def _measure_batch(
             threshold = rule.distance_m
         fired[rule.id][positions] = hit
         if rule.id in uncertain:
-            uncertain[rule.id][positions] = ~hit & _within_accuracy(geoms, site_accuracy_m[positions], prepared[target], threshold)
-
-
-def _touching_and_nearest(geoms: np.ndarray, layer: _Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Intersecting (site, feature) pairs, whether each site touches the layer, and metres to (0 when touching) and index of the nearest feature."""
-    hits = _intersecting(geoms, layer)
-    touches = np.zeros(len(geoms), dtype=bool)
-    touches[hits[0]] = True
-    distance, feature = _nearest(geoms, layer)
-    touches |= distance <= TOUCH_TOLERANCE_M
-    distance[touches] = 0.0
-    return hits, touches, distance, feature
-
-
-def _intersecting(geoms: np.ndarray, layer: _Prepared) -> np.ndarray:
-    """Pairs (site, feature) that intersect: a bounding-box query, then the exact test on prepared features."""
-    pairs = layer.tree.query(geoms)
-    if pairs.shape[1] == 0:
-        return pairs
-    return pairs[:, shapely.intersects(layer.geoms[pairs[1]], geoms[pairs[0]])]
-
-
-def _nearest(
-    geoms: np.ndarray, layer: _Prepared, *, max_distance_m: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distance (m) to and index of the nearest feature; ties go to the lowest index.
-
-    With ``max_distance_m``, sites farther than that from every feature get NaN and -1.
-    """
-    distance = np.full(len(geoms), np.nan)
-    feature = np.full(len(geoms), -1, dtype=np.int64)
-    if len(layer.geoms) == 0 or len(geoms) == 0:
-        return distance, feature
-    pairs, dist = layer.tree.query_nearest(geoms, max_distance=max_distance_m, return_distance=True, all_matches=True)
-    order = np.lexsort((pairs[1], pairs[0]))
-    site, first = np.unique(pairs[0][order], return_index=True)
-    distance[site] = dist[order][first]
-    feature[site] = pairs[1][order][first]
-    return distance, feature
-
-
-def _within_accuracy(geoms: np.ndarray, site_accuracy_m: np.ndarray, layer: _Prepared, threshold_m: float) -> np.ndarray:
-    """Sites within ``threshold_m`` + the feature's accuracy + the site's own accuracy of a feature."""
-    result = np.zeros(len(geoms), dtype=bool)
-    if len(layer.geoms) == 0 or not (np.any(layer.accuracy_m > 0) or np.any(site_accuracy_m > 0)):
-        return result
-    reach = threshold_m + float(layer.accuracy_m.max()) + float(site_accuracy_m.max(initial=0.0))
-    pairs = layer.tree.query(geoms, predicate="dwithin", distance=reach)
-    if pairs.shape[1] == 0:
-        return result
-    gap = shapely.distance(geoms[pairs[0]], layer.geoms[pairs[1]])
-    close = gap <= threshold_m + layer.accuracy_m[pairs[1]] + site_accuracy_m[pairs[0]]
-    result[pairs[0][close]] = True
-    return result
-
-
-def _overlap_areas(geoms: np.ndarray, areas: np.ndarray, layer: _Prepared, hits: np.ndarray) -> np.ndarray:
-    """Area (m²) of each site inside the union of the layer's features."""
-    overlap = np.zeros(len(geoms))
-    polygonal = areas[hits[0]] > 0
-    site_idx, feature_idx = hits[0][polygonal], hits[1][polygonal]
-    if len(site_idx) == 0:
-        return overlap
-    pieces = shapely.intersection(geoms[site_idx], layer.geoms[feature_idx])
-    counts = np.bincount(site_idx, minlength=len(geoms))
-    single = counts[site_idx] == 1
-    overlap[site_idx[single]] = shapely.area(pieces[single])
-    # Sites over several features: union the pieces so overlapping features count once.
-    for site in np.unique(site_idx[~single]):
-        overlap[site] = shapely.area(shapely.union_all(pieces[site_idx == site]))
-    return overlap
-
-
-def _locate_states(geoms: np.ndarray, states: _Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """State of each site's representative point, all states it touches, outside and spanning masks."""
-    n = len(geoms)
-    anchors = shapely.point_on_surface(geoms)
-    state = np.full(n, "", dtype=object)
-    if len(states.geoms):
-        pairs = _intersecting(anchors, states)
-        order = np.lexsort((pairs[1], pairs[0]))
-        site, first = np.unique(pairs[0][order], return_index=True)
-        state[site] = states.names[pairs[1][order][first]]
-        # Coastal sites can fall just outside a generalised coastline: take the
-        # nearest state when it is within that state's stated accuracy.
-        missing = np.flatnonzero(state == "")
-        reach = float(states.accuracy_m.max())
-        if len(missing) and reach > 0:
-            distance, feature = _nearest(anchors[missing], states, max_distance_m=reach)
-            ok = (feature >= 0) & (distance <= states.accuracy_m[np.maximum(feature, 0)])
-            state[missing[ok]] = states.names[feature[ok]]
-    spanned = np.full(n, "", dtype=object)
-    is_spanning = np.zeros(n, dtype=bool)
-    if len(states.geoms):
-        touched = _intersecting(geoms, states)
-        touched_names = states.names[touched[1]]
-        counts = np.bincount(touched[0], minlength=n)
-        single = counts[touched[0]] == 1
-        spanned[touched[0][single]] = touched_names[single]
-        # Few sites touch several features: join their distinct state names.
-        for site in np.unique(touched[0][~single]):
-            names = sorted(set(touched_names[touched[0] == site]))
-            spanned[site] = ";".join(names)
-            is_spanning[site] = len(names) > 1
-    spanned = np.where(spanned == "", state, spanned)
-    return state, spanned, state == "", is_spanning
+            uncertain[rule.id][positions] = ~hit & within_accuracy(geoms, site_accuracy_m[positions], prepared[target], threshold)
 
 
 def _verdicts(

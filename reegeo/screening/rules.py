@@ -30,7 +30,6 @@ __all__ = [
     "update_rule",
 ]
 
-LANGUAGES = ("en", "ms")
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LAYER_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

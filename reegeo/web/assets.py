@@ -15,9 +15,8 @@ from typing import Mapping
 
 import xstatic.pkg.leaflet as _leaflet
 
-__all__ = ["MapAssets", "asset_folders", "assets_at", "file_assets", "LEAFLET_VERSION"]
+__all__ = ["MapAssets", "asset_folders", "assets_at", "file_assets"]
 
-LEAFLET_VERSION: str = _leaflet.VERSION
 
 # Folder name -> (JavaScript files, CSS files) inside it, in load order.
 _FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
