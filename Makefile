@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast test-browser venv clean
+.PHONY: run test test-fast test-browser lint venv clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ venv: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.port 8501 --server.headless true
 
-test: $(VENV)/.installed
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (pyflakes, pycodestyle, import order, bugbear, pyupgrade) and mypy on the library.
+lint: $(VENV)/.installed
+	$(PY) -m ruff check reegeo
+	$(PY) -m mypy
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)

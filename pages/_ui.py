@@ -7,7 +7,7 @@ pages only; the work is done by ``reegeo``.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import folium
 import streamlit as st
@@ -101,6 +101,20 @@ def ensure_shell() -> None:
     """
     if "lang" not in st.session_state:
         st.switch_page("app.py")
+
+
+class Page(NamedTuple):
+    """What every page needs: the interface language, the session's workspace and the layers in use."""
+
+    lang: str
+    ws: Workspace
+    layers: dict[str, Layer]
+
+
+def page() -> Page:
+    """Open a page: through the app's shell (see :func:`ensure_shell`), with its language, workspace and layers."""
+    ensure_shell()
+    return Page(lang=lang(), ws=workspace(), layers=layers())
 
 
 def lang() -> str:

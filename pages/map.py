@@ -6,9 +6,7 @@ from pages import _ui
 from reegeo.i18n import t
 from reegeo.web.map import build_map
 
-_ui.ensure_shell()
-lang = _ui.lang()
-ws = _ui.workspace()
+lang, ws, _ = _ui.page()
 
 st.title(t("page.map", lang))
 st.caption(t("map.caption", lang))

@@ -12,10 +12,7 @@ from reegeo.screening.rules import (
 )
 from reegeo.vocab import SEVERITIES
 
-_ui.ensure_shell()
-lang = _ui.lang()
-ws = _ui.workspace()
-layers = _ui.layers()
+lang, ws, layers = _ui.page()
 
 WIDGET_PREFIXES = ("sev_", "dist_")
 

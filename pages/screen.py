@@ -20,10 +20,7 @@ from reegeo.web.workspace import (
     sites_from_text,
 )
 
-_ui.ensure_shell()
-lang = _ui.lang()
-ws = _ui.workspace()
-layers = _ui.layers()
+lang, ws, layers = _ui.page()
 
 st.title(t("page.screen", lang))
 

@@ -26,10 +26,7 @@ from reegeo.layers.osm import (
 from reegeo.layers.store import import_layer_bytes
 from reegeo.screening.evidence import format_distance
 
-_ui.ensure_shell()
-lang = _ui.lang()
-ws = _ui.workspace()
-layers = _ui.layers()
+lang, ws, layers = _ui.page()
 
 st.title(t("page.sources", lang))
 st.caption(t("sources.intro", lang))

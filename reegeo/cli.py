@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn
 
 from reegeo import __version__
 from reegeo.errors import ReegeoError
@@ -40,7 +41,7 @@ class _UsageError(ReegeoError):
 class _Parser(argparse.ArgumentParser):
     """An argument parser that reports errors as one line, through main's handler."""
 
-    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+    def error(self, message: str) -> NoReturn:  # argparse API
         raise _UsageError(f"{message} (see 'python -m reegeo {self.prog.split()[-1]} --help')")
 
 

@@ -6,7 +6,7 @@ with the rules (``message_en`` / ``message_ms``), not here.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["LANGUAGES", "TEXTS", "t", "column_label", "layer_label", "verdict_label", "check_language"]
 
@@ -297,8 +297,8 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "report.by_state": {"en": "Sites by state", "ms": "Tapak mengikut negeri"},
     "report.no_state": {"en": "(outside Malaysia)", "ms": "(di luar Malaysia)"},
     "report.national_map": {
-        "en": "Sites by verdict over state outlines, forest reserves and water catchments (* approximate layer).",
-        "ms": "Tapak mengikut keputusan di atas sempadan negeri, hutan simpan dan kawasan tadahan air (* lapisan anggaran).",
+        "en": "Sites by verdict over state outlines, forest reserves, national and state parks and water catchments (* approximate layer).",
+        "ms": "Tapak mengikut keputusan di atas sempadan negeri, hutan simpan, taman negara dan negeri serta kawasan tadahan air (* lapisan anggaran).",
     },
     "report.col.verdict": {"en": "Verdict", "ms": "Keputusan"},
     "report.col.sites": {"en": "Sites", "ms": "Tapak"},

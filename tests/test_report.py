@@ -104,7 +104,7 @@ def test_html_escapes_hostile_site_names_feature_names_and_title(test_layers, ru
 
     assert "<script" not in html.lower() and HOSTILE_IMG not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html  # markupsafe's escapes
     parser = _Elements()
     parser.feed(html)
     assert not [tag for tag, _ in parser.tags if tag in ("script", "iframe", "object", "embed")]

@@ -170,7 +170,10 @@ def _defused_cause(exc: BaseException) -> DefusedXmlException | None:
         if isinstance(exc, DefusedXmlException):
             return exc
         seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+        cause = exc.__cause__ or exc.__context__
+        if cause is None:
+            return None
+        exc = cause
     return None
 
 

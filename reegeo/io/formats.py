@@ -57,15 +57,21 @@ class Reader:
     layers: Callable[[bytes, SafeZip | None, ReadContext, str], list[str]] | None = None
 
 
+def _zip(archive: SafeZip | None) -> SafeZip:
+    """The archive of a zip-based format (detection opened it)."""
+    assert archive is not None, "zip-based formats are detected from an opened archive"
+    return archive
+
+
 def _no_layers(data: bytes, archive: SafeZip | None, ctx: ReadContext, fmt: str) -> list[str]:
     return []
 
 
 READERS: dict[str, Reader] = {
-    SHAPEFILE_ZIP: Reader(lambda d, a, c, f: read_shapefile_zip(a, c), lambda d, a, c, f: sorted(shapefile_layers(a))),
-    MAPINFO: Reader(lambda d, a, c, f: read_mapinfo_zip(a, c), lambda d, a, c, f: sorted(mapinfo_layers(a))),
-    NESTED_SHAPEFILES: Reader(lambda d, a, c, f: read_nested_zips(a, c)),
-    KMZ: Reader(lambda d, a, c, f: read_kmz(a, c), lambda d, a, c, f: kml_layers(None, a, c)),
+    SHAPEFILE_ZIP: Reader(lambda d, a, c, f: read_shapefile_zip(_zip(a), c), lambda d, a, c, f: sorted(shapefile_layers(_zip(a)))),
+    MAPINFO: Reader(lambda d, a, c, f: read_mapinfo_zip(_zip(a), c), lambda d, a, c, f: sorted(mapinfo_layers(_zip(a)))),
+    NESTED_SHAPEFILES: Reader(lambda d, a, c, f: read_nested_zips(_zip(a), c)),
+    KMZ: Reader(lambda d, a, c, f: read_kmz(_zip(a), c), lambda d, a, c, f: kml_layers(None, a, c)),
     KML: Reader(lambda d, a, c, f: read_kml(d, c), lambda d, a, c, f: kml_layers(d, None, c)),
     EXCEL: Reader(lambda d, a, c, f: read_excel(d, c), lambda d, a, c, f: excel_sheets(d, c)),
     GEOPACKAGE: Reader(lambda d, a, c, f: read_geopackage(d, c), lambda d, a, c, f: spatial_layers_gpkg(d, c)),

@@ -57,7 +57,7 @@ def _decode_text(data: bytes, ctx: ReadContext) -> tuple[str, list[str]]:
 def _delimiter(text: str) -> str:
     header = text.lstrip("\ufeff").split("\n", 1)[0]
     counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 
 
@@ -110,7 +110,7 @@ def read_excel(data: bytes, ctx: ReadContext) -> RawRead:
 
 
 def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
-    keyed = {}
+    keyed: dict[str, str] = {}
     for column in columns:
         keyed.setdefault(column.strip().lower(), column)
     for wanted in names:
@@ -209,7 +209,9 @@ def _point_geometries(table: pd.DataFrame, lat_col: str, lon_col: str, ctx: Read
 
 
 def _wkt_geometries(values: pd.Series, column: str, ctx: ReadContext):
-    missing, bad, geometries = [], [], []
+    missing: list = []
+    bad: list[tuple] = []
+    geometries: list = []
     for row, text in values.items():
         text = str(text)
         if _is_missing(text):
@@ -222,7 +224,7 @@ def _wkt_geometries(values: pd.Series, column: str, ctx: ReadContext):
             bad.append((row, text, exc))
             geometries.append(None)
     if bad:
-        row, text, exc = bad[0]
+        row, text, _ = bad[0]
         raise UploadError(
             f"{ctx.name}: {len(bad):,} {'row has' if len(bad) == 1 else 'rows have'} a {column!r} value that is not valid WKT "
             f"({list_rows([b[0] for b in bad])}; row {row}: {text[:60]!r}). Write geometries "

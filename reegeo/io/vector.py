@@ -416,6 +416,7 @@ def read_geoparquet(data: bytes, ctx: ReadContext) -> RawRead:
 def kml_layers(kml: bytes | None, archive: SafeZip | None, ctx: ReadContext) -> list[str]:
     """The folders (layers) of a KML file, or of the main KML in a KMZ ``archive``."""
     if kml is None:
+        assert archive is not None, "a KMZ is listed from its archive"
         members = [n for n in archive.names if not is_junk(n) and n.lower().endswith(".kml")]
         members.sort(key=lambda n: (n.lower() != "doc.kml", "/" in n))
         kml = archive.read(archive.find(members[0]))

@@ -20,8 +20,9 @@ layer) in which it is complete, or everywhere, or nowhere:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -92,12 +93,12 @@ class Coverage:
     sources: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def complete(cls, source: str = "") -> "Coverage":
+    def complete(cls, source: str = "") -> Coverage:
         """Coverage of a layer complete everywhere (``source`` says who asserts it)."""
         return cls(everywhere=True, sources=((ALL_STATES, source),) if source else ())
 
     @classmethod
-    def of(cls, states: Iterable[str], source: str = "") -> "Coverage":
+    def of(cls, states: Iterable[str], source: str = "") -> Coverage:
         """Coverage of the given states (``all`` among them means everywhere)."""
         states = tuple(states)
         if ALL_STATES in states:
@@ -113,7 +114,7 @@ class Coverage:
         """True when the layer is complete nowhere."""
         return not self.everywhere and not self.states
 
-    def union(self, other: "Coverage") -> "Coverage":
+    def union(self, other: Coverage) -> Coverage:
         """Complete wherever either is (the later source wins for a state both cover)."""
         sources = tuple(sorted({**dict(self.sources), **dict(other.sources)}.items()))
         if self.everywhere or other.everywhere:
@@ -189,16 +190,17 @@ def parse_states(
     for code, state in (codes or {}).items():
         if state in valid:
             lookup.setdefault(_normalised(code), state)
-    found, unknown = set(), []
+    found: set[str] = set()
+    unknown: list[str] = []
     for name in names:
         key = _normalised(name)
         if key == ALL_STATES:
             return (ALL_STATES,)
-        state = lookup.get(key)
-        if state is None:
+        known = lookup.get(key)
+        if known is None:
             unknown.append(name)
         else:
-            found.add(state)
+            found.add(known)
     if unknown:
         raise LayerError(
             f"{argument}: {', '.join(repr(u) for u in unknown)} "
@@ -349,7 +351,7 @@ def remedy_text(layer: str, lang: str = "en") -> str:
     return t(key if key in TEXTS else "remedy.default", lang)
 
 
-def incomplete_states(layers: Mapping, names: Sequence[str] | None = None) -> "gpd.GeoDataFrame":
+def incomplete_states(layers: Mapping, names: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     """The states where a constraint layer is incomplete, for drawing.
 
     Parameters

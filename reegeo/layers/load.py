@@ -9,9 +9,10 @@ given for one run (``--layer NAME=PATH``) takes precedence over both.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd

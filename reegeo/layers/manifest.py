@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from reegeo.errors import LayerError
 from reegeo.layers.coverage import ALL_STATES, Coverage

@@ -29,8 +29,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -181,7 +182,8 @@ def _way_polygon(element: Mapping[str, Any]) -> shapely.Geometry | None:
 
 
 def _relation_polygon(element: Mapping[str, Any]) -> shapely.Geometry | None:
-    outer, inner = [], []
+    outer: list[LineString] = []
+    inner: list[LineString] = []
     for member in element.get("members", []) or []:
         if not isinstance(member, dict) or member.get("type") != "way":
             continue

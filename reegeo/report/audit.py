@@ -7,10 +7,10 @@ same SHA-256 hashes and, with the same reegeo version, the same verdicts.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Mapping
 
 from reegeo import __version__
 from reegeo.errors import ReegeoError
@@ -61,7 +61,7 @@ class Audit:
     @property
     def created_text(self) -> str:
         """The time as ``2026-03-01 09:30:00 UTC``."""
-        return self.created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return self.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def build_audit(
@@ -103,10 +103,10 @@ def build_audit(
         rules_source = Path(rules_source)
     rules_file, rules_sha256 = _stamp_input(rules_source, rules_name, "edited rules", "rules")
     stamps = tuple(stamp for name, layer in layers.items() for stamp in _layer_stamps(name, layer))
-    when = created or datetime.now(timezone.utc)
+    when = created or datetime.now(UTC)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return Audit(sites_file, sites_sha256, rules_file, rules_sha256, stamps, __version__, when.astimezone(timezone.utc))
+        when = when.replace(tzinfo=UTC)
+    return Audit(sites_file, sites_sha256, rules_file, rules_sha256, stamps, __version__, when.astimezone(UTC))
 
 
 def _layer_stamps(name: str, layer: Layer) -> list[LayerStamp]:

@@ -1,17 +1,19 @@
 """Lay out a report model as one self-contained HTML file.
 
-Every string from the model goes through :func:`html.escape` (site ids, names,
-layer and file names all come from users); images are inline base64 PNG; the
-page carries no script and a Content-Security-Policy that forbids any, so a
-hostile name cannot run code even if it slipped through.
+The page is the autoescaping Jinja2 template ``templates/report.html``: every
+string from the model is escaped (site ids, names, layer and file names all
+come from users); images are inline base64 PNG; the page carries no script and
+a Content-Security-Policy that forbids any, so a hostile name cannot run code
+even if it slipped through.
 """
 
 from __future__ import annotations
 
 import base64
-from html import escape
 
-from reegeo.report.model import ReportModel, SiteSection, Table
+import jinja2
+
+from reegeo.report.model import ReportModel
 from reegeo.style import NEUTRAL_COLOUR, SEVERITY_COLOURS, VERDICT_COLOURS
 
 __all__ = ["layout_html"]
@@ -33,119 +35,26 @@ img{max-width:100%;height:auto;border:1px solid #c9d1d6}figure{margin:.4rem 0}fi
 """
 
 
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("reegeo.report", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENV.filters["b64"] = lambda png: base64.b64encode(png).decode("ascii")
+
+
 def layout_html(model: ReportModel) -> bytes:
     """The report as UTF-8 HTML bytes."""
-    e = escape
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{e(model.lang)}"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(model.title)}</title><style>{_CSS}</style></head><body>",
-        f"<header><h1>{e(model.title)}</h1><p class=\"muted\">{e(model.subtitle)}<br>{e(model.generated)}</p></header>",
-    ]
-    if model.approximate_note:
-        parts.append(f'<p class="banner">{e(model.approximate_note)}</p>')
-    parts += [
-        f"<h2>{e(model.label('report.summary'))}</h2>",
-        f"<p>{e(model.screened)} {e(model.disclaimer)}</p>",
-        '<div class="grid"><div>',
-        f"<h3>{e(model.label('report.by_verdict'))}</h3>",
-        _table(model.verdict_table, numeric_from=1, verdicts=[v for v, _ in model.verdict_counts]),
-        "</div><div>",
-        f"<h3>{e(model.label('report.by_state'))}</h3>",
-        _table(model.state_table, numeric_from=1),
-        "</div></div>",
-        _figure(model.national_png, model.national_caption),
-        *(
-            [f"<h2>{e(model.label('coverage.unverified_title'))}</h2>", f"<p>{e(model.unverified_intro)}</p>", _table(model.unverified)]
-            if model.unverified.rows
-            else []
-        ),
-        f"<h2>{e(model.label('report.index'))}</h2>",
-        _index(model),
-        f"<h2>{e(model.label('report.col.sites'))}</h2>",
-    ]
-    parts += [_site(model, section) for section in model.sites]
-    parts += [
-        f"<h2>{e(model.label('report.provenance'))}</h2>",
-        f"<p>{e(model.provenance_intro)}</p>",
-        _table(model.provenance),
-        f"<h2>{e(model.label('report.rules'))}</h2>",
-        _table(model.rules),
-        f"<h2>{e(model.label('report.audit'))}</h2>",
-        f"<p>{e(model.audit_intro)}</p>",
-        _table(model.audit, hash_column=2),
-        f"<footer>{e(model.generated)}",
-        f"<br>{e(model.approximate_note)}" if model.approximate_note else "",
-        "</footer></body></html>",
-    ]
-    return ("\n".join(parts) + "\n").encode("utf-8")
-
-
-def _site(model: ReportModel, site: SiteSection) -> str:
-    e = escape
-    colour = VERDICT_COLOURS.get(site.verdict, NEUTRAL_COLOUR)
-    facts = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in site.facts)
-    distances = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in site.distances)
-    findings = "".join(_finding(model, f, f.rule_id in site.approximate_findings) for f in site.findings) or f"<p>{e(model.label('report.no_findings'))}</p>"
-    bodies = "".join(f"<li>{e(b)}</li>" for b in site.bodies)
-    figure = _figure(site.map_png, site.map_caption) if site.map_png else f'<p class="muted">{e(site.map_caption)}</p>'
-    return (
-        f'<section class="site" id="{e(site.anchor)}">'
-        f'<h3>{e(site.heading)}<span class="verdict" style="background:{colour}">{e(model.label("verdict." + site.verdict))}</span></h3>'
-        f"<p>{e(site.verdict_text)}</p>"
-        f'<div class="grid"><div><table class="facts">{facts}</table>'
-        f"<h4>{e(model.label('report.distances'))}</h4><table class=\"facts\">{distances}</table></div>"
-        f"<div>{figure}</div></div>"
-        f"<h4>{e(model.label('report.findings'))}</h4>{findings}"
-        f"<h4>{e(model.label('report.permitting'))}</h4><ul>{bodies}</ul>"
-        "</section>"
+    page = _ENV.get_template("report.html").render(
+        m=model,
+        csp=_CSP,
+        css=_CSS,
+        verdicts=[v for v, _ in model.verdict_counts],
+        index_rows=list(zip(model.sites, model.index.rows)),
+        verdict_colours=VERDICT_COLOURS,
+        severity_colours=SEVERITY_COLOURS,
+        neutral=NEUTRAL_COLOUR,
     )
-
-
-def _index(model: ReportModel) -> str:
-    e = escape
-    head = "".join(f"<th>{e(h)}</th>" for h in model.index.header)
-    rows = []
-    for site, (site_id, verdict, state, fired) in zip(model.sites, model.index.rows):
-        colour = VERDICT_COLOURS.get(site.verdict, NEUTRAL_COLOUR)
-        rows.append(
-            f'<tr><td><a href="#{e(site.anchor)}">{e(site_id)}</a></td>'
-            f'<td style="color:{colour};font-weight:bold">{e(verdict)}</td><td>{e(state)}</td><td><code>{e(fired)}</code></td></tr>'
-        )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _finding(model: ReportModel, finding, approximate: bool) -> str:
-    e = escape
-    colour = SEVERITY_COLOURS.get(finding.severity, NEUTRAL_COLOUR)
-    approx = f' <span class="approx">({e(model.label("report.approximate_layer"))})</span>' if approximate else ""
-    measured = f"<br><span class=\"muted\">{e(model.label('report.measured'))}:</span> {e(finding.measurement)}" if finding.measurement else ""
-    return (
-        f'<div class="finding" style="border-color:{colour}">'
-        f'<span class="sev" style="color:{colour}">{e(model.label("severity." + finding.severity))}</span> '
-        f"<code>{e(finding.rule_id)}</code>{approx}<br>{e(finding.message)}"
-        f"<br><span class=\"muted\">{e(model.label('report.legal_basis'))}:</span> {e(finding.legal_basis)}{measured}</div>"
-    )
-
-
-def _table(table: Table, *, numeric_from: int | None = None, hash_column: int | None = None, verdicts: list[str] | None = None) -> str:
-    e = escape
-    head = "".join(f"<th>{e(h)}</th>" for h in table.header)
-    rows = []
-    for index, row in enumerate(table.rows):
-        cells = []
-        for column, value in enumerate(row):
-            css = ' class="num"' if numeric_from is not None and column >= numeric_from else (' class="hash"' if column == hash_column else "")
-            style = ""
-            if verdicts and column == 0 and index < len(verdicts):
-                style = f' style="border-left:6px solid {VERDICT_COLOURS[verdicts[index]]}"'
-            cells.append(f"<td{css}{style}>{e(value)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _figure(png: bytes, caption: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption)}"><figcaption>{escape(caption)}</figcaption></figure>'
+    return (page.rstrip("\n") + "\n").encode("utf-8")

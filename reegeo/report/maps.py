@@ -14,11 +14,13 @@ and north arrow, which keeps 500 maps to a few seconds.
 from __future__ import annotations
 
 import io
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
@@ -48,7 +50,7 @@ _NICE_LENGTHS_M = (50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 2
 
 
 # States where a constraint layer is incomplete: grey hatching over the state fill.
-_INCOMPLETE_STYLE = {"facecolor": "none", "edgecolor": INCOMPLETE_FILL, "hatch": "////", "linewidth": 0.0, "alpha": 0.55}
+_INCOMPLETE_STYLE: dict[str, Any] = {"facecolor": "none", "edgecolor": INCOMPLETE_FILL, "hatch": "////", "linewidth": 0.0, "alpha": 0.55}
 
 
 def render_national_map(
@@ -77,12 +79,12 @@ def render_national_map(
     aspects = [(b[2] - b[0]) / (b[3] - b[1]) for b in boxes]
     left, gap = 0.005, 0.01
     usable = 1 - 2 * left - gap * (len(regions) - 1)
-    for index, (box_, aspect) in enumerate(zip(boxes, aspects)):
+    for box_, aspect in zip(boxes, aspects):
         width = usable * aspect / sum(aspects)
         axes = figure.add_axes((left, 0.005, width, 0.99))
         left += width + gap
         _blank_axes(axes)
-        for name in ("states", "forest_reserves", "water_catchments", "lynas"):
+        for name in ("states", "forest_reserves", "protected_areas", "water_catchments", "lynas"):
             if name in layers:
                 _draw_layer(axes, name, np.asarray(layers[name].frame.geometry.values))
         if len(incomplete):
@@ -91,11 +93,11 @@ def render_national_map(
             mask = (results["verdict"] == verdict).to_numpy() if len(results) else np.zeros(0, dtype=bool)
             axes.scatter(shapely.get_x(anchors[mask]), shapely.get_y(anchors[mask]), s=30, marker=VERDICT_MARKERS[verdict], c=VERDICT_COLOURS[verdict], edgecolors="white", linewidths=0.5, zorder=5)
         _set_extent(axes, box_)
-    handles = []
+    handles: list[Artist] = []
     for verdict in ("prohibited", "review", "eligible"):
         count = int((results["verdict"] == verdict).sum()) if len(results) else 0
         handles.append(Line2D([], [], marker=VERDICT_MARKERS[verdict], color="none", markerfacecolor=VERDICT_COLOURS[verdict], markeredgecolor="white", markersize=7, label=f"{t(f'verdict.{verdict}', lang)} ({count})"))
-    handles += _layer_handles(layers, lang, ("forest_reserves", "water_catchments", "lynas"))
+    handles += _layer_handles(layers, lang, ("forest_reserves", "protected_areas", "water_catchments", "lynas"))
     if len(incomplete):
         label = t("report.legend.incomplete", lang)
         handles.append(Patch(label=label, **{k: v for k, v in _INCOMPLETE_STYLE.items() if k != "linewidth"}))
@@ -157,7 +159,7 @@ class SiteMapper:
         added += _north_arrow(axes, geometry, transformer, self._lang)
         try:
             figure.canvas.draw()
-            pixels = np.asarray(figure.canvas.buffer_rgba())[:, :, :3]
+            pixels = _rgba(figure)[:, :, :3]
             return _quantized_png(_overlay(pixels, self._legend))
         finally:
             for artist in added:
@@ -169,13 +171,13 @@ class SiteMapper:
             FigureCanvasAgg(figure)
             axes = figure.add_axes((0, 0, 1, 1))
             _blank_axes(axes)
-            for name in ("states", "forest_reserves", "water_catchments", "deposits", "lynas", "ports"):
+            for name in ("states", "forest_reserves", "protected_areas", "water_catchments", "deposits", "lynas", "ports"):
                 if name in self._layers:
                     _draw_layer(axes, name, np.asarray(self._layers[name].frame.geometry.to_crs(epsg).values))
-            handles = [Line2D([], [], color="#d50000", linewidth=1.4, label=t("report.legend.site", self._lang))]
+            handles: list[Artist] = [Line2D([], [], color="#d50000", linewidth=1.4, label=t("report.legend.site", self._lang))]
             if self._buffer_m:
                 handles.append(Line2D([], [], color="#d50000", linewidth=0.8, linestyle="--", label=t("report.legend.buffer", self._lang, distance=f"{self._buffer_m:,.0f} m")))
-            handles += _layer_handles(self._layers, self._lang, ("forest_reserves", "water_catchments", "deposits", "lynas", "ports"))
+            handles += _layer_handles(self._layers, self._lang, ("forest_reserves", "protected_areas", "water_catchments", "deposits", "lynas", "ports"))
             self._legend = _legend_overlay(figure, handles)
             self._figures[epsg] = (figure, axes)
             self._to_grid[epsg] = Transformer.from_crs(4326, epsg, always_xy=True)
@@ -267,8 +269,8 @@ def _patches(polygons, **style) -> PatchCollection:
     return collection
 
 
-def _layer_handles(layers: Mapping[str, Layer], lang: str, names: tuple[str, ...]) -> list:
-    handles = []
+def _layer_handles(layers: Mapping[str, Layer], lang: str, names: tuple[str, ...]) -> list[Artist]:
+    handles: list[Artist] = []
     for name in names:
         if name not in layers or not len(layers[name].frame):
             continue
@@ -307,10 +309,16 @@ def _blank_axes(axes) -> None:
     axes.patch.set_visible(True)
 
 
+def _rgba(figure: Figure) -> np.ndarray:
+    """The drawn figure's pixels (height x width x RGBA) from its Agg canvas."""
+    canvas: Any = figure.canvas
+    return np.asarray(canvas.buffer_rgba())
+
+
 def _png_bytes(figure: Figure) -> bytes:
     """The figure as a palette PNG (far smaller than RGBA, and deterministic)."""
     figure.canvas.draw()
-    return _quantized_png(np.asarray(figure.canvas.buffer_rgba())[:, :, :3])
+    return _quantized_png(_rgba(figure)[:, :, :3])
 
 
 def _quantized_png(pixels: np.ndarray) -> bytes:
@@ -333,7 +341,7 @@ def _legend_overlay(figure: Figure, handles: list) -> tuple[int, int, np.ndarray
     sheet.patch.set_alpha(0.0)
     sheet.legend(handles=handles, loc="upper right", prop=_FONT | {"size": 5.2}, framealpha=0.88, borderpad=0.4, labelspacing=0.3, handlelength=1.5)
     sheet.canvas.draw()
-    rgba = np.asarray(sheet.canvas.buffer_rgba()).copy()
+    rgba = _rgba(sheet).copy()
     rows, cols = np.nonzero(rgba[:, :, 3])
     if not len(rows):
         return 0, 0, rgba[:0, :0]

@@ -7,8 +7,8 @@ escapes every string, the PDF writer replaces characters its font lacks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np

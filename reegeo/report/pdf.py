@@ -11,8 +11,9 @@ bytes a function of the inputs and that time only.
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from fontTools.ttLib import TTFont
@@ -39,7 +40,7 @@ _MAP_W_MM = 82.0
 _MAP_H_MM = _MAP_W_MM * 2.7 / 3.6
 
 
-@lru_cache(maxsize=None)
+@cache
 def _supported_characters() -> frozenset[int]:
     """Code points every font the report uses can draw."""
     supported = None
@@ -237,7 +238,8 @@ def _facts(pdf: _ReportPDF, facts, width: float) -> None:
         pdf.set_xy(pdf.l_margin + key_w, y)
         pdf.multi_cell(width - key_w, 4.1, _clean(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         value_bottom = pdf.get_y()
-        key_lines = len(pdf.multi_cell(key_w, 4.1, _clean(key), align="L", dry_run=True, output="LINES"))
+        lines: Any = pdf.multi_cell(key_w, 4.1, _clean(key), align="L", dry_run=True, output="LINES")
+        key_lines = len(lines)
         pdf.set_y(max(value_bottom, y + key_lines * 4.1) + 0.4)
 
 

@@ -24,8 +24,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import geopandas as gpd
 

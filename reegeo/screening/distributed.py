@@ -23,7 +23,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from typing import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -173,7 +174,7 @@ def _gather(futures: list, total: int, progress: Progress | None) -> list[gpd.Ge
 
 
 @contextlib.contextmanager
-def _client_for(scheduler: object | None) -> Iterator[object]:
+def _client_for(scheduler: object | None) -> Iterator[Any]:
     """A distributed client for ``scheduler`` (an address, a Client, or None for a local cluster)."""
     from distributed import Client, LocalCluster
 

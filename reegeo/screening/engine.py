@@ -8,7 +8,7 @@ Python loop over sites and layers.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -150,7 +150,7 @@ def screen_sites(
         projected = sites.geometry.iloc[in_zone].to_crs(epsg).values
         prepared = {name: prepare_layer(layers[name], epsg) for name in _needed_layers(layers, rules, distance_layers)}
         for rule in rules:
-            if rule.where is not None:
+            if rule.where is not None and rule.layer is not None:
                 prepared[rule_target(rule)] = prepare_layer(filtered_layer(layers[rule.layer], rule), epsg)
         for start in range(0, len(in_zone), chunk):
             positions = in_zone[start : start + chunk]
@@ -237,6 +237,7 @@ def _measure_batch(
             hit = intersecting[target]
             threshold = 0.0
         else:
+            assert rule.distance_m is not None, "a within_distance rule has a distance"
             hit = np.nan_to_num(distance, nan=np.inf) <= rule.distance_m
             threshold = rule.distance_m
         fired[rule.id][positions] = hit
@@ -371,7 +372,7 @@ def check_layers(layers: Mapping[str, Layer], rules: Sequence[Rule]) -> None:
                 f"rule {rule.id!r} tests layer {rule.layer!r}, which is not loaded (loaded: {', '.join(sorted(layers))}): "
                 f"give it with --layer {rule.layer}=PATH or remove the rule"
             )
-        if rule.where is not None and rule.where[0] not in layers[rule.layer].frame.columns:
+        if rule.where is not None and rule.layer is not None and rule.where[0] not in layers[rule.layer].frame.columns:
             columns = ", ".join(str(c) for c in layers[rule.layer].frame.columns if c != layers[rule.layer].frame.geometry.name)
             raise ScreeningError(
                 f"rule {rule.id!r} filters layer {rule.layer!r} on column {rule.where[0]!r}, which the layer lacks "

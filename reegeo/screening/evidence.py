@@ -6,8 +6,8 @@ on a row of :func:`reegeo.screening.engine.screen_sites` output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from reegeo.i18n import layer_label, t
 from reegeo.layers.coverage import remedy_text
@@ -95,7 +95,7 @@ def explain_site(
         elif finding_id.endswith(UNVERIFIED_SUFFIX):
             findings.append(_unverified(row, finding_id[: -len(UNVERIFIED_SUFFIX)], rules, layers, lang))
     findings = _strongest_per_layer(findings, by_id)
-    findings.sort(key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.rule_id))
+    findings.sort(key=lambda f: (_SEVERITY_ORDER.get(Severity(f.severity), 9) if f.severity in _SEVERITY_ORDER else 9, f.rule_id))
     return findings
 
 

@@ -45,10 +45,12 @@ class PreparedLayer:
 
 def rule_target(rule: Rule) -> str:
     """The key of what a rule tests: its layer, or its layer's features that match ``where``."""
+    assert rule.layer is not None, "an 'always' rule tests no layer"
     return rule.layer if rule.where is None else f"{rule.layer}[{rule.id}]"
 
 
 def filtered_layer(layer: Layer, rule: Rule) -> Layer:
+    assert rule.where is not None
     column, values = rule.where
     keep = layer.frame[column].astype(str).isin(values)
     return replace(layer, frame=layer.frame[keep.to_numpy()].reset_index(drop=True))

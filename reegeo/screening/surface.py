@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -305,8 +305,8 @@ def _cells(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
         raise ScreeningError(
             f"cell_m={cell_m:g} would make {len(xs) * len(ys):,} grid cells (more than {MAX_CELLS:,}): give a larger cell size"
         )
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    gx, gy = grid_x.ravel(), grid_y.ravel()
     return shapely.box(gx, gy, gx + cell_m, gy + cell_m), np.column_stack([gx, gy])
 
 

@@ -9,9 +9,9 @@ builds the URLs a page should load them from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import xstatic.pkg.leaflet as _leaflet
 

@@ -10,8 +10,9 @@ raw attributes of an uploaded file.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +48,7 @@ __all__ = [
     "DisplayLayer",
     "EXPLAIN_IN_POPUP_MAX_SITES",
     "LAYER_ORDER",
+    "SITE_RADIUS",
     "SITE_STYLE",
     "SURFACE_OPACITY",
     "as_display",
@@ -67,7 +69,8 @@ DISPLAY_MAX_VERTICES = 60_000
 _MAX_TOLERANCE_M = 20_000.0
 # Above this many sites, popups list rule ids instead of the full explained findings.
 EXPLAIN_IN_POPUP_MAX_SITES = 2_000
-SITE_STYLE = {"fill": True, "color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": 6}
+SITE_RADIUS = 6.0
+SITE_STYLE = {"fill": True, "color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": SITE_RADIUS}
 _SITE_POLYGON_FILL_OPACITY = 0.55
 SURFACE_OPACITY = 0.45
 # Where a constraint layer is incomplete (no site can be cleared): grey, dashed, see-through.
@@ -166,7 +169,7 @@ def sites_geojson(
         if focus is not None and geometry.equals(focus):
             style.update(_FOCUS_STYLE)
         tip = site_tip(row, lang)
-        popup = site_popup(row, colour=style["fillColor"], rules=rules, explain=explain, lang=lang)
+        popup = site_popup(row, colour=str(style["fillColor"]), rules=rules, explain=explain, lang=lang)
         features.append(
             {
                 "type": "Feature",

@@ -20,7 +20,8 @@ The map loads Leaflet from the URLs in a :class:`~reegeo.web.assets.MapAssets`
 from __future__ import annotations
 
 import html
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import branca.element
 import folium
@@ -39,7 +40,7 @@ from reegeo.style import (
 from reegeo.web.assets import MapAssets, file_assets
 from reegeo.web.features import (
     DISPLAY_CRS,
-    SITE_STYLE,
+    SITE_RADIUS,
     SURFACE_OPACITY,
     DisplayLayer,
     as_display,
@@ -159,7 +160,8 @@ def build_map(
     )
     fmap.default_js = list(assets.js)
     fmap.default_css = list(assets.css)
-    fmap.get_root().header.add_child(branca.element.Element(_CSS), name="reegeo_css")
+    root: Any = fmap.get_root()  # a branca Figure, which has a header
+    root.header.add_child(branca.element.Element(_CSS), name="reegeo_css")
     if tiles:
         folium.TileLayer(tiles, attr=tiles_attribution or None, name="Tiles", overlay=False, control=False).add_to(fmap)
 
@@ -185,7 +187,7 @@ def build_map(
         group = folium.FeatureGroup(name=html.escape(t("map.sites", lang)))
         folium.GeoJson(
             sites_geojson(results, rules=rules, lang=lang, focus=focus),
-            marker=folium.CircleMarker(radius=float(SITE_STYLE["radius"])),
+            marker=folium.CircleMarker(radius=SITE_RADIUS),
             on_each_feature=_BIND_JS,
         ).add_to(group)
         group.add_to(fmap)

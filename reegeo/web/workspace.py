@@ -13,9 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -197,6 +197,7 @@ class Workspace:
             raise ValueError("no results to report: screen sites first")
         key = f"report_{fmt}_{lang}"
         if key not in self._exports:
+            rules_file: bytes | str | None
             if self.rules_bytes is not None:
                 rules_file = self.rules_bytes
             else:
