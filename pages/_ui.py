@@ -160,9 +160,17 @@ def show_map(fmap: folium.Map, *, key: str, returned_objects: Sequence[str] = ()
     ) or {}
 
 
+# What stands for the library's arguments in its errors, in the app ({value}: the offending value).
+APP_ARGUMENTS = {
+    "layers": "a {value} layer (Data sources page: load a layer for this session)",
+    "layer": "the layer picker under the upload",
+    "max_features": "the server's REEGEO upload limits (ask the server's administrator)",
+}
+
+
 def show_error(exc: ReegeoError) -> None:
     """Show a reegeo error; its text (file names, cell values) is shown literally, never as Markdown."""
-    st.error(literal(str(exc)))
+    st.error(literal(exc.describe(APP_ARGUMENTS)))
 
 
 def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

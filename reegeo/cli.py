@@ -34,6 +34,19 @@ EXIT_BAD_INPUT = 2
 _PROGRESS_MIN_SITES = 5_000
 
 
+# The flags that stand for the library's arguments in its errors ({value}: the offending value).
+CLI_ARGUMENTS = {
+    "layers": "--layer {value}=PATH",
+    "layer": "--sites-layer NAME",
+    "max_features": "--max-features N",
+    "scheduler": "--scheduler",
+    "endpoint": "--endpoint URL",
+    "states": "--state",
+    "covers": "--covers",
+    "state": "--state",
+}
+
+
 class _UsageError(ReegeoError):
     """Bad command-line arguments."""
 
@@ -133,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
             code = args.handler(args)
         except ReegeoError as exc:
-            print(f"reegeo: error: {_one_line(str(exc))}", file=sys.stderr)
+            print(f"reegeo: error: {_one_line(exc.describe(CLI_ARGUMENTS))}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except KeyboardInterrupt:
             print("reegeo: interrupted", file=sys.stderr)

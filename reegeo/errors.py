@@ -4,11 +4,21 @@ Every error a user can cause is a :class:`ReegeoError`. Its message says what
 failed, the offending value, what is allowed and what to do. Boundaries (the
 CLI, the app) catch ``ReegeoError`` once and show its message; anything else is
 a bug and surfaces as a traceback.
+
+An error about a caller's argument carries it in library terms
+(``argument="layers"``, ``value="parcels"``), and its text refers to it as
+``{argument}``. ``str(error)`` names it as the library does
+(``layers['parcels']``); a boundary passes its own names to
+:meth:`ReegeoError.describe` (the CLI: ``--layer parcels=PATH``; the app: the
+widget), so the library never names a flag or a widget.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 __all__ = [
+    "LIBRARY_ARGUMENTS",
     "ReegeoError",
     "RulesError",
     "LayerError",
@@ -19,8 +29,62 @@ __all__ = [
 ]
 
 
+# How the library's own API spells each argument an error can point at (``{value}``: the offending value).
+LIBRARY_ARGUMENTS: dict[str, str] = {
+    "layers": "layers[{value!r}]",
+    "layer": "layer=NAME",
+    "max_features": "UploadLimits(max_features=...)",
+    "scheduler": "scheduler=",
+    "endpoint": "endpoint=URL",
+    "states": "states",
+    "covers": "covers",
+    "state": "state",
+}
+
+
 class ReegeoError(Exception):
-    """Base class of every error a user of reegeo can cause."""
+    """Base class of every error a user of reegeo can cause.
+
+    Parameters
+    ----------
+    message : str
+        What failed and what to do; ``{argument}`` where it names the argument.
+    argument : str, optional
+        The argument at fault, in library terms (a key of :data:`LIBRARY_ARGUMENTS`).
+    value : object, optional
+        The offending value (a layer name, a state).
+    hint : str, optional
+        What to do, kept apart for boundaries that show it separately.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None, value: object = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.what = message
+        self.argument = argument
+        self.value = value
+        self.hint = hint
+
+    def describe(self, arguments: Mapping[str, str] | None = None) -> str:
+        """The full text, naming the argument as ``arguments`` spells it (the library's names by default)."""
+        text = self.what + (f": {self.hint}" if self.hint else "")
+        if self.argument is None or "{argument}" not in text:
+            return text
+        spelling = (arguments or {}).get(self.argument) or LIBRARY_ARGUMENTS.get(self.argument, self.argument)
+        name = spelling.replace("{value!r}", repr(self.value)).replace("{value}", str(self.value))
+        return text.replace("{argument}", name)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __reduce__(self):  # keep the fields when pickled (errors cross process boundaries in Dask)
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[ReegeoError], args: tuple, state: dict) -> ReegeoError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class RulesError(ReegeoError):

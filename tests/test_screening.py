@@ -216,8 +216,23 @@ def test_rule_on_missing_layer_names_rule_and_layer(test_layers):
         '[[rules]]\nid = "x"\nlayer = "parcels"\nrelation = "intersects"\nseverity = "review"\n'
         'legal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
     )
-    with pytest.raises(ScreeningError, match=r"rule 'x' tests layer 'parcels'.*--layer parcels=PATH"):
+    with pytest.raises(ScreeningError, match=r"rule .x. tests layer .parcels.*layers\[.parcels.\]") as raised:
         screen_sites(frame([{"geometry": at(0, 0)}]), test_layers, rules)
+    # The library names its own argument; the CLI and the app name their flag and page.
+    assert (raised.value.argument, raised.value.value) == ("layers", "parcels")
+    from reegeo.cli import CLI_ARGUMENTS
+
+    assert "give it with --layer parcels=PATH or remove the rule" in raised.value.describe(CLI_ARGUMENTS)
+
+
+def test_errors_keep_their_argument_when_pickled():
+    import pickle
+
+    from reegeo.errors import ScreeningError as Error
+
+    error = pickle.loads(pickle.dumps(Error("omit {argument} to use a local cluster", argument="scheduler")))
+    assert str(error) == "omit scheduler= to use a local cluster"
+    assert error.describe({"scheduler": "--scheduler"}) == "omit --scheduler to use a local cluster"
 
 
 def test_progress_is_reported(test_layers, rules):

@@ -353,7 +353,7 @@ CASES: list[Case] = [
     Case("zip-two-shapefiles", "sites.zip",
          lambda w: zip_bytes({**shapefile_parts(w, site_areas_frame(), "ports"),
                               **shapefile_parts(w, site_areas_frame(), "estates")}),
-         LayerChoiceError, ("2 Shapefiles", "'estates'", "'ports'", "choose", "--sites-layer")),
+         LayerChoiceError, ("2 Shapefiles", "'estates'", "'ports'", "choose", "layer=NAME")),
     Case("zip-two-shapefiles-one-chosen", "sites.zip",
          lambda w: zip_bytes({**shapefile_parts(w, site_areas_frame(), "ports"),
                               **shapefile_parts(w, site_areas_frame().iloc[:1], "estates")}),
@@ -473,7 +473,7 @@ CASES: list[Case] = [
          UploadError, ("row 2", "'notes'", "2,001 characters", "shorten")),
     Case("csv-too-many-features", "sites.csv",
          lambda w: csv_bytes("name,lat,lon\n" + "".join(f"s{i},3.9,103.3\n" for i in range(6))),
-         UploadError, ("6 rows", "at most 5", "--max-features"), limits=UploadLimits(max_features=5)),
+         UploadError, ("6 rows", "at most 5", "max_features"), limits=UploadLimits(max_features=5)),
     Case("csv-oversize", "sites.csv", lambda w: csv_bytes(CSV_SITES * 10),
          UploadError, ("bytes; at most 100 bytes", "raise the limit"), limits=UploadLimits(max_bytes=100)),
 

@@ -106,7 +106,7 @@ class LayerChoiceError(UploadError):
     """A container holds several layers and none was chosen; ``layers`` lists them."""
 
     def __init__(self, message: str, layers: list[str]):
-        super().__init__(message)
+        super().__init__(message, argument="layer")
         self.layers = layers
 
 
@@ -303,8 +303,8 @@ def check_feature_count(count: int, ctx: ReadContext, unit: str = "features") ->
     if count > ctx.max_features:
         raise UploadError(
             f"{ctx.name}: the file has {count:,} {unit}; at most {ctx.max_features:,} are read. "
-            "Split the file or filter it to your area of interest, or raise the limit "
-            "(UploadLimits(max_features=...) in Python, --max-features on the command line)."
+            "Split the file or filter it to your area of interest, or raise the limit ({argument}).",
+            argument="max_features",
         )
 
 

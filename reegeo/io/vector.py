@@ -104,8 +104,7 @@ def choose_layer(layers: list[str], ctx: ReadContext, what: str, unit: str = "la
         return layers[0]
     raise LayerChoiceError(
         f"{ctx.name}: the {what} holds {len(layers)} {unit}: {shown}. Choose which one to "
-        "read: pick it in the app, or pass --sites-layer NAME on the command line (for a "
-        "constraint layer, save the one you need as a file of its own).",
+        "read with {argument} (for a constraint layer, save the one you need as a file of its own).",
         layers,
     )
 

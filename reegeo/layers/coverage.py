@@ -164,7 +164,8 @@ def parse_states(
     codes : mapping of str to str, optional
         ISO 3166-2 code (``MY-01``) to state name, from the states layer.
     argument : str
-        What the values were given as, for the error message.
+        The argument the values were given as, in library terms (``covers``,
+        ``states``, ``state``), for the error.
 
     Returns
     -------
@@ -179,7 +180,7 @@ def parse_states(
     items = [values] if isinstance(values, str) else list(values)
     names = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
     if not names:
-        raise LayerError(f"{argument}: no state given: name one or more of {', '.join(sorted(valid))}, or 'all'")
+        raise LayerError(f"{{argument}}: no state given: name one or more of {', '.join(sorted(valid))}, or 'all'", argument=argument)
     lookup = {_normalised(state): state for state in valid}
     for alias, state in _STATE_ALIASES.items():
         if state in valid:
@@ -203,9 +204,10 @@ def parse_states(
             found.add(known)
     if unknown:
         raise LayerError(
-            f"{argument}: {', '.join(repr(u) for u in unknown)} "
+            f"{{argument}}: {', '.join(repr(u) for u in unknown)} "
             f"{'is not a state' if len(unknown) == 1 else 'are not states'} of the states layer: "
-            f"use {', '.join(sorted(valid))} (any case; Penang, Kuala Lumpur, Labuan, Putrajaya also work), or 'all'"
+            f"use {', '.join(sorted(valid))} (any case; Penang, Kuala Lumpur, Labuan, Putrajaya also work), or 'all'",
+            argument=argument,
         )
     return tuple(sorted(found))
 

@@ -87,7 +87,7 @@ def _write_manifest(folder: Path, entries: dict[str, dict[str, Any]]) -> None:
     text = (
         "# Layers installed with 'python -m reegeo data import'. Each layer is the bundled one (base = \"bundled\")\n"
         "# with its parts applied in order; a part's covers are the states it makes complete.\n"
-        "# Remove with 'data reset NAME [--state STATE]'.\n\n"
+        "# Change it through reegeo (data import, data reset), never by hand.\n\n"
     )
     text += tomli_w.dumps({"layers": entries})
     tomllib.loads(text)  # never write a manifest that cannot be read back

@@ -331,13 +331,15 @@ def _post(endpoint: str, query: str, *, timeout_s: float, retries: int, backoff_
             raise FetchError(
                 f"the Overpass API at {endpoint} refused the request (HTTP {exc.code} {exc.reason}): "
                 f"{'it is busy; try again later' if exc.code in _RETRY_STATUSES else 'check the endpoint'}, "
-                f"or use --endpoint (or {ENDPOINT_ENV}) for a mirror or your agency's own instance"
+                f"or use {{argument}} (or {ENDPOINT_ENV}) for a mirror or your agency's own instance",
+                argument="endpoint",
             ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise FetchError(
                 f"cannot reach the Overpass API at {endpoint} ({reason}): check the network connection, "
-                f"or use --endpoint (or {ENDPOINT_ENV}) for a reachable mirror or your agency's own instance"
+                f"or use {{argument}} (or {ENDPOINT_ENV}) for a reachable mirror or your agency's own instance",
+                argument="endpoint",
             ) from None
         if len(body) > _MAX_BODY_BYTES:
             raise FetchError(f"the Overpass API at {endpoint} sent more than {_MAX_BODY_BYTES // 2**20} MB: fetch fewer states at a time")
@@ -352,7 +354,8 @@ def _post(endpoint: str, query: str, *, timeout_s: float, retries: int, backoff_
                 continue
             what = "a cut-off JSON answer" if looks_cut else f"something that is not JSON ({' '.join(text.split())[:120]!r})"
             raise FetchError(
-                f"the Overpass API at {endpoint} sent {what}: try again later, or use --endpoint (or {ENDPOINT_ENV}) for another server"
+                f"the Overpass API at {endpoint} sent {what}: try again later, or use {{argument}} (or {ENDPOINT_ENV}) for another server",
+                argument="endpoint",
             ) from None
         if not isinstance(answer, dict) or not isinstance(answer.get("elements"), list):
             raise FetchError(f"the Overpass API at {endpoint} sent JSON without an 'elements' list: is it an Overpass interpreter URL (ending in /api/interpreter)?")
@@ -405,17 +408,20 @@ def fetch_and_install(
 
     states_layer = load_layers(roles=("context",))["states"]
     valid, codes = state_names(states_layer)
-    wanted = parse_states(states, valid, codes=codes, argument="--state")
+    wanted = parse_states(states, valid, codes=codes, argument="states")
     wanted = tuple(valid) if wanted == ("all",) else wanted
-    covered = parse_states(covers, valid, codes=codes, argument="--covers") if covers else ()
+    covered = parse_states(covers, valid, codes=codes, argument="covers") if covers else ()
     covered = wanted if covered == ("all",) else covered
     stray = sorted(set(covered) - set(wanted))
     if stray:
-        raise FetchError(f"--covers {', '.join(stray)}: not fetched; a state can only be covered by what is fetched for it: add --state {stray[0]}")
+        raise FetchError(
+            f"{{argument}} {', '.join(stray)}: not fetched; a state can only be covered by what is fetched for it: fetch {stray[0]} too",
+            argument="covers",
+        )
     iso = {name: code for code, name in codes.items()}
     missing = [s for s in wanted if s not in iso]
     if missing:
-        raise FetchError(f"--state {missing[0]}: the states layer has no ISO 3166-2 code for it, so its OSM area cannot be named")
+        raise FetchError(f"{{argument}} {missing[0]}: the states layer has no ISO 3166-2 code for it, so its OSM area cannot be named", argument="states")
     polygons = states_layer.frame.set_index("name")
     fetched = fetch_osm(
         layer, [(s, iso[s], polygons.loc[s, "geometry"]) for s in wanted], endpoint=endpoint,
@@ -425,7 +431,8 @@ def fetch_and_install(
     if empty:
         raise FetchError(
             f"OpenStreetMap at {endpoint} returned no {layer} for {', '.join(empty)}: nothing installed; "
-            "a state cannot be declared complete with no features (drop it from --covers)"
+            "a state cannot be declared complete with no features (drop it from {argument})",
+            argument="covers",
         )
     combined = gpd.GeoDataFrame(pd.concat([f.frame for f in fetched], ignore_index=True), geometry="geometry", crs=4326)
     if not len(combined):

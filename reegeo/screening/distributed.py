@@ -193,7 +193,8 @@ def _client_for(scheduler: object | None) -> Iterator[Any]:
     except (OSError, TimeoutError, ValueError) as exc:
         raise ScreeningError(
             f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__}: {exc}): "
-            "start one with 'dask scheduler' and workers with 'dask worker ADDRESS', or omit --scheduler to use a local cluster"
+            "start one with 'dask scheduler' and workers with 'dask worker ADDRESS', or omit {argument} to use a local cluster",
+            argument="scheduler",
         ) from None
     with client:
         yield client

@@ -365,12 +365,18 @@ def check_sites(sites: gpd.GeoDataFrame) -> None:
 def check_layers(layers: Mapping[str, Layer], rules: Sequence[Rule]) -> None:
     """Raise :class:`ScreeningError` unless ``layers`` hold ``states`` and every layer a rule tests."""
     if "states" not in layers:
-        raise ScreeningError("the 'states' layer is missing: every verdict must name the state a site lies in; load the bundled layers or give --layer states=PATH")
+        raise ScreeningError(
+            "the 'states' layer is missing: every verdict must name the state a site lies in; load the bundled layers or give {argument}",
+            argument="layers",
+            value="states",
+        )
     for rule in rules:
         if rule.layer and rule.layer not in layers:
             raise ScreeningError(
                 f"rule {rule.id!r} tests layer {rule.layer!r}, which is not loaded (loaded: {', '.join(sorted(layers))}): "
-                f"give it with --layer {rule.layer}=PATH or remove the rule"
+                "give it with {argument} or remove the rule",
+                argument="layers",
+                value=rule.layer,
             )
         if rule.where is not None and rule.layer is not None and rule.where[0] not in layers[rule.layer].frame.columns:
             columns = ", ".join(str(c) for c in layers[rule.layer].frame.columns if c != layers[rule.layer].frame.geometry.name)

@@ -113,7 +113,7 @@ def build_surface(
     rules = tuple(rules)
     _check_cell_m(cell_m)
     if "states" not in layers:
-        raise ScreeningError("the 'states' layer is missing: the surface covers the states; load the bundled layers or give --layer states=PATH")
+        raise ScreeningError("the 'states' layer is missing: the surface covers the states; load the bundled layers or give {argument}", argument="layers", value="states")
     pieces = _grid_pieces(layers["states"].frame, float(cell_m))
     if len(pieces) == 0:
         return gpd.GeoDataFrame(columns=surface_columns(), geometry=gpd.GeoSeries([], crs=4326), crs=4326)
