@@ -114,7 +114,7 @@ def build_model(
     approximate_note = (
         t("report.approximate_footer", lang, layers=", ".join(layer_label(n, lang) for n in approximate)) if approximate else ""
     )
-    ports = _port_distances(results, layers)
+    ports = _port_distances(results)
     buffers = [r.distance_m for r in rules if r.relation == "within_distance" and r.distance_m and r.layer in ("forest_reserves", "water_catchments")]
     mapper = SiteMapper(layers, buffer_m=max(buffers) if buffers else None, lang=lang)
     anchors = shapely.point_on_surface(np.asarray(results.geometry.to_crs(4326).values)) if len(results) else np.array([])
@@ -222,26 +222,11 @@ def _distance_text(layer: str, distance: float, feature: str, layers, lang: str)
     return t("report.dist.value", lang, distance=format_distance(float(distance)), feature=feature)
 
 
-def _port_distances(results: gpd.GeoDataFrame, layers: Mapping[str, Layer]) -> tuple[np.ndarray, np.ndarray]:
-    """Metres to the nearest port and its name, per site, in each site's RSO grid."""
+def _port_distances(results: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Metres to the nearest port and its name, per site, as the engine measured them."""
     total = len(results)
-    if "dist_ports_m" in results.columns:
-        return results["dist_ports_m"].to_numpy(dtype=float), results.get("nearest_ports", pd.Series([""] * total)).astype(str).to_numpy()
-    distance = np.full(total, np.nan)
-    names = np.full(total, "", dtype=object)
-    if "ports" not in layers or not len(layers["ports"].frame) or not total:
-        return distance, names
-    sites = results.geometry.to_crs(4326)
-    zones = metric_crs_for(shapely.get_x(shapely.point_on_surface(np.asarray(sites.values))))
-    port_names = layers["ports"].frame["name"].astype(str).to_numpy(dtype=object)
-    for epsg in sorted(set(zones.tolist())):
-        rows = np.flatnonzero(zones == epsg)
-        geoms = np.asarray(sites.iloc[rows].to_crs(epsg).values)
-        ports = np.asarray(layers["ports"].frame.geometry.to_crs(epsg).values)
-        tree = shapely.STRtree(ports)
-        pairs, dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
-        distance[rows[pairs[0]]] = np.round(dist, 1)
-        names[rows[pairs[0]]] = port_names[pairs[1]]
+    distance = results["dist_ports_m"].to_numpy(dtype=float) if "dist_ports_m" in results.columns else np.full(total, np.nan)
+    names = results["nearest_ports"].fillna("").astype(str).to_numpy() if "nearest_ports" in results.columns else np.full(total, "", dtype=object)
     return distance, names
 
 

@@ -43,7 +43,7 @@ from reegeo.vocab import (
 
 __all__ = ["DISTANCE_LAYERS", "OVERLAP_LAYERS", "check_layers", "check_sites", "result_columns", "screen_sites"]
 
-DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "protected_areas", "deposits", "lynas")
+DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "protected_areas", "deposits", "lynas", "ports")
 OVERLAP_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
 # Columns that identify a site, best first, matched in any case (English, then Malay).
 # Site geometries: points and polygons, single or multi (lines and collections are refused).
