@@ -11,7 +11,7 @@ import streamlit as st
 from pages import _ui
 from reegeo.errors import ReegeoError
 from reegeo.i18n import LANGUAGES, t, verdict_label
-from reegeo.vocab import VERDICTS
+from reegeo.screening.summary import verdict_counts
 
 st.set_page_config(page_title="reegeo", layout="wide")
 
@@ -47,8 +47,8 @@ try:
         ws = _ui.workspace()
         if ws.results is not None:
             st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
-            counts = ws.results["verdict"].value_counts()
-            st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {int(counts.get(v, 0)):,}" for v in VERDICTS))
+            counts = verdict_counts(ws.results)
+            st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {n:,}" for v, n in counts.items()))
     page.run()
 except ReegeoError as exc:
     _ui.show_error(exc)

@@ -9,11 +9,11 @@ from reegeo.io.sites import read_sites
 from reegeo.layers.coverage import unverified_site_count, unverified_table
 from reegeo.layers.load import load_example_sites
 from reegeo.screening.evidence import explain_site, format_area, permitting_bodies
+from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS
 from reegeo.web.map import build_map
 from reegeo.web.workspace import (
-    count_by_state,
     filter_results,
     results_table,
     sites_from_clicks,
@@ -90,9 +90,8 @@ st.caption(t("app.sites_loaded", lang, count=f"{len(results):,}", source=_ui.lit
 for note in ws.notes:
     st.caption(_ui.literal(note))
 
-counts = results["verdict"].value_counts()
-for column, verdict in zip(st.columns(len(VERDICTS)), VERDICTS):
-    column.metric(verdict_label(verdict, lang), f"{int(counts.get(verdict, 0)):,}")
+for column, (verdict, count) in zip(st.columns(len(VERDICTS)), verdict_counts(results).items()):
+    column.metric(verdict_label(verdict, lang), f"{count:,}")
 
 unverified = unverified_table(results, lang)
 if len(unverified):
@@ -126,7 +125,7 @@ st.dataframe(
 )
 
 st.subheader(t("screen.counts", lang))
-chart = count_by_state(shown).rename(columns=lambda v: verdict_label(v, lang))
+chart = count_by_state(shown, outside_label=t("report.no_state", lang)).rename(columns=lambda v: verdict_label(v, lang))
 st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=True, height=max(220, 28 * len(chart) + 80))
 
 st.subheader(t("screen.downloads", lang))

@@ -25,7 +25,8 @@ from reegeo.layers.load import load_layers
 from reegeo.report.write import REPORT_FORMATS, build_audit, write_report
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import load_rules
-from reegeo.vocab import VERDICTS, LayerStatus, Relation
+from reegeo.screening.summary import verdict_counts
+from reegeo.vocab import LayerStatus, Relation
 
 __all__ = ["main", "build_parser"]
 
@@ -188,8 +189,7 @@ def _screen(args: argparse.Namespace) -> int:
     unverified = unverified_summary(results, layers)
     if unverified:
         print(f"reegeo: note: {unverified}; see 'python -m reegeo layers'", file=sys.stderr)
-    counts = results["verdict"].value_counts()
-    summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+    summary = ", ".join(f"{n} {v}" for v, n in verdict_counts(results).items())
     print(f"reegeo: screened {len(results)} site(s): {summary}; wrote {output}", file=sys.stderr)
     return EXIT_OK
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from reegeo.geo import metric_crs_for
@@ -34,6 +33,7 @@ from reegeo.screening.evidence import (
     permitting_bodies,
 )
 from reegeo.screening.rules import Rule
+from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.vocab import VERDICTS, Progress
 
 __all__ = ["ReportModel", "SiteSection", "Table", "build_model"]
@@ -123,8 +123,7 @@ def build_model(
         sections.append(_site_section(position, row, anchors[position], ports, mapper, rules, layers, lang))
         if progress is not None:
             progress(position + 1, len(results))
-    counts = results["verdict"].value_counts() if len(results) else pd.Series(dtype=int)
-    verdict_counts = tuple((v, int(counts.get(v, 0))) for v in VERDICTS)
+    counts = tuple(verdict_counts(results).items())
     return ReportModel(
         lang=lang,
         title=title or t("report.title", lang),
@@ -135,9 +134,9 @@ def build_model(
         screened=t("report.screened", lang, count=len(results)),
         verdict_table=Table(
             (t("report.col.verdict", lang), t("report.col.sites", lang)),
-            tuple((verdict_label(v, lang), str(n)) for v, n in verdict_counts) + ((t("report.col.total", lang), str(len(results))),),
+            tuple((verdict_label(v, lang), str(n)) for v, n in counts) + ((t("report.col.total", lang), str(len(results))),),
         ),
-        verdict_counts=verdict_counts,
+        verdict_counts=counts,
         state_table=_state_table(results, lang),
         national_png=render_national_map(results, layers, lang=lang, checked=prohibiting_layers(rules)),
         national_caption=t("report.national_map", lang),
@@ -234,12 +233,8 @@ def _state_table(results: gpd.GeoDataFrame, lang: str) -> Table:
     header = (t("report.col.state", lang), *(verdict_label(v, lang) for v in VERDICTS), t("report.col.total", lang))
     if not len(results):
         return Table(header, ())
-    frame = pd.DataFrame({"state": results["state"].fillna("").astype(str), "verdict": results["verdict"].astype(str)})
-    counts = frame.groupby(["state", "verdict"]).size().unstack(fill_value=0)
-    rows = []
-    for state in sorted(counts.index, key=lambda s: (s == "", s)):
-        values = [int(counts.loc[state].get(v, 0)) for v in VERDICTS]
-        rows.append((state or t("report.no_state", lang), *map(str, values), str(sum(values))))
+    counts = count_by_state(results, outside_label=t("report.no_state", lang))
+    rows = [(str(state), *(str(int(n)) for n in values), str(int(sum(values)))) for state, values in zip(counts.index, counts.to_numpy())]
     return Table(header, tuple(rows))
 
 

@@ -33,7 +33,7 @@ from reegeo.io.sites import ReadResult, read_sites
 from reegeo.layers.model import Layer
 from reegeo.screening.engine import check_layers, screen_sites
 from reegeo.screening.rules import Rule, default_rules, dump_rules
-from reegeo.vocab import VERDICTS, Progress
+from reegeo.vocab import Progress
 
 __all__ = [
     "Workspace",
@@ -42,7 +42,6 @@ __all__ = [
     "sites_from_clicks",
     "filter_results",
     "results_table",
-    "count_by_state",
 ]
 
 
@@ -311,15 +310,6 @@ def filter_results(
     if states:
         keep &= results["state"].fillna("").isin(list(states))
     return results[keep]
-
-
-def count_by_state(results: pd.DataFrame, *, outside_label: str = "–") -> pd.DataFrame:
-    """Sites per state (rows) and verdict (columns, in ``VERDICTS`` order); no state becomes ``outside_label``."""
-    states = results["state"].fillna("").replace("", outside_label)
-    table = pd.crosstab(states, results["verdict"]).reindex(columns=list(VERDICTS), fill_value=0)
-    table.index.name = "state"
-    table.columns.name = None
-    return table
 
 
 def _export_bytes(results: gpd.GeoDataFrame, fmt: str) -> bytes:
