@@ -7,7 +7,8 @@ pages only; the work is done by ``reegeo``.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import folium
 import streamlit as st
@@ -16,6 +17,7 @@ from streamlit_folium import st_folium
 
 from reegeo.errors import ReegeoError
 from reegeo.i18n import layer_label, t
+from reegeo.io.exports import EXPORTS
 from reegeo.io.sites import ReadResult, list_layers
 from reegeo.layers.coverage import incomplete_states, prohibiting_layers
 from reegeo.layers.load import load_layers
@@ -29,7 +31,7 @@ from reegeo.screening.surface import (
 )
 from reegeo.web.assets import MapAssets, asset_folders, assets_at
 from reegeo.web.features import DisplayLayer, incomplete_geojson, prepare_layers
-from reegeo.web.workspace import EXPORT_FORMATS, Workspace
+from reegeo.web.workspace import Workspace
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -221,8 +223,9 @@ def progress_bar() -> tuple[Any, Callable[[int, int], None]]:
 
 def download_results(ws: Workspace, *, key: str) -> None:
     """Download buttons for the results in every export format."""
-    columns = st.columns(len(EXPORT_FORMATS))
-    for column, (fmt, (suffix, mime)) in zip(columns, EXPORT_FORMATS.items()):
+    columns = st.columns(len(EXPORTS))
+    for column, (fmt, export) in zip(columns, EXPORTS.items()):
+        suffix, mime = export.suffixes[0], export.mime
         column.download_button(
             f"{fmt.upper()}",
             data=ws.export(fmt),

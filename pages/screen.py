@@ -6,6 +6,7 @@ import streamlit as st
 from pages import _ui
 from reegeo.i18n import column_label, t, verdict_label
 from reegeo.io.sites import read_sites
+from reegeo.io.typed import sites_from_clicks, sites_from_text
 from reegeo.layers.coverage import unverified_site_count, unverified_table
 from reegeo.layers.load import load_example_sites
 from reegeo.screening.evidence import explain_site, format_area, permitting_bodies
@@ -13,12 +14,7 @@ from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS
 from reegeo.web.map import build_map
-from reegeo.web.workspace import (
-    filter_results,
-    results_table,
-    sites_from_clicks,
-    sites_from_text,
-)
+from reegeo.web.workspace import filter_results, results_table
 
 lang, ws, layers = _ui.page()
 

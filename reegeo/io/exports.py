@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -81,11 +83,33 @@ def _write_bytes(render: Callable[[gpd.GeoDataFrame], bytes]) -> Callable[[gpd.G
     return write
 
 
+def results_to_gpkg_bytes(results: gpd.GeoDataFrame) -> bytes:
+    """The results as the bytes of a GeoPackage file (written through a temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix="reegeo-export-") as folder:
+        path = Path(folder) / "results.gpkg"
+        results_to_gpkg(results, path)
+        return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """One way to export results: its file suffixes, its MIME type, and how to write it."""
+
+    suffixes: tuple[str, ...]
+    mime: str
+    to_bytes: Callable[[gpd.GeoDataFrame], bytes]
+    to_file: Callable[[gpd.GeoDataFrame, Path], None]
+
+
+# The one table of result exports, by name (the app's downloads; the CLI picks by suffix).
+EXPORTS: dict[str, TableFormat] = {
+    "csv": TableFormat((".csv",), "text/csv", results_to_csv, _write_bytes(results_to_csv)),
+    "geojson": TableFormat((".geojson", ".json"), "application/geo+json", results_to_geojson, _write_bytes(results_to_geojson)),
+    "gpkg": TableFormat((".gpkg",), "application/geopackage+sqlite3", results_to_gpkg_bytes, results_to_gpkg),
+}
+# Suffix -> writer, for :func:`write_results`.
 TABLE_FORMATS: dict[str, Callable[[gpd.GeoDataFrame, Path], None]] = {
-    ".csv": _write_bytes(results_to_csv),
-    ".geojson": _write_bytes(results_to_geojson),
-    ".json": _write_bytes(results_to_geojson),
-    ".gpkg": results_to_gpkg,
+    suffix: export.to_file for export in EXPORTS.values() for suffix in export.suffixes
 }
 
 

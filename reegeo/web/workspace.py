@@ -10,49 +10,23 @@ as uploads.
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import shapely
-from shapely.geometry import Point, Polygon
 
-from reegeo.errors import UploadError
 from reegeo.io.exports import (
+    EXPORTS,
     neutralise_cell,
-    results_to_csv,
-    results_to_geojson,
-    results_to_gpkg,
 )
-from reegeo.io.sites import ReadResult, read_sites
+from reegeo.io.sites import ReadResult
 from reegeo.layers.model import Layer
 from reegeo.screening.engine import check_layers, screen_sites
 from reegeo.screening.rules import Rule, default_rules, dump_rules
 from reegeo.vocab import Progress
 
-__all__ = [
-    "Workspace",
-    "EXPORT_FORMATS",
-    "sites_from_text",
-    "sites_from_clicks",
-    "filter_results",
-    "results_table",
-]
-
-
-# Format -> (file suffix, MIME type).
-EXPORT_FORMATS: dict[str, tuple[str, str]] = {
-    "csv": (".csv", "text/csv"),
-    "geojson": (".geojson", "application/geo+json"),
-    "gpkg": (".gpkg", "application/geopackage+sqlite3"),
-}
-TYPED_FILENAME = "typed coordinates.csv"
-MIN_POLYGON_CLICKS = 3
+__all__ = ["Workspace", "filter_results", "results_table"]
 
 
 @dataclass
@@ -182,10 +156,10 @@ class Workspace:
         """The results as ``csv``, ``geojson`` or ``gpkg`` bytes (computed once per result set)."""
         if self.results is None:
             raise ValueError("no results to export: screen sites first")
-        if fmt not in EXPORT_FORMATS:
-            raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+        if fmt not in EXPORTS:
+            raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORTS)}")
         if fmt not in self._exports:
-            self._exports[fmt] = _export_bytes(self.results, fmt)
+            self._exports[fmt] = EXPORTS[fmt].to_bytes(self.results)
         return self._exports[fmt]
 
     def report(self, fmt: str, layers: Mapping[str, Layer], *, lang: str = "en", progress: Progress | None = None) -> bytes:
@@ -222,68 +196,6 @@ class Workspace:
         return True
 
 
-def sites_from_text(text: str) -> ReadResult:
-    """Read typed sites, one per line as ``latitude, longitude[, name]``.
-
-    The lines go through :func:`reegeo.io.sites.read_sites` as a CSV, so typed
-    coordinates get the same checks as an upload (swapped order, outside
-    Malaysia, bad numbers by line).
-
-    Raises
-    ------
-    UploadError
-        When nothing is typed or a line cannot be read.
-    """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise UploadError(f"{TYPED_FILENAME}: no coordinates typed: enter one site per line as 'latitude, longitude, name'")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["latitude", "longitude", "name"])
-    for number, line in enumerate(lines, start=1):
-        parts = [part.strip() for part in line.replace(";", ",").split(",", 2)]
-        if len(parts) < 2:
-            raise UploadError(
-                f"{TYPED_FILENAME}, line {number}: {line!r} has no comma between latitude and longitude: "
-                "write e.g. '5.65, 100.49, Gurun'"
-            )
-        name = parts[2] if len(parts) > 2 and parts[2] else f"typed site {number}"
-        writer.writerow([parts[0], parts[1], name])
-    return read_sites(buffer.getvalue().encode("utf-8"), filename=TYPED_FILENAME)
-
-
-def sites_from_clicks(clicks: Sequence[tuple[float, float]], *, shape: str, name: str) -> gpd.GeoDataFrame:
-    """One site from map clicks (latitude, longitude): the last click as a point, or all clicks as a polygon.
-
-    Raises
-    ------
-    UploadError
-        When there are no clicks, too few for a polygon, or ``shape`` is unknown.
-    """
-    name = name.strip() or "drawn site"
-    if shape not in ("point", "polygon"):
-        raise UploadError(f"drawn site: shape {shape!r} is not 'point' or 'polygon'")
-    if not clicks:
-        raise UploadError("drawn site: no point clicked yet: click the map where the site is")
-    if shape == "point":
-        lat, lon = clicks[-1]
-        geometry = Point(lon, lat)
-    else:
-        if len(clicks) < MIN_POLYGON_CLICKS:
-            raise UploadError(
-                f"drawn site: a polygon needs at least {MIN_POLYGON_CLICKS} clicks, got {len(clicks)}: click more corners"
-            )
-        geometry = Polygon([(lon, lat) for lat, lon in clicks])
-        if not geometry.is_valid:
-            # Crossing edges (a bow-tie): keep every enclosed area, as uploads are repaired.
-            geometry = shapely.make_valid(geometry)
-            if geometry.geom_type == "GeometryCollection":
-                geometry = shapely.union_all([part for part in geometry.geoms if part.geom_type in ("Polygon", "MultiPolygon")])
-    frame = gpd.GeoDataFrame({"site_id": [name], "name": [name]}, geometry=[geometry], crs=4326)
-    frame.index = pd.RangeIndex(1, 2, name="row")
-    return frame
-
-
 def results_table(results: gpd.GeoDataFrame) -> pd.DataFrame:
     """Results as a plain table for display, text cells a spreadsheet would run as a formula neutralised.
 
@@ -310,14 +222,3 @@ def filter_results(
     if states:
         keep &= results["state"].fillna("").isin(list(states))
     return results[keep]
-
-
-def _export_bytes(results: gpd.GeoDataFrame, fmt: str) -> bytes:
-    if fmt == "csv":
-        return results_to_csv(results)
-    if fmt == "geojson":
-        return results_to_geojson(results)
-    with tempfile.TemporaryDirectory(prefix="reegeo-export-") as folder:
-        path = Path(folder) / "results.gpkg"
-        results_to_gpkg(results, path)
-        return path.read_bytes()
