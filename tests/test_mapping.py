@@ -48,8 +48,12 @@ def hostile_results(hostile_sites, hostile_layers, rules):
 
 def test_map_draws_every_layer_as_a_toggleable_group(test_layers):
     html = map_html(build_map(test_layers))
+    overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", html, re.S).group(1)
+    names = re.findall(r'"([^"]+)"\s*:\s*feature_group_', overlays)
+    # One toggle per layer (plus the sites when there are results), named by the layer's title.
+    assert len(names) == len(test_layers)
     for layer in test_layers.values():
-        assert layer.title in html or layer.name in html
+        assert any(name.startswith(layer.display_title("en")) for name in names), (layer.name, names)
     assert "L.control.layers" in html
     assert "reegeo-legend" in html
     assert "preferCanvas" in html and '"preferCanvas": true' in html
