@@ -23,7 +23,7 @@ from reegeo.io.sites import UploadLimits, read_sites
 from reegeo.layers.coverage import unverified_summary
 from reegeo.layers.load import load_layers
 from reegeo.report.write import REPORT_FORMATS, build_audit, write_report
-from reegeo.screening.engine import screen_sites
+from reegeo.screening.engine import input_column_notes, screen_sites
 from reegeo.screening.rules import load_rules
 from reegeo.screening.summary import verdict_counts
 from reegeo.vocab import LayerStatus, Relation
@@ -39,6 +39,7 @@ _PROGRESS_MIN_SITES = 5_000
 CLI_ARGUMENTS = {
     "layers": "--layer {value}=PATH",
     "layer": "--sites-layer NAME",
+    "id_column": "--id-column {value}",
     "max_features": "--max-features N",
     "scheduler": "--scheduler",
     "endpoint": "--endpoint URL",
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled geodata/rules.toml)")
     screen.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run, e.g. forest_reserves=jpsm.gpkg (repeatable)")
     screen.add_argument("--sites-layer", metavar="NAME", help="layer to read from a multi-layer SITES file (e.g. a GeoPackage)")
+    screen.add_argument("--id-column", metavar="NAME", help="column holding the site ids (default: the first of site_id, id, name, nama, site, tapak, ... in any case)")
     screen.add_argument("--max-features", type=int, metavar="N", help="most sites to accept from SITES (default 100000)")
     screen.add_argument("--engine", choices=("memory", "dask"), default="memory", help="screen in this process (memory, default) or partitioned on a dask cluster (dask)")
     screen.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
@@ -177,14 +179,16 @@ def _screen(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         from reegeo.screening.distributed import screen_sites_dask
 
-        results = screen_sites_dask(upload.frame, layers, rules, scheduler=args.scheduler, progress=progress)
+        results = screen_sites_dask(upload.frame, layers, rules, scheduler=args.scheduler, progress=progress, id_column=args.id_column)
     else:
-        results = screen_sites(upload.frame, layers, rules, progress=progress)
+        results = screen_sites(upload.frame, layers, rules, progress=progress, id_column=args.id_column)
     if output.suffix.lower() in REPORT_FORMATS:
         audit = build_audit(Path(args.sites), Path(args.rules) if args.rules else None, layers)
         write_report(results, output, rules=rules, layers=layers, audit=audit, lang=args.lang, title=args.title)
     else:
         write_results(results, output)
+    for note in input_column_notes(results):
+        print(f"reegeo: note: {note}", file=sys.stderr)
     _note_approximate(layers)
     unverified = unverified_summary(results, layers)
     if unverified:

@@ -357,3 +357,49 @@ def test_a_2000_character_site_name_still_makes_a_pdf(tmp_path):
     path.write_text("name,lat,lon\n" + "x" * 1999 + ",3.1,101.7\n")
     assert main(["screen", str(path), "-o", str(tmp_path / "r.pdf")]) == 0
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_input_columns_reach_every_output_format_with_formulas_neutralised(tmp_path):
+    import sqlite3
+
+    sites = tmp_path / "plants.csv"
+    sites.write_text(
+        "Nama,Latitude,Longitude,Capacity_MW,Owner,verdict,Commissioned\n"
+        "Kilang Gebeng,3.97,103.38,120.5,=HYPERLINK(\"http://x\"),theirs,2019-05-01\n"
+        "Tapak Kedah,5.65,100.49,,Syarikat Y,,2021-01-15\n",
+        encoding="utf-8",
+    )
+    csv_out, geojson_out, gpkg_out = tmp_path / "r.csv", tmp_path / "r.geojson", tmp_path / "r.gpkg"
+    for out in (csv_out, geojson_out, gpkg_out):
+        done = run_cli("screen", str(sites), "-o", str(out))
+        code, err = done.returncode, done.stderr
+        assert code == 0, err
+    assert "site ids from column 'Nama'" in err
+    assert "'verdict' as 'input_verdict'" in err
+    header, first, _ = csv_out.read_text(encoding="utf-8").splitlines()
+    columns = header.split(",")
+    assert columns[:2] == ["site_id", "verdict"]
+    assert {"Nama", "Capacity_MW", "Owner", "input_verdict", "Commissioned"} <= set(columns)
+    assert first.startswith("Kilang Gebeng,") and "'=HYPERLINK" in first  # a formula is text, not a formula
+    feature = json.loads(geojson_out.read_text(encoding="utf-8"))["features"][0]["properties"]
+    assert feature["Capacity_MW"] == "120.5" and feature["input_verdict"] == "theirs"  # CSV cells kept as written and feature["Nama"] == "Kilang Gebeng"
+    with sqlite3.connect(gpkg_out) as db:
+        gpkg_columns = [row[1] for row in db.execute("PRAGMA table_info(screening)")]
+        owner = db.execute("SELECT Owner FROM screening ORDER BY fid").fetchall()
+    assert {"Nama", "Capacity_MW", "Owner", "input_verdict"} <= set(gpkg_columns)
+    assert owner[1] == ("Syarikat Y",)
+
+
+def test_id_column_flag_picks_the_ids_and_a_missing_one_is_one_line(tmp_path):
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,lot,lat,lon\nKilang A,PT 1234,3.97,103.38\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    done = run_cli("screen", str(sites), "-o", str(out), "--id-column", "lot")
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8").splitlines()[1].startswith("PT 1234,")
+    done = run_cli("screen", str(sites), "-o", str(out), "--id-column", "plot")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "reegeo: error: --id-column plot: the sites have no column 'plot'; use one of 'name', 'lot', 'lat', 'lon'"
+    )
+    assert "Traceback" not in done.stderr

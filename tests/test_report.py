@@ -92,6 +92,17 @@ class _Elements(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
+def test_site_pages_list_the_planners_own_attributes(test_layers, rules, audit):
+    sites = frame([{"site_id": "plant", "capacity_mw": "120.5", "owner": "<b>Syarikat X</b>", "lot": "", "geometry": at(40_000, -20_000)}])
+    results = screen_sites(sites, test_layers, rules)
+    html = render_html(results, rules=rules, layers=test_layers, audit=audit).decode("utf-8")
+    assert "<th>capacity_mw</th><td>120.5</td>" in html
+    assert "<th>owner</th><td>&lt;b&gt;Syarikat X&lt;/b&gt;</td>" in html  # escaped, as every user value
+    assert "<th>lot</th>" not in html  # empty attributes are left out
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(results, rules=rules, layers=test_layers, audit=audit))).pages)
+    assert "capacity_mw" in text and "120.5" in text
+
+
 def test_html_escapes_hostile_site_names_feature_names_and_title(test_layers, rules, audit):
     sites = frame([
         {"site_id": HOSTILE_IMG, "geometry": square(-11_000, 9_000, -9_000, 11_000)},

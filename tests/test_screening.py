@@ -133,8 +133,33 @@ def test_output_has_one_row_per_site_in_input_order_with_contract_columns(test_l
     ])
     result = screen_sites(sites, test_layers, rules)
     assert list(result.site_id) == ["third", "2", "first"]
-    assert list(result.columns[:-1]) == result_columns()
+    # reegeo's columns, then the input's own (here the name the ids came from), then the geometry
+    assert list(result.columns) == [*result_columns(), "name", "geometry"]
+    assert result.attrs["id_column"] == "name"
     assert result.crs.to_epsg() == 4326
+
+
+def test_input_columns_follow_and_a_clash_is_renamed_not_overwritten(test_layers, rules):
+    sites = frame([
+        {"site_id": "a", "capacity_mw": 120.5, "verdict": "their own verdict", "owner": "Syarikat X", "geometry": at(0, 0)},
+        {"site_id": "b", "capacity_mw": None, "verdict": "", "owner": "Y", "geometry": at(40_000, -20_000)},
+    ])
+    result = screen_sites(sites, test_layers, rules)
+    assert list(result.columns[len(result_columns()):]) == ["capacity_mw", "input_verdict", "owner", "geometry"]
+    assert result.attrs["renamed_inputs"] == {"verdict": "input_verdict"}
+    assert set(result.verdict) <= {"prohibited", "review", "eligible"}  # reegeo's verdict, not theirs
+    assert list(result.input_verdict) == ["their own verdict", ""]
+    assert result.capacity_mw.iloc[0] == 120.5 and list(result.owner) == ["Syarikat X", "Y"]
+    assert "site_id" not in list(result.columns[len(result_columns()):])  # the id column is the site_id
+
+
+def test_id_column_can_be_chosen_and_a_missing_one_is_named(test_layers, rules):
+    sites = frame([{"name": "Kilang A", "lot": "PT 1234", "geometry": at(0, 0)}])
+    assert list(screen_sites(sites, test_layers, rules).site_id) == ["Kilang A"]
+    assert list(screen_sites(sites, test_layers, rules, id_column="lot").site_id) == ["PT 1234"]
+    with pytest.raises(ScreeningError, match=r"no column 'plot'; use one of 'name', 'lot'") as raised:
+        screen_sites(sites, test_layers, rules, id_column="plot")
+    assert raised.value.argument == "id_column"
 
 
 def test_site_id_prefers_site_id_then_id_then_name(test_layers, rules):

@@ -167,4 +167,10 @@ def _json_value(value: object) -> object:
         return int(value)
     if isinstance(value, np.bool_):
         return bool(value)
-    return value
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):  # dates and times from the input's own columns
+        return value.isoformat()
+    return str(value)

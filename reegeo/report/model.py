@@ -25,6 +25,7 @@ from reegeo.layers.coverage import (
 from reegeo.layers.model import Layer
 from reegeo.report.audit import Audit
 from reegeo.report.maps import SiteMapper, render_national_map
+from reegeo.screening.engine import input_columns
 from reegeo.screening.evidence import (
     Finding,
     explain_site,
@@ -172,6 +173,11 @@ def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layer
         (t("report.area", lang), format_area(area) if area > 0 else t("report.point_site", lang)),
         (t("report.measured_in", lang), _crs_name(crs)),
     ]
+    # The planner's own attributes of the site (capacity, owner, lot...), as given.
+    for column in input_columns(row.index)[:_MAX_INPUT_FACTS]:
+        value = row.get(column)
+        if value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip():
+            facts.append((column, _shortened(str(value), _MAX_INPUT_CHARS)))
     distances = []
     for layer in _DISTANCE_ROWS:
         if layer == "ports":
@@ -202,10 +208,12 @@ def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layer
 
 # A site id longer than this is cut in the report's headings and tables (the CSV keeps it whole).
 _MAX_ID_CHARS = 160
+# A site page lists at most this many of the input's own attributes, each cut to this many characters.
+_MAX_INPUT_FACTS, _MAX_INPUT_CHARS = 20, 120
 
 
-def _shortened(text: str) -> str:
-    return text if len(text) <= _MAX_ID_CHARS else text[: _MAX_ID_CHARS - 1] + "…"
+def _shortened(text: str, limit: int = _MAX_ID_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _index_row(section: SiteSection, lang: str) -> tuple[str, ...]:

@@ -53,6 +53,7 @@ def screen_sites_dask(
     scheduler: object | None = None,
     npartitions: int | None = None,
     progress: Progress | None = None,
+    id_column: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Screen sites partitioned on a dask cluster; same result as :func:`screen_sites`.
 
@@ -99,10 +100,10 @@ def screen_sites_dask(
     if npartitions is not None and (isinstance(npartitions, bool) or not isinstance(npartitions, int) or npartitions < 1):
         raise ScreeningError(f"npartitions={npartitions!r}: give a positive whole number of partitions, or None to choose one per {DEFAULT_SITES_PER_PARTITION} sites")
     # Validate on the client, with the input's row numbers in the messages.
-    screen_sites(sites.iloc[:0], layers, rules)
+    screen_sites(sites.iloc[:0], layers, rules, id_column=id_column)
     _check_geometries(sites)
     if len(sites) == 0:
-        return screen_sites(sites, layers, rules)
+        return screen_sites(sites, layers, rules, id_column=id_column)
     indexed = _with_row_index(sites)
     with _client_for(scheduler) as client:
         threads = max(1, sum(client.nthreads().values()))
@@ -110,20 +111,22 @@ def screen_sites_dask(
         parts = _spatial_partitions(indexed, min(count, len(indexed)))
         layers_future, rules_future = client.scatter([dict(layers), rules], broadcast=True)
         partitions = client.scatter(parts)
-        futures = [client.submit(_screen_partition, part, layers_future, rules_future, pure=False) for part in partitions]
+        futures = [client.submit(_screen_partition, part, layers_future, rules_future, id_column, pure=False) for part in partitions]
         results = _gather(futures, len(indexed), progress)
     combined = pd.concat([r for r in results if len(r)], ignore_index=False)
     combined = combined.sort_values(_POSITION, kind="stable").drop(columns=_POSITION).reset_index(drop=True)
-    return gpd.GeoDataFrame(combined, geometry="geometry", crs=4326)
+    out = gpd.GeoDataFrame(combined, geometry="geometry", crs=4326)
+    out.attrs.update(next((r.attrs for r in results if r.attrs), {}))
+    return out
 
 
-def _screen_partition(part: gpd.GeoDataFrame, layers: Mapping[str, Layer], rules: tuple[Rule, ...]) -> gpd.GeoDataFrame:
+def _screen_partition(part: gpd.GeoDataFrame, layers: Mapping[str, Layer], rules: tuple[Rule, ...], id_column: str | None = None) -> gpd.GeoDataFrame:
     """Screen one partition; carry each site's input position along."""
     if len(part) == 0:
         return part.iloc[:0]
     sites = part.drop(columns=[_POSITION, _ROW])
     sites.index = pd.Index(part[_ROW].to_numpy(), name=_ROW_INDEX)
-    result = screen_sites(sites, layers, rules)
+    result = screen_sites(sites, layers, rules, id_column=id_column)
     result.insert(0, _POSITION, part[_POSITION].to_numpy())
     return result
 

@@ -41,13 +41,24 @@ from reegeo.vocab import (
     Verdict,
 )
 
-__all__ = ["DISTANCE_LAYERS", "OVERLAP_LAYERS", "check_layers", "check_sites", "result_columns", "screen_sites"]
+__all__ = [
+    "DISTANCE_LAYERS",
+    "INPUT_PREFIX",
+    "OVERLAP_LAYERS",
+    "check_layers",
+    "check_sites",
+    "id_column_of",
+    "input_column_notes",
+    "result_columns",
+    "screen_sites",
+]
 
 DISTANCE_LAYERS = ("forest_reserves", "water_catchments", "protected_areas", "deposits", "lynas", "ports")
 OVERLAP_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
 # Columns that identify a site, best first, matched in any case (English, then Malay).
 # Site geometries: points and polygons, single or multi (lines and collections are refused).
 _SITE_TYPES = [shapely.GeometryType.POINT, shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOINT, shapely.GeometryType.MULTIPOLYGON]
+INPUT_PREFIX = "input_"
 _SITE_ID_COLUMNS = ("site_id", "id", "name", "nama", "site", "tapak", "site_name", "nama_tapak", "lot", "no_lot")
 # Sites are measured in batches: large enough to keep the GEOS queries vectorised,
 # small enough that progress moves about ten times in a run and memory stays bounded.
@@ -70,6 +81,7 @@ def screen_sites(
     rules: Iterable[Rule],
     *,
     progress: Progress | None = None,
+    id_column: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Screen candidate sites against layers and rules.
 
@@ -111,12 +123,17 @@ def screen_sites(
     rules : iterable of Rule
     progress : callable, optional
         Called as ``progress(done, total)`` as batches of sites finish.
+    id_column : str, optional
+        The column holding the site ids, instead of the first of the usual names.
 
     Returns
     -------
     GeoDataFrame
         One row per input site, in input order, with the columns of
-        :func:`result_columns` and the site geometry in EPSG:4326.
+        :func:`result_columns`, then every column of the input (a name
+        reegeo uses is prefixed ``input_``; ``attrs["renamed_inputs"]`` says
+        which), and the site geometry in EPSG:4326. ``attrs["id_column"]``
+        names the column the ids came from ("" for row numbers).
 
     Raises
     ------
@@ -131,7 +148,8 @@ def screen_sites(
         {r.layer for r in rules if r.layer and r.layer not in DISTANCE_LAYERS}
     )
     total = len(sites)
-    site_ids = _site_ids(sites)
+    id_column = id_column_of(sites, id_column)
+    site_ids = _site_ids(sites, id_column)
     site_accuracy_m = _site_accuracy(sites)
     sites_ll = sites.geometry.to_crs(4326)
     anchor_lon = shapely.get_x(shapely.point_on_surface(sites_ll.values))
@@ -173,8 +191,14 @@ def screen_sites(
     verdict, violations, flags, advisories = _verdicts(rules, fired, uncertain, outside, spans, total, incomplete)
     data = {"site_id": site_ids, "verdict": verdict, "violations": violations, "flags": flags, "advisories": advisories}
     data.update(columns)
-    frame = pd.DataFrame(data, columns=result_columns(distance_layers))
-    return gpd.GeoDataFrame(frame, geometry=np.asarray(sites_ll.values), crs=4326)
+    reserved = result_columns(distance_layers)
+    inputs, renamed = _input_columns(sites, reserved, id_column)
+    data.update(inputs)
+    frame = pd.DataFrame(data, columns=reserved + list(inputs))
+    result = gpd.GeoDataFrame(frame, geometry=np.asarray(sites_ll.values), crs=4326)
+    result.attrs["id_column"] = id_column or ""
+    result.attrs["renamed_inputs"] = renamed
+    return result
 
 
 def _needed_layers(layers: Mapping[str, Layer], rules: Sequence[Rule], distance_layers: Sequence[str]) -> list[str]:
@@ -299,22 +323,71 @@ def _empty_columns(total: int, distance_layers: Sequence[str]) -> dict[str, np.n
     return columns
 
 
-def _site_ids(sites: gpd.GeoDataFrame) -> np.ndarray:
+def id_column_of(sites: gpd.GeoDataFrame, id_column: str | None = None) -> str | None:
+    """The column the site ids come from: ``id_column`` when given, else the first of the usual names (any case)."""
+    attributes = [c for c in sites.columns if c != sites.geometry.name]
+    if id_column is not None:
+        if id_column not in attributes:
+            raise ScreeningError(
+                f"{{argument}}: the sites have no column {id_column!r}; use one of {', '.join(repr(str(c)) for c in attributes) or '(none: the sites have no attributes)'}",
+                argument="id_column",
+                value=id_column,
+            )
+        return id_column
+    by_lower: dict[str, str] = {}
+    for column in attributes:
+        by_lower.setdefault(str(column).strip().lower(), column)
+    for wanted in _SITE_ID_COLUMNS:
+        if wanted in by_lower:
+            return by_lower[wanted]
+    return None
+
+
+def input_columns(columns: Iterable[object]) -> list[str]:
+    """Which of a result's ``columns`` are the input's own (they follow reegeo's, which end with ``metric_crs``)."""
+    names = [str(c) for c in columns if str(c) != "geometry"]
+    return names[names.index("metric_crs") + 1 :] if "metric_crs" in names else []
+
+
+def input_column_notes(results: gpd.GeoDataFrame) -> list[str]:
+    """What the user should know about their columns in ``results``: the id column, and any renamed."""
+    notes = []
+    id_column = results.attrs.get("id_column")
+    if id_column is not None and id_column != "site_id":  # site_id is the obvious case: no note
+        notes.append(f"site ids from column {id_column!r}" if id_column else "site ids are the row numbers (no id column found)")
+    renamed = results.attrs.get("renamed_inputs") or {}
+    if renamed:
+        pairs = ", ".join(f"{old!r} as {new!r}" for old, new in renamed.items())
+        notes.append(f"input column(s) named like reegeo's own are kept under a new name: {pairs}")
+    return notes
+
+
+def _site_ids(sites: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
     if sites.index.name == "row" and pd.api.types.is_integer_dtype(sites.index):
         fallback = sites.index.astype(str).to_numpy(dtype=object)
     else:
         fallback = np.arange(1, len(sites) + 1).astype(str).astype(object)
-    by_lower: dict[str, str] = {}
+    if column is None:
+        return fallback
+    text = sites[column].map(_id_text).to_numpy(dtype=object)
+    return np.where(text == "", fallback, text)
+
+
+def _input_columns(sites: gpd.GeoDataFrame, reserved: Sequence[str], id_column: str | None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The input's own columns, to follow reegeo's; a name reegeo uses gets ``input_`` in front."""
+    taken = set(reserved) | {"longitude", "latitude", "geometry"}
+    out: dict[str, np.ndarray] = {}
+    renamed: dict[str, str] = {}
     for column in sites.columns:
-        if column != sites.geometry.name:
-            by_lower.setdefault(str(column).strip().lower(), column)
-    for wanted in _SITE_ID_COLUMNS:
-        column = by_lower.get(wanted)
-        if column is not None:
-            values = sites[column]
-            text = values.map(_id_text).to_numpy(dtype=object)
-            return np.where(text == "", fallback, text)
-    return fallback
+        if column == sites.geometry.name or (column == id_column and str(column) == "site_id"):
+            continue
+        name = str(column)
+        while name in taken or name in out:
+            name = INPUT_PREFIX + name
+        if name != str(column):
+            renamed[str(column)] = name
+        out[name] = sites[column].to_numpy()
+    return out, renamed
 
 
 def _site_accuracy(sites: gpd.GeoDataFrame) -> np.ndarray:

@@ -22,7 +22,7 @@ from reegeo.io.exports import (
 )
 from reegeo.io.sites import ReadResult
 from reegeo.layers.model import Layer
-from reegeo.screening.engine import check_layers, screen_sites
+from reegeo.screening.engine import check_layers, input_column_notes, screen_sites
 from reegeo.screening.rules import Rule, default_rules, dump_rules
 from reegeo.vocab import Progress
 
@@ -82,6 +82,7 @@ class Workspace:
             From screening; the workspace is then unchanged.
         """
         results = screen_sites(sites, layers, self.rules, progress=progress)
+        notes = (*notes, *input_column_notes(results))
         self.sites, self.source, self.notes, self.results = sites, source, tuple(notes), results
         self.sites_bytes = raw if raw is not None else sites.to_json(drop_id=True).encode("utf-8")
         self._exports.clear()
