@@ -28,9 +28,16 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "ms": "Saringan meliputi bidang kuasa Malaysia sahaja",
     },
     "flag.uncertain": {
-        "en": "The site is outside {layer}, but within the layer's stated accuracy ({accuracy}) of {feature}, counting the site's own position accuracy where given: the approximate boundary or position could put it inside. Check the authoritative boundary and the site's coordinates.",
-        "ms": "Tapak berada di luar {layer}, tetapi dalam julat ketepatan lapisan ({accuracy}) dari {feature}, termasuk ketepatan kedudukan tapak jika diberi: sempadan atau kedudukan anggaran mungkin meletakkannya di dalam. Semak sempadan yang sah dan koordinat tapak.",
+        "en": "Too close to call: the site is {distance} from {feature} ({layer}), and the rule's threshold is {threshold}. The feature's outline is good to ±{feature_accuracy} and the site's position to ±{site_accuracy}: ±{together} together, more than the site's margin, so the approximate boundary or position could put the site {where}. Check the authoritative boundary and the site's coordinates.",
+        "ms": "Terlalu hampir untuk dipastikan: tapak berada {distance} dari {feature} ({layer}), dan ambang peraturan ialah {threshold}. Ketepatan sempadan ciri ialah ±{feature_accuracy} dan ketepatan kedudukan tapak ±{site_accuracy}: ±{together} bersama, melebihi jarak selamat tapak, jadi sempadan atau kedudukan anggaran mungkin meletakkannya {where}. Semak sempadan yang sah dan koordinat tapak.",
     },
+    "flag.uncertain.other": {
+        "en": "Too close to call: the nearest feature, {feature} ({layer}), is {distance} away, but another feature of the layer with a coarser outline (stated accuracy up to ±{accuracy}; the site's position ±{site_accuracy}) could put the site {where}. Check the authoritative boundary and the site's coordinates.",
+        "ms": "Terlalu hampir untuk dipastikan: ciri terdekat, {feature} ({layer}), berada {distance} jauhnya, tetapi ciri lain lapisan ini yang sempadannya kasar (ketepatan hingga ±{accuracy}; kedudukan tapak ±{site_accuracy}) mungkin meletakkan tapak {where}. Semak sempadan yang sah dan koordinat tapak.",
+    },
+    "finding.buffer": {"en": "The rule's buffer is {distance}.", "ms": "Zon penampan peraturan ialah {distance}."},
+    "flag.uncertain.inside": {"en": "inside it", "ms": "di dalamnya"},
+    "flag.uncertain.within": {"en": "within the {threshold} buffer", "ms": "dalam zon penampan {threshold}"},
     "flag.uncertain.basis": {
         "en": "Boundary uncertainty of the layer (accuracy in the layer manifest); underlying rule: {rule}",
         "ms": "Ketidakpastian sempadan lapisan (ketepatan dalam manifes lapisan); peraturan asal: {rule}",

@@ -62,3 +62,21 @@ def test_a_prohibited_finding_is_not_repeated_as_a_buffer_finding(test_layers, r
     assert "forest_reserve_buffer" in row["flags"]  # the table keeps every id
     ids = [f.rule_id for f in explain_site(row, rules, layers=test_layers)]
     assert "forest_reserve" in ids and "forest_reserve_buffer" not in ids
+
+
+def test_uncertainty_finding_quotes_every_number_it_decided_on(test_layers, rules):
+    # 800 m outside Fuzzy Reserve (outline good to 1,000 m), the site's own position good to 300 m
+    result = screen_sites(frame([{"accuracy_m": 300.0, "geometry": at(25_000, -9_200)}]), test_layers, rules)
+    finding = next(f for f in explain_site(result.iloc[0], rules, layers=test_layers) if f.rule_id == "forest_reserve_uncertain")
+    assert "800 m from Fuzzy Reserve" in finding.message
+    assert "threshold is 0 m" in finding.message
+    assert "±1,000 m" in finding.message and "±300 m" in finding.message and "±1,300 m together" in finding.message
+    assert "could put the site inside it" in finding.message
+
+
+def test_a_buffer_finding_says_its_buffer(test_layers, rules):
+    result = screen_sites(frame([{"geometry": at(-15_000, 20_300)}]), test_layers, rules)  # 300 m north of North Reserve
+    finding = next(f for f in explain_site(result.iloc[0], rules, layers=test_layers) if f.rule_id == "forest_reserve_buffer")
+    buffer_m = next(r.distance_m for r in rules if r.id == "forest_reserve_buffer")
+    assert finding.message.endswith(f"The rule's buffer is {buffer_m:,.0f} m.")
+    assert "300 m from North Reserve" in finding.measurement

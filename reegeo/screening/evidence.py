@@ -78,9 +78,10 @@ def explain_site(
     for finding_id in fired:
         if finding_id in by_id:
             rule = by_id[finding_id]
-            findings.append(
-                Finding(rule.id, rule.severity, rule.message(lang), rule.legal_basis, rule.layer, _measure(row, rule, lang))
-            )
+            message = rule.message(lang)
+            if rule.relation == Relation.WITHIN_DISTANCE and rule.distance_m is not None:
+                message += " " + t("finding.buffer", lang, distance=format_distance(rule.distance_m))
+            findings.append(Finding(rule.id, rule.severity, message, rule.legal_basis, rule.layer, _measure(row, rule, lang)))
         elif finding_id == OUTSIDE_FLAG:
             findings.append(
                 Finding(finding_id, Severity.REVIEW, t("flag.outside_malaysia", lang), t("flag.outside_malaysia.basis", lang), "states", "")
@@ -160,14 +161,56 @@ def _measure(row: Mapping, rule: Rule, lang: str) -> str:
 
 
 def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, Layer] | None, lang: str) -> Finding:
+    """Why a site is too close to call: its distance, the threshold, and the accuracies that add up to more than the margin."""
     layer = rule.layer or ""
-    accuracy = ""
-    if layers and layer in layers:
-        accuracy = format_distance(layers[layer].accuracy_m)
     feature = str(row.get(f"nearest_{layer}") or "")
-    message = t("flag.uncertain", lang, layer=layer_label(layer, lang), accuracy=accuracy or "n/a", feature=feature)
+    distance = _number(row.get(f"dist_{layer}_m"), missing=float("nan"))
+    threshold = float(rule.distance_m or 0.0) if rule.relation == Relation.WITHIN_DISTANCE else 0.0
+    site_accuracy = _number(row.get("accuracy_m"))
+    feature_accuracy = float("nan")
+    layer_accuracy = float("nan")
+    if layers and layer in layers:
+        frame = layers[layer].frame
+        layer_accuracy = float(frame["accuracy_m"].max()) if "accuracy_m" in frame.columns and len(frame) else layers[layer].accuracy_m
+        named = frame[frame["name"].astype(str) == feature] if "name" in frame.columns else frame.iloc[:0]
+        feature_accuracy = float(named["accuracy_m"].min()) if len(named) and "accuracy_m" in named.columns else layers[layer].accuracy_m
+    where = t("flag.uncertain.inside", lang) if threshold == 0 else t("flag.uncertain.within", lang, threshold=format_distance(threshold))
+    together = (feature_accuracy if feature_accuracy == feature_accuracy else 0.0) + site_accuracy
+    if distance == distance and distance - threshold <= together:
+        message = t(
+            "flag.uncertain",
+            lang,
+            layer=layer_label(layer, lang),
+            feature=feature,
+            distance=format_distance(distance),
+            threshold=format_distance(threshold),
+            feature_accuracy=format_distance(feature_accuracy),
+            site_accuracy=format_distance(site_accuracy),
+            together=format_distance(together),
+            where=where,
+        )
+    else:  # another feature, with a coarser stated accuracy, reaches the site
+        message = t(
+            "flag.uncertain.other",
+            lang,
+            layer=layer_label(layer, lang),
+            feature=feature,
+            distance=format_distance(distance),
+            accuracy=format_distance(layer_accuracy),
+            site_accuracy=format_distance(site_accuracy),
+            where=where,
+        )
     basis = t("flag.uncertain.basis", lang, rule=f"{rule.id}: {rule.legal_basis}")
     return Finding(finding_id, Severity.REVIEW, message, basis, layer, _measure(row, rule, lang))
+
+
+def _number(value: object, *, missing: float = 0.0) -> float:
+    """A non-negative number from a cell (``missing`` when empty, negative or not a number)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return missing
+    return number if number == number and number >= 0 else missing
 
 
 
