@@ -1,6 +1,7 @@
 """Screen sites: from an upload, map clicks, typed coordinates or the example sites; results, chart, evidence, downloads."""
 
 import folium
+import pandas as pd
 import streamlit as st
 
 from pages import _ui
@@ -9,7 +10,7 @@ from reegeo.io.sites import read_sites
 from reegeo.io.typed import sites_from_clicks, sites_from_text
 from reegeo.layers.coverage import unverified_site_count, unverified_table
 from reegeo.layers.load import load_example_sites
-from reegeo.screening.evidence import explain_site, format_area, permitting_bodies
+from reegeo.screening.evidence import explain_site, format_area, permitting_bodies, proximity
 from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS
@@ -154,6 +155,9 @@ with info:
             if finding.measurement:
                 st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")
             st.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(finding.legal_basis)}")
+    header, checked = proximity(row, ws.rules, layers, lang=lang)
+    st.markdown(f"**{t('proximity.title', lang)}**")
+    st.dataframe(pd.DataFrame(list(checked), columns=list(header)), hide_index=True, width="stretch", key="proximity_table")
     bodies = permitting_bodies(str(row["state"] or ""))
     if bodies:
         with st.expander(t("screen.permits", lang)):

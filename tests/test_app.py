@@ -81,8 +81,11 @@ def test_upload_gives_verdicts(inside_reserve_and_clear_sites):
     assert flags["gurun"] == "forest_reserves_unverified;protected_areas_unverified;water_catchments_unverified"
     assert [m.label for m in at.metric] == ["Prohibited", "Needs review", "Eligible"]
     assert [m.value for m in at.metric] == ["1", "1", "0"]
-    assert len(at.dataframe) == 2  # the sites the data could not clear, then the results
+    assert len(at.dataframe) == 3  # the sites the data could not clear, the results, what was checked
     assert at.dataframe[0].value.iloc[0].tolist()[:3] == ["forest reserves", "Kedah", 1]
+    checked = at.dataframe[2].value
+    assert list(checked.columns) == ["Layer", "Nearest feature", "Distance", "Rule thresholds", "Data here", "Result"]
+    assert checked.iloc[0]["Layer"] == "Forest reserves" and checked.iloc[0]["Result"] != ""
 
 
 def test_failed_upload_keeps_earlier_results():

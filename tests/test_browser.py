@@ -219,11 +219,13 @@ def test_upload_shows_verdicts_and_downloads_csv(page, app_url):
     metrics.first.wait_for()
     assert metrics.count() == 3
     assert "Prohibited" in metrics.nth(0).inner_text() and "1" in metrics.nth(0).inner_text()
-    # Two grids: where the data could not clear a site (gurun, in Kedah), then every result.
+    # Three grids: where the data could not clear a site (gurun, in Kedah), every result, and
+    # what was checked at the site picked for evidence.
     grids = page.locator("[data-testid='stDataFrame']")
-    unverified, grid = grids.nth(0), grids.nth(1)
-    grid.wait_for()
-    assert grids.count() == 2
+    unverified, grid, checked = grids.nth(0), grids.nth(1), grids.nth(2)
+    checked.wait_for()
+    assert grids.count() == 3
+    checked.get_by_text("Forest reserves", exact=True).first.wait_for(state="attached")
     unverified.get_by_text("Kedah", exact=True).first.wait_for(state="attached")
     # The grid draws on a canvas; its accessible table holds the cells' text.
     grid.get_by_text("inside reserve", exact=True).first.wait_for(state="attached")

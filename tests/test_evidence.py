@@ -80,3 +80,19 @@ def test_a_buffer_finding_says_its_buffer(test_layers, rules):
     buffer_m = next(r.distance_m for r in rules if r.id == "forest_reserve_buffer")
     assert finding.message.endswith(f"The rule's buffer is {buffer_m:,.0f} m.")
     assert "300 m from North Reserve" in finding.measurement
+
+
+def test_proximity_table_shows_what_was_checked_even_for_an_eligible_site(test_layers, rules):
+    from reegeo.screening.evidence import proximity
+
+    result = screen_sites(frame([{"geometry": at(40_000, -20_000)}]), test_layers, rules)
+    assert result.verdict.iloc[0] == "eligible"
+    header, rows = proximity(result.iloc[0], rules, test_layers)
+    assert header == ("Layer", "Nearest feature", "Distance", "Rule thresholds", "Data here", "Result")
+    by_layer = {row[0]: row for row in rows}
+    forest = by_layer["Forest reserves"]
+    assert forest[1] == result.nearest_forest_reserves.iloc[0]
+    assert forest[2] == format_distance(result.dist_forest_reserves_m.iloc[0])
+    assert "prohibited: touching" in forest[3] and "review: within" in forest[3]
+    assert forest[4] == "complete here" and forest[5] == "clear"
+    assert by_layer["Lynas plant and residue facilities"][3] == "context (no rule)"

@@ -77,7 +77,7 @@ def test_pdf_names_each_site_its_verdict_rules_legal_bases_and_hashes(four_sites
     assert audit.rules_sha256 == file_sha256(DEFAULT_RULES_PATH)
     assert "2026-03-01 12:00:00 UTC" in text
     assert "GDM2000 / East Malaysia BRSO (EPSG:3376)" in text  # the Sabah site's local map grid
-    assert "3,000 m (Test Port)" in text  # nearest port, measured in metres in EPSG:3375
+    assert "Test Port 3,000 m context (no rule)" in text  # nearest port in the "what was checked" table, measured in EPSG:3375
     assert "Approximate layers in use: ports" in text  # footer on every page
     reader = PdfReader(io.BytesIO(render_pdf(results, rules=rules, layers=layers_with_port, audit=audit)))
     assert all("Approximate layers in use" in page.extract_text() for page in reader.pages)

@@ -32,6 +32,7 @@ from reegeo.screening.evidence import (
     format_area,
     format_distance,
     permitting_bodies,
+    proximity,
 )
 from reegeo.screening.rules import Rule
 from reegeo.screening.summary import count_by_state, verdict_counts
@@ -39,7 +40,6 @@ from reegeo.vocab import VERDICTS, Progress
 
 __all__ = ["ReportModel", "SiteSection", "Table", "build_model"]
 
-_DISTANCE_ROWS = ("lynas", "deposits", "ports", "forest_reserves", "water_catchments")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class SiteSection:
     heading: str
     verdict_text: str
     facts: tuple[tuple[str, str], ...]
-    distances: tuple[tuple[str, str], ...]
+    proximity: Table
     findings: tuple[Finding, ...]
     approximate_findings: frozenset[str]
     bodies: tuple[str, ...]
@@ -115,13 +115,12 @@ def build_model(
     approximate_note = (
         t("report.approximate_footer", lang, layers=", ".join(layer_label(n, lang) for n in approximate)) if approximate else ""
     )
-    ports = _port_distances(results)
     buffers = [r.distance_m for r in rules if r.relation == "within_distance" and r.distance_m and r.layer in ("forest_reserves", "water_catchments")]
     mapper = SiteMapper(layers, buffer_m=max(buffers) if buffers else None, lang=lang)
     anchors = shapely.point_on_surface(np.asarray(results.geometry.to_crs(4326).values)) if len(results) else np.array([])
     sections = []
     for position, (_, row) in enumerate(results.iterrows()):
-        sections.append(_site_section(position, row, anchors[position], ports, mapper, rules, layers, lang))
+        sections.append(_site_section(position, row, anchors[position], mapper, rules, layers, lang))
         if progress is not None:
             progress(position + 1, len(results))
     counts = tuple(verdict_counts(results).items())
@@ -156,7 +155,7 @@ def build_model(
     )
 
 
-def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layers, lang) -> SiteSection:
+def _site_section(position, row, anchor, mapper: SiteMapper, rules, layers, lang) -> SiteSection:
     site_id = _shortened(str(row["site_id"]))
     verdict = str(row["verdict"])
     state = str(row.get("state") or "")
@@ -178,13 +177,6 @@ def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layer
         value = row.get(column)
         if value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip():
             facts.append((column, _shortened(str(value), _MAX_INPUT_CHARS)))
-    distances = []
-    for layer in _DISTANCE_ROWS:
-        if layer == "ports":
-            distance, feature = ports[0][position], ports[1][position]
-        else:
-            distance, feature = row.get(f"dist_{layer}_m", np.nan), str(row.get(f"nearest_{layer}") or "")
-        distances.append((t(f"report.dist.{layer}", lang), _distance_text(layer, distance, feature, layers, lang)))
     findings = tuple(explain_site(row, rules, layers=layers, lang=lang))
     approximate_findings = frozenset(f.rule_id for f in findings if f.layer in layers and layers[f.layer].approximate)
     nearest = np.nanmin([float(row.get(f"dist_{n}_m", np.nan)) for n in ("forest_reserves", "water_catchments")] + [np.inf])
@@ -197,7 +189,7 @@ def _site_section(position, row, anchor, ports, mapper: SiteMapper, rules, layer
         heading=t("report.site", lang, site_id=site_id),
         verdict_text=t(f"report.verdict_text.{verdict}", lang),
         facts=tuple(facts),
-        distances=tuple(distances),
+        proximity=Table(*proximity(row, rules, layers, lang=lang)),
         findings=findings,
         approximate_findings=approximate_findings,
         bodies=tuple(permitting_bodies(state)) or (t("report.no_bodies", lang),),
@@ -219,22 +211,6 @@ def _shortened(text: str, limit: int = _MAX_ID_CHARS) -> str:
 def _index_row(section: SiteSection, lang: str) -> tuple[str, ...]:
     fired = ", ".join(f.rule_id for f in section.findings if f.severity != "advisory") or "-"
     return (section.site_id, verdict_label(section.verdict, lang), section.facts[0][1], fired)
-
-
-def _distance_text(layer: str, distance: float, feature: str, layers, lang: str) -> str:
-    if layer not in layers or distance is None or distance != distance:
-        return t("report.not_loaded", lang)
-    if float(distance) == 0.0:
-        return t("report.dist.inside", lang, feature=feature)
-    return t("report.dist.value", lang, distance=format_distance(float(distance)), feature=feature)
-
-
-def _port_distances(results: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Metres to the nearest port and its name, per site, as the engine measured them."""
-    total = len(results)
-    distance = results["dist_ports_m"].to_numpy(dtype=float) if "dist_ports_m" in results.columns else np.full(total, np.nan)
-    names = results["nearest_ports"].fillna("").astype(str).to_numpy() if "nearest_ports" in results.columns else np.full(total, "", dtype=object)
-    return distance, names
 
 
 def _state_table(results: gpd.GeoDataFrame, lang: str) -> Table:

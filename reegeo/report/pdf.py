@@ -207,11 +207,11 @@ def _site(pdf: _ReportPDF, model: ReportModel, site: SiteSection, link: int) -> 
     pdf.set_text_color(*_INK)
     pdf.set_xy(pdf.l_margin, top)
     _facts(pdf, site.facts, text_w)
-    pdf.ln(1.5)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.cell(text_w, 5, _clean(model.label("report.distances")), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _facts(pdf, site.distances, text_w)
     pdf.set_y(max(pdf.get_y(), map_bottom) + 3)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.cell(0, 5, _clean(model.label("proximity.title")), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _table(pdf, site.proximity, widths=(27, 44, 19, 38, 28, 22), size=6.8)
+    pdf.ln(2)
 
     _subheading(pdf, model.label("report.findings"))
     if not site.findings:

@@ -7,8 +7,11 @@ its data and is reproducible. It holds
   of the sites coloured by verdict (drawn offline with matplotlib);
 * one section per site: the verdict in words, every finding with its legal
   basis and measurement, a local map in the site's GDM2000 RSO grid with a
-  scale bar and a north arrow, the state and its permitting bodies, and the
-  distances to the Lynas plant, the nearest deposit and the nearest port;
+  scale bar and a north arrow, the state and its permitting bodies, the
+  planner's own attributes of the site, and what was checked: each
+  constraint layer and the Lynas plant, deposits and ports, with the nearest
+  feature, the distance, the rules' thresholds, what the data is worth there
+  and what fired (eligible sites included);
 * the provenance of every layer, approximate layers flagged on every page;
 * the rules applied and an audit stamp (:func:`build_audit`): SHA-256 of the
   sites file, the rules file and every layer file, the reegeo version and the

@@ -229,3 +229,61 @@ def _unverified(row: Mapping, layer: str, rules: Sequence[Rule], layers: Mapping
     if distance is not None and distance == distance and feature:
         measurement = t("measure.distance", lang, distance=format_distance(float(distance)), feature=feature)
     return Finding(layer + UNVERIFIED_SUFFIX, Severity.REVIEW, message, basis, layer, measurement)
+
+
+# Layers of a site's proximity table: the constraints first, then the context a planner weighs.
+PROXIMITY_LAYERS = ("forest_reserves", "water_catchments", "protected_areas", "lynas", "deposits", "ports")
+
+
+def proximity(
+    row: Mapping, rules: Sequence[Rule], layers: Mapping[str, Layer] | None = None, *, lang: str = "en"
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """What was checked at a site, layer by layer, eligible sites included (IBAT's proximity report is the bar).
+
+    Returns
+    -------
+    header, rows
+        One row per layer of :data:`PROXIMITY_LAYERS` (and any other layer a
+        rule tests): the layer, the nearest feature, the distance, the rules'
+        thresholds, what the data is worth there (approximate, complete or
+        incomplete in the site's states), and the result (the rule ids that
+        fired, ``clear``, or ``not verified``).
+    """
+    header = tuple(t(f"proximity.col.{c}", lang) for c in ("layer", "nearest", "distance", "rules", "data", "result"))
+    fired = {i for column in ("violations", "flags", "advisories") for i in str(row.get(column) or "").split(";") if i}
+    touched = [s for s in str(row.get("states_spanned") or row.get("state") or "").split(";") if s]
+    tested = [r.layer for r in rules if r.layer and r.layer not in PROXIMITY_LAYERS]
+    rows = []
+    for name in (*PROXIMITY_LAYERS, *dict.fromkeys(tested)):
+        if f"dist_{name}_m" not in row:
+            continue
+        layer = layers.get(name) if layers else None
+        distance = _number(row.get(f"dist_{name}_m"), missing=float("nan"))
+        feature = str(row.get(f"nearest_{name}") or "")
+        if layer is None or distance != distance:
+            rows.append((layer_label(name, lang), "–", t("report.not_loaded", lang), "–", "–", "–"))
+            continue
+        distance_text = t("proximity.inside", lang) if distance == 0 else format_distance(distance)
+        own = [r for r in rules if r.layer == name]
+        thresholds = "; ".join(_threshold_text(r, lang) for r in own) or t("proximity.context", lang)
+        incomplete = [s for s in touched if not layer.coverage.covers(s)]
+        data = [t("map.approximate", lang)] if layer.approximate else []
+        if own and any(r.severity == Severity.PROHIBITED for r in own):
+            data.append(t("proximity.incomplete", lang, states=", ".join(incomplete)) if incomplete else t("proximity.complete", lang))
+        hits = sorted(i for i in fired if i in {r.id for r in own} or i in {f"{r.id}{UNCERTAIN_SUFFIX}" for r in own} or i == name + UNVERIFIED_SUFFIX)
+        if hits:
+            result = ", ".join(hits)
+        elif not own:
+            result = "–"
+        else:
+            result = t("proximity.unverified", lang) if incomplete and any(r.severity == Severity.PROHIBITED for r in own) else t("proximity.clear", lang)
+        label = layer_label(name, lang)
+        rows.append((label[:1].upper() + label[1:], feature or "–", distance_text, thresholds, "; ".join(data) or "–", result))
+    return header, tuple(rows)
+
+
+def _threshold_text(rule: Rule, lang: str) -> str:
+    """``prohibited: touching (national park, wildlife reserve)`` or ``review: within 500 m``."""
+    test = t("proximity.touching", lang) if rule.relation == Relation.INTERSECTS else t("proximity.within", lang, distance=format_distance(rule.distance_m or 0.0))
+    only = f" ({', '.join(v.replace('_', ' ') for v in rule.where[1])})" if rule.where else ""
+    return f"{t('severity.' + rule.severity, lang)}: {test}{only}"
