@@ -155,9 +155,6 @@ with info:
             if finding.measurement:
                 st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")
             st.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(finding.legal_basis)}")
-    header, checked = proximity(row, ws.rules, layers, lang=lang)
-    st.markdown(f"**{t('proximity.title', lang)}**")
-    st.dataframe(pd.DataFrame(list(checked), columns=list(header)), hide_index=True, width="stretch", key="proximity_table")
     bodies = permitting_bodies(str(row["state"] or ""))
     if bodies:
         with st.expander(t("screen.permits", lang)):
@@ -167,3 +164,14 @@ with view:
         _ui.display_layers(lang), results=shown.iloc[[position]], rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets()
     )
     _ui.show_map(focus_map, key="evidence_map", height=460)
+
+# What was checked at the site, layer by layer: full width, so every column shows.
+header, checked = proximity(row, ws.rules, layers, lang=lang)
+st.markdown(f"**{t('proximity.title', lang)}**")
+st.dataframe(
+    pd.DataFrame(list(checked), columns=list(header)),
+    hide_index=True,
+    width="stretch",
+    key="proximity_table",
+    column_config={header[3]: st.column_config.TextColumn(width="large"), header[1]: st.column_config.TextColumn(width="medium")},
+)

@@ -158,6 +158,8 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "measure.inside": {"en": "touches or lies inside {feature}", "ms": "bersentuhan atau di dalam {feature}"},
     "measure.distance": {"en": "{distance} from {feature}", "ms": "{distance} dari {feature}"},
     "measure.overlap": {"en": "{area} ({pct} of the site) inside {layer}", "ms": "{area} ({pct} daripada tapak) di dalam {layer}"},
+    "measure.overlaps": {"en": "overlaps {features}", "ms": "bertindih dengan {features}"},
+    "measure.overlaps_more": {"en": " and {count} more", "ms": " dan {count} lagi"},
     "measure.always": {"en": "applies to every site", "ms": "terpakai kepada setiap tapak"},
     "layer.forest_reserves": {"en": "forest reserves", "ms": "hutan simpan"},
     "layer.water_catchments": {"en": "water catchments", "ms": "kawasan tadahan air"},

@@ -375,7 +375,7 @@ def test_input_columns_reach_every_output_format_with_formulas_neutralised(tmp_p
         code, err = done.returncode, done.stderr
         assert code == 0, err
     assert "site ids from column 'Nama'" in err
-    assert "'verdict' as 'input_verdict'" in err
+    assert "your column 'verdict' is shown as 'input_verdict'" in err
     header, first, _ = csv_out.read_text(encoding="utf-8").splitlines()
     columns = header.split(",")
     assert columns[:2] == ["site_id", "verdict"]

@@ -343,3 +343,32 @@ def test_where_on_a_column_the_layer_lacks_is_refused(test_layers, rules):
     bare = layer_from_frame("protected_areas", test_layers["protected_areas"].frame.drop(columns=["category"]))
     with pytest.raises(ScreeningError, match=r"rule 'national_park' filters layer 'protected_areas' on column 'category'"):
         screen_sites(frame([{"geometry": at(0, 0)}]), {**test_layers, "protected_areas": bare}, rules)
+
+
+def test_a_polygon_site_lists_every_feature_it_overlaps_largest_first(test_layers, rules):
+    from reegeo.screening.evidence import explain_site, overlapped_features
+
+    # North Reserve is the square (-20 km, 10 km)-(-10 km, 20 km): a site across its south edge and beyond
+    site = square(-16_000, 9_000, -14_000, 12_000)
+    result = screen_sites(frame([{"site_id": "parcel", "geometry": site}]), test_layers, rules)
+    listing = overlapped_features(result.iloc[0], "forest_reserves")
+    assert [name for name, _ in listing] == ["North Reserve"]
+    assert listing[0][1] == pytest.approx(2_000 * 2_000, rel=1e-3)
+    assert result.overlaps_water_catchments.iloc[0] == ""
+    finding = next(f for f in explain_site(result.iloc[0], rules) if f.rule_id == "forest_reserve")
+    assert "400.00 ha" in finding.measurement
+
+
+def test_the_largest_overlap_is_named_even_when_another_feature_is_nearest_by_name_order(test_layers, rules):
+    from reegeo.layers.load import layer_from_frame
+    from reegeo.screening.evidence import explain_site
+
+    reserves = frame([
+        {"name": "Gunung Stong", "accuracy_m": 0.0, "geometry": square(-1_000, -1_000, 1_000, 0)},
+        {"name": "Taman Negara", "accuracy_m": 0.0, "geometry": square(-1_000, 0, 1_000, 5_000)},
+    ])
+    layers = {**test_layers, "forest_reserves": layer_from_frame("forest_reserves", reserves)}
+    result = screen_sites(frame([{"geometry": square(-500, -500, 500, 4_000)}]), layers, rules)
+    assert result.overlaps_forest_reserves.iloc[0] == "Taman Negara:4000000;Gunung Stong:500000"
+    finding = next(f for f in explain_site(result.iloc[0], rules) if f.rule_id == "forest_reserve")
+    assert "overlaps Taman Negara (400.00 ha), Gunung Stong (50.00 ha)" in finding.measurement

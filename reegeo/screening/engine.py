@@ -71,7 +71,7 @@ def result_columns(distance_layers: Sequence[str] = DISTANCE_LAYERS) -> list[str
     for layer in distance_layers:
         columns += [f"dist_{layer}_m", f"nearest_{layer}"]
     for layer in OVERLAP_LAYERS:
-        columns += [f"overlap_{layer}_m2", f"overlap_{layer}_pct"]
+        columns += [f"overlap_{layer}_m2", f"overlap_{layer}_pct", f"overlaps_{layer}"]
     return columns + ["site_area_m2", "states_spanned", "metric_crs"]
 
 
@@ -242,7 +242,8 @@ def _measure_batch(
         columns[f"dist_{name}_m"][positions] = np.round(distance, 1)
         columns[f"nearest_{name}"][positions] = np.where(feature >= 0, layer.names[np.maximum(feature, 0)], "")
         if name in OVERLAP_LAYERS:
-            overlap = overlap_areas(geoms, areas, layer, hits)
+            overlap, listing = overlap_areas(geoms, areas, layer, hits)
+            columns[f"overlaps_{name}"][positions] = listing
             columns[f"overlap_{name}_m2"][positions] = np.round(overlap, 1)
             with np.errstate(divide="ignore", invalid="ignore"):
                 share = np.where(areas > 0, np.clip(overlap / areas * 100.0, 0.0, 100.0), 0.0)
@@ -320,6 +321,7 @@ def _empty_columns(total: int, distance_layers: Sequence[str]) -> dict[str, np.n
     for name in OVERLAP_LAYERS:
         columns[f"overlap_{name}_m2"] = np.zeros(total)
         columns[f"overlap_{name}_pct"] = np.zeros(total)
+        columns[f"overlaps_{name}"] = np.full(total, "", dtype=object)
     return columns
 
 
@@ -357,8 +359,8 @@ def input_column_notes(results: gpd.GeoDataFrame) -> list[str]:
         notes.append(f"site ids from column {id_column!r}" if id_column else "site ids are the row numbers (no id column found)")
     renamed = results.attrs.get("renamed_inputs") or {}
     if renamed:
-        pairs = ", ".join(f"{old!r} as {new!r}" for old, new in renamed.items())
-        notes.append(f"input column(s) named like reegeo's own are kept under a new name: {pairs}")
+        pairs = ", ".join(f"{old!r} is shown as {new!r}" for old, new in renamed.items())
+        notes.append(f"your column {pairs}, because reegeo's results use that name for their own column")
     return notes
 
 

@@ -157,7 +157,26 @@ def _measure(row: Mapping, rule: Rule, lang: str) -> str:
     if overlap:
         pct = float(row.get(f"overlap_{layer}_pct") or 0.0)
         parts.append(t("measure.overlap", lang, area=format_area(float(overlap)), pct=f"{pct:.1f} %", layer=layer_label(layer, lang)))
+        overlapped = overlapped_features(row, layer)
+        if len(overlapped) > 1 or (overlapped and overlapped[0][0] != feature):
+            shown = ", ".join(f"{name} ({format_area(area)})" for name, area in overlapped[:_MAX_OVERLAPS_SHOWN])
+            more = len(overlapped) - _MAX_OVERLAPS_SHOWN
+            parts.append(t("measure.overlaps", lang, features=shown) + (t("measure.overlaps_more", lang, count=more) if more > 0 else ""))
     return "; ".join(parts)
+
+
+_MAX_OVERLAPS_SHOWN = 5
+
+
+def overlapped_features(row: Mapping, layer: str) -> list[tuple[str, float]]:
+    """Every feature of ``layer`` a polygon site overlaps, largest first, as (name, m²), from its ``overlaps_<layer>`` column."""
+    listing = str(row.get(f"overlaps_{layer}") or "")
+    out = []
+    for item in listing.split(";"):
+        name, _, area = item.rpartition(":")
+        if name:
+            out.append((name, _number(area)))
+    return out
 
 
 def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, Layer] | None, lang: str) -> Finding:

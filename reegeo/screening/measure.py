@@ -121,21 +121,35 @@ def within_accuracy(geoms: np.ndarray, site_accuracy_m: np.ndarray, layer: Prepa
     return result
 
 
-def overlap_areas(geoms: np.ndarray, areas: np.ndarray, layer: PreparedLayer, hits: np.ndarray) -> np.ndarray:
-    """Area (m²) of each site inside the union of the layer's features."""
+def overlap_areas(geoms: np.ndarray, areas: np.ndarray, layer: PreparedLayer, hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Area (m²) of each site inside the union of the layer's features, and every feature it overlaps.
+
+    The listing is ``name:area_m2;...``, largest first (features of one name
+    summed, areas in whole m²); empty for points and sites overlapping nothing.
+    """
     overlap = np.zeros(len(geoms))
+    listing = np.full(len(geoms), "", dtype=object)
     polygonal = areas[hits[0]] > 0
     site_idx, feature_idx = hits[0][polygonal], hits[1][polygonal]
     if len(site_idx) == 0:
-        return overlap
+        return overlap, listing
     pieces = shapely.intersection(geoms[site_idx], layer.geoms[feature_idx])
+    piece_areas = shapely.area(pieces)
+    for site in np.unique(site_idx):
+        mine = site_idx == site
+        by_name: dict[str, float] = {}
+        for name, area in zip(layer.names[feature_idx[mine]], piece_areas[mine]):
+            if area >= 0.5:
+                by_name[str(name)] = by_name.get(str(name), 0.0) + float(area)
+        ranked = sorted(by_name.items(), key=lambda item: (-item[1], item[0]))
+        listing[site] = ";".join(f"{name.replace(';', ',').replace(':', ' ')}:{area:.0f}" for name, area in ranked)
     counts = np.bincount(site_idx, minlength=len(geoms))
     single = counts[site_idx] == 1
     overlap[site_idx[single]] = shapely.area(pieces[single])
     # Sites over several features: union the pieces so overlapping features count once.
     for site in np.unique(site_idx[~single]):
         overlap[site] = shapely.area(shapely.union_all(pieces[site_idx == site]))
-    return overlap
+    return overlap, listing
 
 
 def locate_states(geoms: np.ndarray, states: PreparedLayer) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
