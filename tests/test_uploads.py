@@ -390,3 +390,10 @@ def test_a_shapefile_whose_dbf_has_fewer_records_than_shapes_is_refused(tmp_path
         bundle.writestr("s.dbf", bytes(dbf))
     with pytest.raises(UploadError, match="has 3 shapes but 2 attribute records"):
         read_sites(buffer.getvalue(), filename="sites.zip")
+
+
+def test_malay_coordinate_headers_are_recognised():
+    result = read_sites(b"Nama,Latitud,Longitud\nKilang Gebeng,3.97,103.38\n", filename="tapak.csv")
+    assert result.frame.geometry.iloc[0].x == pytest.approx(103.38) and result.frame.geometry.iloc[0].y == pytest.approx(3.97)
+    result = read_sites(b"nama;lintang;bujur;latitud\nA;x;101.5;3.1\n", filename="tapak.csv")
+    assert result.frame.geometry.iloc[0].x == pytest.approx(101.5) and result.frame.geometry.iloc[0].y == pytest.approx(3.1)

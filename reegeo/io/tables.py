@@ -30,8 +30,9 @@ from reegeo.io.vector import choose_layer
 
 __all__ = ["LAT_NAMES", "LON_NAMES", "WKT_NAMES", "excel_sheets", "read_csv", "read_excel"]
 
-LAT_NAMES = ("latitude", "lat", "y")
-LON_NAMES = ("longitude", "lon", "lng", "long", "x")
+# Coordinate headers, English then Malay (latitud, longitud; bujur is longitude), matched in any case.
+LAT_NAMES = ("latitude", "lat", "y", "latitud")
+LON_NAMES = ("longitude", "lon", "lng", "long", "x", "longitud", "bujur")
 WKT_NAMES = ("wkt", "geometry", "geom")
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--"})
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
