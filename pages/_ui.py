@@ -119,6 +119,25 @@ def page() -> Page:
     return Page(lang=lang(), ws=workspace(), layers=layers())
 
 
+def first_time(token: str) -> bool:
+    """True the first time ``token`` (an upload's id, say) is seen in this session, so it is acted on once.
+
+    Streamlit reruns a page on every interaction and an upload stays in its
+    widget; this is the rerun bookkeeping that keeps one upload from being
+    read again and again (it lives here, not in the library's workspace).
+    """
+    handled = st.session_state.setdefault("handled_tokens", set())
+    if token in handled:
+        return False
+    handled.add(token)
+    return True
+
+
+def forget(token: str) -> None:
+    """Let ``token`` count as new again (a read that failed is tried again on the next run)."""
+    st.session_state.setdefault("handled_tokens", set()).discard(token)
+
+
 def lang() -> str:
     """The interface language chosen in the sidebar."""
     return st.session_state.get("lang", "en")
@@ -202,12 +221,11 @@ def read_upload_once(upload: Any, reader: Callable[..., ReadResult], *, key: str
         choices = []  # the read below says what is wrong with the file, once
     layer = st.selectbox(t("screen.choose_layer", lang()), choices, key=f"{key}_layer") if len(choices) > 1 else None
     token = f"{key}:{upload.file_id}:{layer}:{context}"
-    ws = workspace()
-    if not ws.first_time(token):
+    if not first_time(token):
         return None
     read = attempt(reader, data, filename=upload.name, layer=layer)
     if read is None:
-        ws.forget(token)
+        forget(token)
     return read
 
 

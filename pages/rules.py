@@ -69,7 +69,7 @@ if middle.button(t("rules.reset", lang), key="rules_reset"):
     forget_rule_widgets()
     st.rerun()
 upload = right.file_uploader(t("rules.upload", lang), type=["toml"], key="rules_upload")
-if upload is not None and ws.first_time(f"rules:{upload.file_id}"):
+if upload is not None and _ui.first_time(f"rules:{upload.file_id}"):
     raw = upload.getvalue()
     rules = _ui.attempt(parse_rules_bytes, raw, source=upload.name)
     if rules is not None and _ui.attempt(ws.change_rules, rules, layers, raw=raw) is not None:

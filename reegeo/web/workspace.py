@@ -58,7 +58,6 @@ class Workspace:
     sites_bytes: bytes = b""
     rules_bytes: bytes | None = None
     layer_overrides: dict[str, Layer] = field(default_factory=dict)
-    handled: set[str] = field(default_factory=set)
     _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def screen(
@@ -185,16 +184,6 @@ class Workspace:
         """Whether an export or report (``report_pdf_en``, ...) is already built for these results."""
         return key in self._exports
 
-    def forget(self, token: str) -> None:
-        """Let ``token`` count as new again (a read that failed is tried again on the next run)."""
-        self.handled.discard(token)
-
-    def first_time(self, token: str) -> bool:
-        """True the first time ``token`` (an upload's id, say) is seen, so it is acted on once."""
-        if token in self.handled:
-            return False
-        self.handled.add(token)
-        return True
 
 
 def results_table(results: gpd.GeoDataFrame) -> pd.DataFrame:
