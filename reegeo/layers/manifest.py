@@ -17,8 +17,10 @@ from reegeo.errors import LayerError
 from reegeo.layers.coverage import ALL_STATES, Coverage
 from reegeo.layers.model import CANONICAL_LAYERS
 from reegeo.paths import MANIFEST_PATH
+from reegeo.schema import Field, check_table
 
 __all__ = [
+    "MANIFEST_SCHEMA",
     "PART_FIELDS",
     "USER_MANIFEST_NAME",
     "check_layer_name",
@@ -76,31 +78,41 @@ def check_layer_name(name: str) -> None:
         )
 
 
+def _is_plain_file_name(value: Any) -> bool:
+    return isinstance(value, str) and Path(value).name == value
+
+
+_REQUIRED_MESSAGE = "missing; every layer needs " + ", ".join(_REQUIRED_FIELDS)
+# The schema of one layer entry of a manifest (bundled or legacy installed).
+MANIFEST_SCHEMA: tuple[Field, ...] = (
+    Field("title", missing=_REQUIRED_MESSAGE),
+    Field("file", ((_is_plain_file_name, "{value!r} must be a plain file name inside the data folder"),), missing=_REQUIRED_MESSAGE),
+    Field("source", missing=_REQUIRED_MESSAGE),
+    Field("licence", missing=_REQUIRED_MESSAGE),
+    Field("date", missing=_REQUIRED_MESSAGE),
+    Field(
+        "accuracy_m",
+        ((lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0, "{value!r} is not a distance in metres (0 or more)"),),
+        missing=_REQUIRED_MESSAGE,
+    ),
+    Field("authoritative", ((lambda v: isinstance(v, bool), "must be true or false"),), missing=_REQUIRED_MESSAGE),
+    Field("role", ((lambda v: v in _ROLES, "{value!r} is not one of " + ", ".join(_ROLES)),), required=False, default="constraint"),
+    Field(
+        "coverage",
+        ((lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v), "{value!r} must be a list of state names, [\"" + ALL_STATES + "\"] or []"),),
+        required=False,
+        default=[],
+    ),
+)
+
+
 def check_manifest_entry(path: Path, name: str, entry: Any) -> None:
     """Raise :class:`LayerError` naming the manifest, layer and field unless ``entry`` is a valid layer entry."""
     where = f"layer manifest {path}, layer {name!r}"
     check_layer_name(name)
     if not isinstance(entry, dict):
         raise LayerError(f"{where}: must be a table")
-    for key in _REQUIRED_FIELDS:
-        if key not in entry:
-            raise LayerError(f"{where}, field '{key}': missing; every layer needs {', '.join(_REQUIRED_FIELDS)}")
-    accuracy = entry["accuracy_m"]
-    if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)) or accuracy < 0:
-        raise LayerError(f"{where}, field 'accuracy_m': {accuracy!r} is not a distance in metres (0 or more)")
-    if not isinstance(entry["authoritative"], bool):
-        raise LayerError(f"{where}, field 'authoritative': must be true or false")
-    role = entry.get("role", "constraint")
-    if role not in _ROLES:
-        raise LayerError(f"{where}, field 'role': {role!r} is not one of {', '.join(_ROLES)}")
-    coverage = entry.get("coverage", [])
-    if not isinstance(coverage, list) or not all(isinstance(state, str) and state for state in coverage):
-        raise LayerError(
-            f"{where}, field 'coverage': {coverage!r} must be a list of state names, [\"{ALL_STATES}\"] or []"
-        )
-    file_name = entry["file"]
-    if not isinstance(file_name, str) or Path(file_name).name != file_name:
-        raise LayerError(f"{where}, field 'file': {file_name!r} must be a plain file name inside the data folder")
+    check_table(entry, MANIFEST_SCHEMA, lambda field, problem: LayerError(f"{where}, field '{field}': {problem}"), presence_first=True)
 
 
 # Fields of each installed part in the user data folder's manifest.

@@ -18,16 +18,17 @@ import tomli_w
 
 from reegeo.errors import RulesError
 from reegeo.paths import DEFAULT_RULES_PATH
+from reegeo.schema import Check, Field, check_table
 from reegeo.vocab import RELATIONS, SEVERITIES, Relation
 
 __all__ = [
+    "RULE_SCHEMA",
     "Rule",
-    "DEFAULT_RULES_PATH",
+    "default_rules",
+    "dump_rules",
     "load_rules",
     "parse_rules",
     "parse_rules_bytes",
-    "dump_rules",
-    "default_rules",
     "update_rule",
 ]
 
@@ -36,17 +37,6 @@ _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LAYER_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _MAX_RULES = 200
 _MAX_DISTANCE_M = 200_000.0
-_FIELDS = (
-    "id",
-    "layer",
-    "relation",
-    "distance_m",
-    "severity",
-    "legal_basis",
-    "message_en",
-    "message_ms",
-    "where",
-)
 _MAX_WHERE_VALUES = 50
 
 
@@ -234,10 +224,69 @@ def update_rule(
 
 
 def _rule_table(rule: Rule) -> dict[str, Any]:
-    table = {field: getattr(rule, field) for field in _FIELDS if getattr(rule, field) is not None}
+    table = {field: getattr(rule, field) for field in (f.name for f in RULE_SCHEMA) if getattr(rule, field) is not None}
     if rule.where is not None:
         table["where"] = {rule.where[0]: list(rule.where[1])}
     return table
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_where(value: Any) -> bool:
+    return isinstance(value, Mapping) and len(value) == 1
+
+
+def _where_values(value: Mapping) -> bool:
+    ((_, values),) = value.items()
+    return isinstance(values, list) and 0 < len(values) <= _MAX_WHERE_VALUES and all(isinstance(v, str) and v for v in values)
+
+
+_TEXT_CHECKS: tuple[Check, ...] = (
+    (_is_text, "missing or empty: every rule needs its legal basis and its message in English (en) and Bahasa Malaysia (ms)"),
+    (lambda v: len(v) <= 2000, "longer than 2000 characters: shorten it (at most 2000 are allowed)"),
+)
+# The schema of one [[rules]] table, checked in this order (the first problem is reported).
+RULE_SCHEMA: tuple[Field, ...] = (
+    Field("id", ((lambda v: isinstance(v, str) and bool(_ID_PATTERN.match(v)), "{value!r} is not a valid id: use lower_snake_case letters, digits and _ (e.g. forest_reserve)"),)),
+    Field("relation", ((lambda v: v in RELATIONS, "{value!r} is not allowed; use one of " + ", ".join(RELATIONS)),)),
+    Field("severity", ((lambda v: v in SEVERITIES, "{value!r} is not allowed; use one of " + ", ".join(SEVERITIES)),)),
+    Field(
+        "layer",
+        ((lambda v: isinstance(v, str) and bool(_LAYER_PATTERN.match(v)), "{value!r} is not a layer name: name a layer such as forest_reserves or water_catchments"),),
+        when=lambda e: e.get("relation") != Relation.ALWAYS,
+        absent="a rule with relation 'always' tests no layer: remove the field",
+    ),
+    Field(
+        "distance_m",
+        (
+            (_is_number, "{value!r} is not a number: give the buffer in metres, e.g. distance_m = 500"),
+            (lambda v: 0 < v <= _MAX_DISTANCE_M, "{value:g} m is out of range: use more than 0 and at most " + f"{_MAX_DISTANCE_M:g} m"),
+        ),
+        when=lambda e: e.get("relation") == Relation.WITHIN_DISTANCE,
+        absent="only rules with relation 'within_distance' take a distance (this one is {entry[relation]!r}): remove the field",
+        convert=float,
+    ),
+    Field("legal_basis", _TEXT_CHECKS, convert=str.strip),
+    Field("message_en", _TEXT_CHECKS, convert=str.strip),
+    Field("message_ms", _TEXT_CHECKS, convert=str.strip),
+    Field(
+        "where",
+        (
+            (_is_where, "must be a table with one column and its values, e.g. where = {{ category = [\"national_park\"] }}"),
+            (_where_values, "{value!r}: the column needs a list of 1 to " + f"{_MAX_WHERE_VALUES}" + " text values, e.g. [\"national_park\"]"),
+        ),
+        required=False,
+        when=lambda e: e.get("relation") != Relation.ALWAYS,
+        absent="a rule with relation 'always' tests no layer, so it cannot filter one: remove the field",
+        convert=lambda v: next((str(column), tuple(values)) for column, values in v.items()),
+    ),
+)
 
 
 def _parse_rule(entry: Any, position: int, source: str) -> Rule:
@@ -249,65 +298,5 @@ def _parse_rule(entry: Any, position: int, source: str) -> Rule:
     def fail(field: str, problem: str) -> RulesError:
         return RulesError(f"{source}: {label}, field '{field}': {problem}")
 
-    unknown = sorted(set(entry) - set(_FIELDS))
-    if unknown:
-        raise fail(unknown[0], f"unknown field; allowed fields are {', '.join(_FIELDS)}")
-    if not isinstance(raw_id, str) or not _ID_PATTERN.match(raw_id):
-        raise fail("id", f"{raw_id!r} is not a valid id: use lower_snake_case letters, digits and _ (e.g. forest_reserve)")
-
-    relation = entry.get("relation")
-    if relation not in RELATIONS:
-        raise fail("relation", f"{relation!r} is not allowed; use one of {', '.join(RELATIONS)}")
-
-    severity = entry.get("severity")
-    if severity not in SEVERITIES:
-        raise fail("severity", f"{severity!r} is not allowed; use one of {', '.join(SEVERITIES)}")
-
-    layer = entry.get("layer")
-    if relation == Relation.ALWAYS:
-        if layer is not None:
-            raise fail("layer", "a rule with relation 'always' tests no layer: remove the field")
-    elif not isinstance(layer, str) or not _LAYER_PATTERN.match(layer):
-        raise fail("layer", f"{layer!r} is not a layer name: name a layer such as forest_reserves or water_catchments")
-
-    distance = entry.get("distance_m")
-    if relation == Relation.WITHIN_DISTANCE:
-        if isinstance(distance, bool) or not isinstance(distance, (int, float)):
-            raise fail("distance_m", f"{distance!r} is not a number: give the buffer in metres, e.g. distance_m = 500")
-        distance = float(distance)
-        if not (0 < distance <= _MAX_DISTANCE_M):
-            raise fail("distance_m", f"{distance:g} m is out of range: use more than 0 and at most {_MAX_DISTANCE_M:g} m")
-    elif distance is not None:
-        raise fail("distance_m", f"only rules with relation 'within_distance' take a distance (this one is {relation!r}): remove the field")
-
-    texts = {}
-    for field in ("legal_basis", "message_en", "message_ms"):
-        value = entry.get(field)
-        if not isinstance(value, str) or not value.strip():
-            raise fail(field, "missing or empty: every rule needs its legal basis and its message in English (en) and Bahasa Malaysia (ms)")
-        if len(value) > 2000:
-            raise fail(field, f"{len(value)} characters; at most 2000 are allowed")
-        texts[field] = value.strip()
-
-    where = entry.get("where")
-    if where is not None:
-        if relation == Relation.ALWAYS:
-            raise fail("where", "a rule with relation 'always' tests no layer, so it cannot filter one: remove the field")
-        if not isinstance(where, Mapping) or len(where) != 1:
-            raise fail("where", "must be a table with one column and its values, e.g. where = { category = [\"national_park\"] }")
-        ((column, values),) = where.items()
-        if not isinstance(values, list) or not values or len(values) > _MAX_WHERE_VALUES or not all(isinstance(v, str) and v for v in values):
-            raise fail("where", f"column {column!r} needs a list of 1 to {_MAX_WHERE_VALUES} text values, e.g. [\"national_park\"]")
-        where = (str(column), tuple(values))
-
-    return Rule(
-        id=raw_id,
-        layer=layer,
-        relation=relation,
-        distance_m=distance,
-        severity=severity,
-        legal_basis=texts["legal_basis"],
-        message_en=texts["message_en"],
-        message_ms=texts["message_ms"],
-        where=where,
-    )
+    values = check_table(entry, RULE_SCHEMA, fail, unknown="unknown field; allowed fields are " + ", ".join(f.name for f in RULE_SCHEMA))
+    return Rule(**values)
