@@ -35,6 +35,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "en": "Too close to call: the nearest feature, {feature} ({layer}), is {distance} away, but another feature of the layer with a coarser outline (stated accuracy up to ±{accuracy}; the site's position ±{site_accuracy}) could put the site {where}. Check the authoritative boundary and the site's coordinates.",
         "ms": "Terlalu hampir untuk dipastikan: ciri terdekat, {feature} ({layer}), berada {distance} jauhnya, tetapi ciri lain lapisan ini yang sempadannya kasar (ketepatan hingga ±{accuracy}; kedudukan tapak ±{site_accuracy}) mungkin meletakkan tapak {where}. Semak sempadan yang sah dan koordinat tapak.",
     },
+    "report.map.distance_to": {"en": "{distance} to {feature}", "ms": "{distance} ke {feature}"},
     "proximity.title": {"en": "What was checked", "ms": "Apa yang disemak"},
     "proximity.col.layer": {"en": "Layer", "ms": "Lapisan"},
     "proximity.col.nearest": {"en": "Nearest feature", "ms": "Ciri terdekat"},

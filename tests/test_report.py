@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 from conftest import EAST, SX, SY, at, frame, square
 from pypdf import PdfReader
 from shapely.geometry import box
@@ -197,3 +199,27 @@ def test_cli_writes_reports_on_the_bundled_layers(tmp_path, capsys, name, extra,
     if name.endswith(".html"):
         assert "Tapak &lt;Kedah&gt;" in text and "Lapisan anggaran digunakan" in text
     assert f"wrote {output}" in capsys.readouterr().err
+
+
+def test_the_site_map_frames_the_nearest_constraint_with_a_measured_line(test_layers, rules):
+    from reegeo.report.maps import SiteMapper, _view
+
+    sites = frame([{"site_id": "away", "geometry": at(-15_000, 38_000)}])  # 18 km north of North Reserve
+    result = screen_sites(sites, test_layers, rules)
+    distance = float(result.dist_forest_reserves_m.iloc[0])
+    assert distance == pytest.approx(18_000, abs=1)
+    mapper = SiteMapper(test_layers, buffer_m=500.0)
+    site = shapely.transform(result.geometry.iloc[0], lambda xy: np.column_stack(mapper_transform(xy)))
+    line = mapper._distance_line(site, 3375, ("forest_reserves", "North Reserve", distance))
+    assert line is not None and line.length == pytest.approx(distance, abs=1)
+    x0, y0, x1, y1 = _view(site, line)
+    far = shapely.get_coordinates(line)[-1]
+    assert x0 < far[0] < x1 and y0 < far[1] < y1  # the feature's nearest point is on the map
+    assert mapper.render(result.geometry.iloc[0], 3375, verdict="review", nearest=("forest_reserves", "North Reserve", distance)).startswith(b"\x89PNG")
+
+
+def mapper_transform(xy):
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4326, 3375, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    return x, y

@@ -34,6 +34,7 @@ from reegeo.geo import metric_crs_for
 from reegeo.i18n import layer_label, t
 from reegeo.layers.coverage import incomplete_states
 from reegeo.layers.model import Layer
+from reegeo.screening.evidence import format_distance
 from reegeo.style import (
     INCOMPLETE_FILL,
     VERDICT_COLOURS,
@@ -144,15 +145,23 @@ class SiteMapper:
         self._to_grid: dict[int, Transformer] = {}
         self._legend: tuple[int, int, np.ndarray] | None = None
 
-    def render(self, geometry: shapely.Geometry, epsg: int, *, verdict: str, nearest_m: float = float("nan")) -> bytes | None:
-        """PNG of one site (``geometry`` in EPSG:4326) in grid ``epsg``; None when it cannot be placed."""
+    def render(self, geometry: shapely.Geometry, epsg: int, *, verdict: str, nearest: tuple[str, str, float] | None = None) -> bytes | None:
+        """PNG of one site (``geometry`` in EPSG:4326) in grid ``epsg``; None when it cannot be placed.
+
+        ``nearest``: (layer, feature name, metres) of the nearest constraint;
+        the map then frames the site together with that feature (up to
+        :data:`_MAX_FRAME_M` away) and draws the measured distance as a labelled line.
+        """
         figure, axes = self._figure(epsg)
         transformer = self._to_grid[epsg]
         site = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
         if site.is_empty or not np.all(np.isfinite(shapely.bounds(site))):
             return None
         added = self._site_artists(axes, site, verdict)
-        x0, y0, x1, y1 = _view(site, nearest_m)
+        line = self._distance_line(site, epsg, nearest)
+        if line is not None and nearest is not None:
+            added += _draw_distance(axes, line, nearest, self._lang)
+        x0, y0, x1, y1 = _view(site, line)
         axes.set_xlim(x0, x1)
         axes.set_ylim(y0, y1)
         added += _scale_bar(axes, x0, y0, x1, y1)
@@ -183,6 +192,19 @@ class SiteMapper:
             self._to_grid[epsg] = Transformer.from_crs(4326, epsg, always_xy=True)
         return self._figures[epsg]
 
+    def _distance_line(self, site: shapely.Geometry, epsg: int, nearest: tuple[str, str, float] | None) -> shapely.LineString | None:
+        """The shortest line from the site to the named nearest feature, in the grid; None when there is none to draw."""
+        if nearest is None or not (0 < nearest[2] <= _MAX_FRAME_M) or nearest[0] not in self._layers:
+            return None
+        frame = self._layers[nearest[0]].frame
+        if "name" not in frame.columns:
+            return None
+        named = frame[frame["name"].astype(str) == nearest[1]]
+        if not len(named):
+            return None
+        target = shapely.union_all(np.asarray(named.geometry.to_crs(epsg).values))
+        return shapely.shortest_line(site, target)
+
     def _site_artists(self, axes, site: shapely.Geometry, verdict: str) -> list:
         artists = []
         if self._buffer_m:
@@ -197,14 +219,30 @@ class SiteMapper:
         return artists
 
 
-def _view(site: shapely.Geometry, nearest_m: float) -> tuple[float, float, float, float]:
-    """A view round the site that also shows the nearest constraint when it is within 15 km."""
-    x0, y0, x1, y1 = shapely.bounds(site)
+# The local map frames the nearest constraint with the site when it is at most this far.
+_MAX_FRAME_M = 100_000.0
+
+
+def _view(site: shapely.Geometry, line: shapely.LineString | None) -> tuple[float, float, float, float]:
+    """A 4:3 view round the site and, when given, the whole line to the nearest constraint."""
+    shown = site if line is None else shapely.union(site, line)
+    x0, y0, x1, y1 = shapely.bounds(shown)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    radius = max(x1 - x0, y1 - y0) / 2
-    reach = min(nearest_m, 15_000.0) if nearest_m == nearest_m else 0.0
-    half = max(2_500.0, radius * 1.5, (radius + reach) * 1.15)
+    half = max(2_500.0, (y1 - y0) / 2 * 1.25, (x1 - x0) / 2 * 1.25 * 3 / 4)
     return cx - half * 4 / 3, cy - half, cx + half * 4 / 3, cy + half
+
+
+def _draw_distance(axes, line: shapely.LineString, nearest: tuple[str, str, float], lang: str) -> list:
+    """The measured distance as a dashed line, its end marked, labelled with the distance and the feature."""
+    coords = shapely.get_coordinates(line)
+    (ax, ay), (bx, by) = coords[0], coords[-1]
+    label = t("report.map.distance_to", lang, distance=format_distance(nearest[2]), feature=nearest[1])
+    return [
+        axes.plot([ax, bx], [ay, by], color="#263238", linewidth=1.0, linestyle=(0, (3, 2)), zorder=8)[0],
+        axes.scatter([bx], [by], s=14, c="#263238", zorder=8),
+        axes.text((ax + bx) / 2, (ay + by) / 2, label, fontsize=5.8, fontfamily="DejaVu Sans", ha="center", va="bottom", zorder=9, parse_math=False,
+                  bbox={"facecolor": "white", "edgecolor": "#263238", "linewidth": 0.4, "alpha": 0.85, "pad": 1.2}),
+    ]
 
 
 def _scale_bar(axes, x0: float, y0: float, x1: float, y1: float) -> list:
