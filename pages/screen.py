@@ -155,7 +155,7 @@ with info:
             if finding.measurement:
                 st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")
             st.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(finding.legal_basis)}")
-    bodies = permitting_bodies(str(row["state"] or ""))
+    bodies = permitting_bodies(str(row["state"] or ""), lang)
     if bodies:
         with st.expander(t("screen.permits", lang)):
             st.markdown("\n".join(f"- {_ui.literal(body)}" for body in bodies))

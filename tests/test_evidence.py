@@ -39,6 +39,8 @@ def test_formatting_and_permitting_bodies():
     assert any("NREB" in body for body in permitting_bodies("Sarawak"))
     assert any("Pahang Land and Mines Office" in body for body in permitting_bodies("Pahang"))
     assert permitting_bodies("") == []
+    assert "Pejabat Tanah dan Galian Pahang (PTG)" in permitting_bodies("Pahang", "ms")
+    assert len(permitting_bodies("Sabah", "ms")) == len(permitting_bodies("Sabah"))
 
 
 def test_column_headings_in_both_languages():
@@ -96,3 +98,16 @@ def test_proximity_table_shows_what_was_checked_even_for_an_eligible_site(test_l
     assert "prohibited: touching" in forest[3] and "review: within" in forest[3]
     assert forest[4] == "complete here" and forest[5] == "clear"
     assert by_layer["Lynas plant and residue facilities"][3] == "context (no rule)"
+
+
+def test_every_text_exists_in_english_and_malay_with_the_same_placeholders():
+    import string
+
+    from reegeo.i18n import TEXTS
+
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for key, entry in TEXTS.items():
+        assert entry.get("en", "").strip() and entry.get("ms", "").strip(), f"{key} lacks a language"
+        assert placeholders(entry["en"]) == placeholders(entry["ms"]), key

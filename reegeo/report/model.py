@@ -194,7 +194,7 @@ def _site_section(position, row, anchor, mapper: SiteMapper, rules, layers, lang
         proximity=Table(*proximity(row, rules, layers, lang=lang)),
         findings=findings,
         approximate_findings=approximate_findings,
-        bodies=tuple(permitting_bodies(state)) or (t("report.no_bodies", lang),),
+        bodies=tuple(permitting_bodies(state, lang)) or (t("report.no_bodies", lang),),
         map_png=map_png,
         map_caption=t("report.local_map", lang, crs=_crs_name(f"EPSG:{epsg}")) if map_png else t("report.no_map", lang),
     )

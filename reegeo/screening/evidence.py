@@ -112,8 +112,8 @@ def _strongest_per_layer(findings: list[Finding], by_id: Mapping[str, Rule]) -> 
     ]
 
 
-def permitting_bodies(state: str) -> list[str]:
-    """Bodies whose permits a refinery in ``state`` needs (federal and state).
+def permitting_bodies(state: str, lang: str = "en") -> list[str]:
+    """Bodies whose permits a refinery in ``state`` needs (federal and state), in ``lang``.
 
     A planning aid, not legal advice: it follows the split of powers in the
     Federal Constitution (land, forests and water are state matters) and the
@@ -121,25 +121,18 @@ def permitting_bodies(state: str) -> list[str]:
     """
     if not state:
         return []
-    federal_territory = state.startswith("W.P.")
-    bodies = []
-    if federal_territory:
-        bodies.append(f"{state}: Federal Territories land office and local planning authority")
+    if state.startswith("W.P."):
+        keys = ["bodies.ft_land"]
     else:
-        bodies.append(f"{state} State Government / State Economic Planning Unit (land alienation, state approvals)")
-        bodies.append(f"{state} Land and Mines Office (PTG)")
-        bodies.append(f"{state} forestry department (forest reserves, excision)")
-        bodies.append(f"{state} water regulator (gazetted catchments)")
-        bodies.append("Local planning authority (planning permission under the local plan)")
+        keys = ["bodies.state_government", "bodies.land_office", "bodies.forestry", "bodies.water", "bodies.local_plan"]
     if state == "Sarawak":
-        bodies.append("Natural Resources and Environment Board (NREB) Sarawak (environmental approval)")
+        keys.append("bodies.nreb")
     elif state == "Sabah":
-        bodies.append("Environment Protection Department (EPD) Sabah and the federal Department of Environment (EIA)")
+        keys.append("bodies.epd")
     else:
-        bodies.append("Department of Environment (DOE), federal: EIA approval")
-    bodies.append("Atomic Energy Licensing Board (AELB), federal: licence for radioactive (NORM) material")
-    bodies.append("Department of Mineral and Geoscience (JMG), federal: mineral matters")
-    return bodies
+        keys.append("bodies.doe")
+    keys += ["bodies.aelb", "bodies.jmg"]
+    return [t(key, lang, state=state) for key in keys]
 
 
 def _measure(row: Mapping, rule: Rule, lang: str) -> str:
