@@ -15,7 +15,7 @@ from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS
 from reegeo.web.map import build_map
-from reegeo.web.workspace import filter_results, results_table
+from reegeo.web.tables import chart_height, column_kinds, filter_results, results_table
 
 lang, ws, layers = _ui.page()
 
@@ -106,6 +106,7 @@ shown = filter_results(results, verdicts=verdicts, states=states)
 st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=f"{len(results):,}"))
 
 table = results_table(shown)
+kinds = column_kinds(table)
 table.insert(1, "verdict_label", table["verdict"].map(lambda v: verdict_label(v, lang)))
 st.dataframe(
     table.drop(columns=["verdict"]),
@@ -115,15 +116,14 @@ st.dataframe(
         **{c: st.column_config.TextColumn(column_label(c, lang), help=c) for c in table.columns},
         "site_id": st.column_config.TextColumn(column_label("site_id", lang), help="site_id", pinned=True),
         "verdict_label": st.column_config.TextColumn(column_label("verdict", lang), help="verdict"),
-        **{c: st.column_config.NumberColumn(column_label(c, lang), help=c, format="%.0f") for c in table.columns if c.endswith(("_m", "_m2"))},
-        **{c: st.column_config.NumberColumn(column_label(c, lang), help=c, format="%.1f") for c in table.columns if c.endswith("_pct")},
+        **{c: st.column_config.NumberColumn(column_label(c, lang), help=c, format="%.1f" if kind == "percent" else "%.0f") for c, kind in kinds.items() if kind != "text"},
     },
     key="results_table",
 )
 
 st.subheader(t("screen.counts", lang))
 chart = count_by_state(shown, outside_label=t("report.no_state", lang)).rename(columns=lambda v: verdict_label(v, lang))
-st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=True, height=max(220, 28 * len(chart) + 80))
+st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=True, height=chart_height(len(chart)))
 
 st.subheader(t("screen.downloads", lang))
 _ui.download_results(ws, key="results_download")

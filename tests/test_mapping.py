@@ -187,3 +187,15 @@ def test_surface_layer_is_drawn_by_verdict_with_escaped_states(test_layers, rule
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
     assert "Eligibility surface (10 km cells)" in page
     assert VERDICT_COLOURS["prohibited"] in page
+
+
+def test_column_kinds_mark_only_numeric_measurements_as_numbers():
+    import pandas as pd
+
+    from reegeo.web.tables import chart_height, column_kinds
+
+    table = pd.DataFrame({"dist_ports_m": [1.0], "overlap_forest_reserves_m2": [2.0], "overlap_forest_reserves_pct": [3.0],
+                          "height_m": ["12 m"], "site_id": ["a"]})
+    assert column_kinds(table) == {"dist_ports_m": "metres", "overlap_forest_reserves_m2": "square_metres",
+                                   "overlap_forest_reserves_pct": "percent", "height_m": "text", "site_id": "text"}
+    assert chart_height(1) == 220 and chart_height(16) == 28 * 16 + 80

@@ -14,11 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import pandas as pd
 
 from reegeo.io.exports import (
     EXPORTS,
-    neutralise_cell,
 )
 from reegeo.io.sites import ReadResult
 from reegeo.layers.model import Layer
@@ -26,7 +24,7 @@ from reegeo.screening.engine import check_layers, input_column_notes, screen_sit
 from reegeo.screening.rules import Rule, default_rules, dump_rules
 from reegeo.vocab import Progress
 
-__all__ = ["Workspace", "filter_results", "results_table"]
+__all__ = ["Workspace"]
 
 
 @dataclass
@@ -183,32 +181,3 @@ class Workspace:
     def has_export(self, key: str) -> bool:
         """Whether an export or report (``report_pdf_en``, ...) is already built for these results."""
         return key in self._exports
-
-
-
-def results_table(results: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Results as a plain table for display, text cells a spreadsheet would run as a formula neutralised.
-
-    The dashboard's table offers its own CSV download, so it gets the same
-    protection as :func:`reegeo.io.exports.results_to_csv`.
-    """
-    table = pd.DataFrame(results.drop(columns=results.geometry.name))
-    for column in table.columns:
-        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
-            table[column] = table[column].map(neutralise_cell)
-    return table
-
-
-def filter_results(
-    results: gpd.GeoDataFrame,
-    *,
-    verdicts: Sequence[str] | None = None,
-    states: Sequence[str] | None = None,
-) -> gpd.GeoDataFrame:
-    """Rows whose verdict is in ``verdicts`` and state in ``states`` (``None`` or empty keeps all)."""
-    keep = pd.Series(True, index=results.index)
-    if verdicts:
-        keep &= results["verdict"].isin(list(verdicts))
-    if states:
-        keep &= results["state"].fillna("").isin(list(states))
-    return results[keep]

@@ -1,0 +1,71 @@
+"""Results shaped for the app's tables and chart: formulas neutralised, filters, column kinds.
+
+Pure pandas, no Streamlit: the pages turn these into widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+from reegeo.io.exports import (
+    neutralise_cell,
+)
+
+__all__ = ["chart_height", "column_kinds", "filter_results", "results_table"]
+
+
+
+def results_table(results: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Results as a plain table for display, text cells a spreadsheet would run as a formula neutralised.
+
+    The dashboard's table offers its own CSV download, so it gets the same
+    protection as :func:`reegeo.io.exports.results_to_csv`.
+    """
+    table = pd.DataFrame(results.drop(columns=results.geometry.name))
+    for column in table.columns:
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = table[column].map(neutralise_cell)
+    return table
+
+
+def filter_results(
+    results: gpd.GeoDataFrame,
+    *,
+    verdicts: Sequence[str] | None = None,
+    states: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Rows whose verdict is in ``verdicts`` and state in ``states`` (``None`` or empty keeps all)."""
+    keep = pd.Series(True, index=results.index)
+    if verdicts:
+        keep &= results["verdict"].isin(list(verdicts))
+    if states:
+        keep &= results["state"].fillna("").isin(list(states))
+    return results[keep]
+
+
+def column_kinds(table: pd.DataFrame) -> dict[str, str]:
+    """How to show each column of ``table``: numeric ``metres`` and ``square_metres`` (whole numbers), ``percent`` (one decimal), else ``text``.
+
+    Only numeric columns get a number kind, so an input's own text column that happens to end in ``_m`` stays text.
+    """
+    kinds = {}
+    for column in table.columns:
+        name = str(column)
+        numeric = pd.api.types.is_numeric_dtype(table[column])
+        if numeric and name.endswith("_m2"):
+            kinds[name] = "square_metres"
+        elif numeric and name.endswith("_m"):
+            kinds[name] = "metres"
+        elif numeric and name.endswith("_pct"):
+            kinds[name] = "percent"
+        else:
+            kinds[name] = "text"
+    return kinds
+
+
+def chart_height(rows: int) -> int:
+    """Pixels for a horizontal bar chart of ``rows`` bars (at least 220, so a short one stays legible)."""
+    return max(220, 28 * rows + 80)
