@@ -31,7 +31,7 @@ from reegeo.screening.surface import (
 )
 from reegeo.web.assets import MapAssets, asset_folders, assets_at
 from reegeo.web.features import DisplayLayer, incomplete_geojson, prepare_layers
-from reegeo.web.workspace import Workspace
+from reegeo.web.workspace import Workspace, report_key
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -257,14 +257,17 @@ def download_results(ws: Workspace, *, key: str) -> None:
 def download_reports(ws: Workspace, layers: dict[str, Layer], *, key: str) -> None:
     """Buttons that build the PDF and HTML reports on request, then offer them for download."""
     chosen = lang()
+    left, right = st.columns([3, 2])
+    title = left.text_input(t("screen.report_title", chosen), max_chars=160, key=f"{key}_title").strip()
+    reference = right.text_input(t("screen.report_reference", chosen), max_chars=80, key=f"{key}_reference").strip()
     columns = st.columns(2)
     for column, (fmt, mime) in zip(columns, (("pdf", "application/pdf"), ("html", "text/html"))):
         with column:
-            if ws.has_export(f"report_{fmt}_{chosen}") or st.button(
+            if ws.has_export(report_key(fmt, chosen, title, reference)) or st.button(
                 t("screen.report", chosen, fmt=fmt.upper()), key=f"{key}_make_{fmt}", width="stretch"
             ):
                 bar, progress = progress_bar()
-                data = attempt(ws.report, fmt, layers, lang=chosen, progress=progress)
+                data = attempt(ws.report, fmt, layers, lang=chosen, progress=progress, title=title, reference=reference)
                 bar.empty()
                 if data is not None:
                     st.download_button(

@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its suffix picks the format: " + ", ".join(sorted({**TABLE_FORMATS, **REPORT_FORMATS})))
     screen.add_argument("--lang", choices=("en", "ms"), default="en", help="language of a .pdf/.html report: en (English) or ms (Bahasa Malaysia)")
     screen.add_argument("--title", metavar="TEXT", help="title of a .pdf/.html report")
+    screen.add_argument("--reference", metavar="TEXT", help="your reference number, printed under a report's title")
     screen.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled geodata/rules.toml)")
     screen.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run, e.g. forest_reserves=jpsm.gpkg (repeatable)")
     screen.add_argument("--sites-layer", metavar="NAME", help="layer to read from a multi-layer SITES file (e.g. a GeoPackage)")
@@ -184,7 +185,7 @@ def _screen(args: argparse.Namespace) -> int:
         results = screen_sites(upload.frame, layers, rules, progress=progress, id_column=args.id_column)
     if output.suffix.lower() in REPORT_FORMATS:
         audit = build_audit(Path(args.sites), Path(args.rules) if args.rules else None, layers)
-        write_report(results, output, rules=rules, layers=layers, audit=audit, lang=args.lang, title=args.title)
+        write_report(results, output, rules=rules, layers=layers, audit=audit, lang=args.lang, title=args.title, reference=args.reference)
     else:
         write_results(results, output)
     for note in input_column_notes(results):

@@ -254,7 +254,9 @@ def test_html_report_is_built_on_request():
     at = _screen_examples(_app().run())
     at.button(key="report_download_make_html").click().run()
     assert not at.exception and not at.error
-    assert _workspace(at).has_export("report_html_en")
+    from reegeo.web.workspace import report_key
+
+    assert _workspace(at).has_export(report_key("html", "en"))
     assert b"<html" in _workspace(at).report("html", at.session_state["workspace"].layers_in_use(load_layers())).lower()
 
 
@@ -336,3 +338,18 @@ def test_an_unreachable_overpass_server_shows_one_error_and_changes_nothing(priv
     assert not at.exception
     assert at.error and "cannot reach the Overpass API at http://127.0.0.1:9/api/interpreter" in _shown_error(at)
     assert not private_data_dir.exists() or not list(private_data_dir.glob("*.gpkg"))
+
+
+def test_report_title_and_reference_are_set_in_the_app():
+    from reegeo.web.workspace import report_key
+
+    at = _screen_examples(_app().run())
+    at.text_input(key="report_download_title").input("Kuantan candidates <2027>").run()
+    at.text_input(key="report_download_reference").input("UPEN/PHG/2026/117").run()
+    at.button(key="report_download_make_html").click().run()
+    assert not at.exception and not at.error
+    ws = _workspace(at)
+    key = report_key("html", "en", "Kuantan candidates <2027>", "UPEN/PHG/2026/117")
+    assert ws.has_export(key) and not ws.has_export(report_key("html", "en"))
+    html = ws._exports[key].decode("utf-8")
+    assert "<h1>Kuantan candidates &lt;2027&gt;</h1>" in html and "Reference: UPEN/PHG/2026/117" in html

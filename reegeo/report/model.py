@@ -107,6 +107,7 @@ def build_model(
     audit: Audit,
     lang: str,
     title: str | None,
+    reference: str | None = None,
     progress: Progress | None = None,
 ) -> ReportModel:
     """Decide the content of a report (see :func:`reegeo.report.write.render_pdf`)."""
@@ -126,8 +127,8 @@ def build_model(
     counts = tuple(verdict_counts(results).items())
     return ReportModel(
         lang=lang,
-        title=title or t("report.title", lang),
-        subtitle=t("report.subtitle", lang),
+        title=_shortened(title, _MAX_ID_CHARS) if title else t("report.title", lang),
+        subtitle=t("report.subtitle", lang) + (f" · {t('report.reference', lang)}: {_shortened(reference, _MAX_INPUT_CHARS)}" if reference else ""),
         generated=t("report.generated", lang, time=audit.created_text, version=audit.version),
         disclaimer=t("report.disclaimer", lang),
         approximate_note=approximate_note,

@@ -53,6 +53,7 @@ def render_pdf(
     audit: Audit,
     lang: str = "en",
     title: str | None = None,
+    reference: str | None = None,
     progress: Progress | None = None,
 ) -> bytes:
     """The report as PDF bytes.
@@ -73,6 +74,8 @@ def render_pdf(
         ``en`` (English) or ``ms`` (Bahasa Malaysia).
     title : str, optional
         Report title (default: "Site-eligibility report" in ``lang``).
+    reference : str, optional
+        The planner's reference number, printed under the title.
     progress : callable, optional
         Called as ``progress(done, total)`` as site sections are built.
 
@@ -83,7 +86,7 @@ def render_pdf(
     """
     from reegeo.report.pdf import layout_pdf
 
-    model = _model(results, rules, layers, audit, lang, title, progress)
+    model = _model(results, rules, layers, audit, lang, title, progress, reference)
     return layout_pdf(model, audit.created)
 
 
@@ -95,6 +98,7 @@ def render_html(
     audit: Audit,
     lang: str = "en",
     title: str | None = None,
+    reference: str | None = None,
     progress: Progress | None = None,
 ) -> bytes:
     """The report as one self-contained UTF-8 HTML file (no script; maps inline).
@@ -104,7 +108,7 @@ def render_html(
     """
     from reegeo.report.html import layout_html
 
-    return layout_html(_model(results, rules, layers, audit, lang, title, progress))
+    return layout_html(_model(results, rules, layers, audit, lang, title, progress, reference))
 
 
 REPORT_FORMATS: dict[str, Callable[..., bytes]] = {
@@ -122,6 +126,7 @@ def write_report(
     audit: Audit,
     lang: str = "en",
     title: str | None = None,
+    reference: str | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Write the report to ``path``; its suffix (``.pdf`` or ``.html``) picks the format.
@@ -142,7 +147,7 @@ def write_report(
         )
     if not path.parent.exists():
         raise ExportError(f"report folder {path.parent} does not exist: create it or write elsewhere")
-    content = render(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, progress=progress)
+    content = render(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, reference=reference, progress=progress)
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a folder; give a file name")
     try:
@@ -154,7 +159,7 @@ def write_report(
     return path
 
 
-def _model(results, rules, layers, audit, lang, title, progress):
+def _model(results, rules, layers, audit, lang, title, progress, reference):
     try:
         check_language(lang)
     except ValueError as exc:
@@ -168,4 +173,4 @@ def _model(results, rules, layers, audit, lang, title, progress):
         build_model,  # matplotlib loads only when a report is made
     )
 
-    return build_model(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, progress=progress)
+    return build_model(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, reference=reference, progress=progress)

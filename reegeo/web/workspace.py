@@ -10,6 +10,7 @@ as uploads.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -160,13 +161,22 @@ class Workspace:
             self._exports[fmt] = EXPORTS[fmt].to_bytes(self.results)
         return self._exports[fmt]
 
-    def report(self, fmt: str, layers: Mapping[str, Layer], *, lang: str = "en", progress: Progress | None = None) -> bytes:
+    def report(
+        self,
+        fmt: str,
+        layers: Mapping[str, Layer],
+        *,
+        lang: str = "en",
+        progress: Progress | None = None,
+        title: str | None = None,
+        reference: str | None = None,
+    ) -> bytes:
         """The site-eligibility report (``pdf`` or ``html``) of the results, stamped with the inputs' hashes."""
         from reegeo.report.write import build_audit, render_html, render_pdf
 
         if self.results is None:
             raise ValueError("no results to report: screen sites first")
-        key = f"report_{fmt}_{lang}"
+        key = report_key(fmt, lang, title, reference)
         if key not in self._exports:
             rules_file: bytes | str | None
             if self.rules_bytes is not None:
@@ -175,9 +185,15 @@ class Workspace:
                 rules_file = dump_rules(self.rules) if self.rules != default_rules() else None
             audit = build_audit(self.sites_bytes, rules_file, layers, sites_name=self.source)
             render = {"pdf": render_pdf, "html": render_html}[fmt]
-            self._exports[key] = render(self.results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress)
+            self._exports[key] = render(self.results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress, title=title or None, reference=reference or None)
         return self._exports[key]
 
     def has_export(self, key: str) -> bool:
-        """Whether an export or report (``report_pdf_en``, ...) is already built for these results."""
+        """Whether an export (``csv``...) or a report (:func:`report_key`) is already built for these results."""
         return key in self._exports
+
+
+def report_key(fmt: str, lang: str, title: str | None = None, reference: str | None = None) -> str:
+    """The key a report is kept under for these results (see :meth:`Workspace.has_export`)."""
+    named = hashlib.sha256(f"{title or ''}\n{reference or ''}".encode()).hexdigest()[:12]
+    return f"report_{fmt}_{lang}_{named}"
