@@ -40,6 +40,8 @@ CLI_ARGUMENTS = {
     "layers": "--layer {value}=PATH",
     "layer": "--sites-layer NAME",
     "id_column": "--id-column {value}",
+    "x_column": "--x-column {value}",
+    "y_column": "--y-column {value}",
     "max_features": "--max-features N",
     "scheduler": "--scheduler",
     "endpoint": "--endpoint URL",
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled geodata/rules.toml)")
     screen.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run, e.g. forest_reserves=jpsm.gpkg (repeatable)")
     screen.add_argument("--sites-layer", metavar="NAME", help="layer to read from a multi-layer SITES file (e.g. a GeoPackage)")
+    screen.add_argument("--x-column", metavar="NAME", help="a CSV/Excel column holding longitude (or easting), instead of the usual names")
+    screen.add_argument("--y-column", metavar="NAME", help="a CSV/Excel column holding latitude (or northing), instead of the usual names")
     screen.add_argument("--id-column", metavar="NAME", help="column holding the site ids (default: the first of site_id, id, name, nama, site, tapak, ... in any case)")
     screen.add_argument("--max-features", type=int, metavar="N", help="most sites to accept from SITES (default 100000)")
     screen.add_argument("--engine", choices=("memory", "dask"), default="memory", help="screen in this process (memory, default) or partitioned on a dask cluster (dask)")
@@ -173,7 +177,7 @@ def _screen(args: argparse.Namespace) -> int:
     _refuse_overwriting_inputs(output, [Path(args.sites), *([Path(args.rules)] if args.rules else []), *overrides.values()])
     rules = load_rules(args.rules)
     layers = load_layers(overrides=overrides)
-    upload = read_sites(Path(args.sites), layer=args.sites_layer, limits=limits)
+    upload = read_sites(Path(args.sites), layer=args.sites_layer, limits=limits, x_column=args.x_column, y_column=args.y_column)
     for note in upload.notes:
         print(f"reegeo: note: {note}", file=sys.stderr)
     progress = _print_progress if len(upload.frame) >= _PROGRESS_MIN_SITES else None

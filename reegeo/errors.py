@@ -39,6 +39,9 @@ LIBRARY_ARGUMENTS: dict[str, str] = {
     "states": "states",
     "covers": "covers",
     "state": "state",
+    "id_column": "id_column={value!r}",
+    "x_column": "x_column={value!r}",
+    "y_column": "y_column={value!r}",
 }
 
 

@@ -403,3 +403,19 @@ def test_id_column_flag_picks_the_ids_and_a_missing_one_is_one_line(tmp_path):
         "reegeo: error: --id-column plot: the sites have no column 'plot'; use one of 'name', 'lot', 'lat', 'lon'"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_coordinate_columns_can_be_chosen(tmp_path):
+    sites = tmp_path / "sites.csv"
+    sites.write_text("Tapak,Timur,Utara\nKilang A,103.38,3.97\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    done = run_cli("screen", str(sites), "-o", str(out), "--x-column", "Timur", "--y-column", "Utara")
+    assert done.returncode == 0, done.stderr
+    assert "coordinates from column 'Timur' (x) and 'Utara' (y), as chosen" in done.stderr
+    row = next(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert row["site_id"] == "Kilang A" and row["state"] == "Pahang"
+    done = run_cli("screen", str(sites), "-o", str(out), "--x-column", "East", "--y-column", "Utara")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "reegeo: error: sites.csv: --x-column East: the table has no column 'East'; use one of 'Tapak', 'Timur', 'Utara'"
+    )

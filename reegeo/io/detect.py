@@ -117,6 +117,9 @@ class ReadContext:
     layer: str | None
     max_features: int
     archive_limits: ArchiveLimits
+    # Coordinate columns of a table chosen by the caller (x: longitude or easting; y: latitude or northing).
+    x_column: str | None = None
+    y_column: str | None = None
 
 
 @dataclass

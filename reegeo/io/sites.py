@@ -121,8 +121,13 @@ def read_sites(
     filename: str | None = None,
     layer: str | None = None,
     limits: UploadLimits = UploadLimits(),
+    x_column: str | None = None,
+    y_column: str | None = None,
 ) -> ReadResult:
     """Read candidate sites: points and areas (multi-part and mixed are fine).
+
+    ``x_column``/``y_column`` choose a table's coordinate columns (longitude or
+    easting, latitude or northing) instead of the usual names.
 
     Parameters
     ----------
@@ -149,7 +154,7 @@ def read_sites(
         longitude/latitude, and several layers with none chosen
         (:class:`LayerChoiceError`, whose ``layers`` lists them).
     """
-    return _read(source, filename=filename, layer=layer, limits=limits, sites=True)
+    return _read(source, filename=filename, layer=layer, limits=limits, sites=True, columns=(x_column, y_column))
 
 
 def read_layer(
@@ -180,10 +185,10 @@ def list_layers(source: str | os.PathLike | bytes, *, filename: str | None = Non
 # ---------------------------------------------------------------- pipeline
 
 
-def _read(source, *, filename, layer, limits: UploadLimits, sites: bool) -> ReadResult:
+def _read(source, *, filename, layer, limits: UploadLimits, sites: bool, columns: tuple[str | None, str | None] = (None, None)) -> ReadResult:
     data, name = _load_bytes(source, filename, limits)
     digest = hashlib.sha256(data).hexdigest()
-    raw = read_raw(data, _context(name, layer, limits))
+    raw = read_raw(data, _context(name, layer, limits, columns))
     notes = list(raw.notes)
     frame = _geometry_column_named(raw.frame)
     _check_attributes(frame, name, limits)
@@ -195,8 +200,10 @@ def _read(source, *, filename, layer, limits: UploadLimits, sites: bool) -> Read
     return ReadResult(frame=frame, notes=tuple(notes), filename=name, sha256=digest, format=raw.format)
 
 
-def _context(name: str, layer: str | None, limits: UploadLimits) -> ReadContext:
+def _context(name: str, layer: str | None, limits: UploadLimits, columns: tuple[str | None, str | None] = (None, None)) -> ReadContext:
     return ReadContext(
+        x_column=columns[0],
+        y_column=columns[1],
         name=name,
         suffix=suffix_of(name),
         layer=layer,

@@ -151,6 +151,17 @@ def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list
     columns = list(table.columns)
     wkt_col = _find_column(columns, WKT_NAMES)
     lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
+    for chosen, argument in ((ctx.x_column, "x_column"), (ctx.y_column, "y_column")):
+        if chosen is not None and chosen not in columns:
+            raise UploadError(
+                f"{ctx.name}: {{argument}}: the table has no column {chosen!r}; use one of {', '.join(repr(c) for c in columns[:30])}",
+                argument=argument,
+                value=chosen,
+            )
+    if ctx.x_column is not None or ctx.y_column is not None:
+        lon_col, lat_col = ctx.x_column or lon_col, ctx.y_column or lat_col
+        wkt_col = None
+        notes.append(f"coordinates from column {lon_col!r} (x) and {lat_col!r} (y), as chosen.")
     if wkt_col is not None and lat_col is not None and lon_col is not None:
         if all(_is_missing(str(v)) for v in table[wkt_col]):
             notes.append(f"column {wkt_col!r} is empty; coordinates taken from {lat_col!r}/{lon_col!r}.")
