@@ -263,5 +263,7 @@ def note_outside_malaysia(frame: gpd.GeoDataFrame, name: str, notes: list[str]) 
     outside = ~_in_malaysia(np.asarray(x), np.asarray(y))
     if outside.any():
         count = int(outside.sum())
-        notes.append(f"{count:,} {'site lies' if count == 1 else 'sites lie'} outside Malaysia "
-                     f"({list_rows(frame.index[outside])}); check {'its' if count == 1 else 'their'} coordinates.")
+        west, south, east, north = MALAYSIA_BOUNDS_LONLAT
+        notes.append(f"{count:,} {'site lies' if count == 1 else 'sites lie'} outside Malaysia, beyond the area that holds it "
+                     f"({west:g}-{east:g}° E, {south:g}-{north:g}° N; {list_rows(frame.index[outside])}); check {'its' if count == 1 else 'their'} coordinates. "
+                     "Sites inside that area but in the sea or a neighbouring country are flagged outside_malaysia when screened.")
