@@ -173,5 +173,6 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="proximity_table",
-    column_config={header[3]: st.column_config.TextColumn(width="large"), header[1]: st.column_config.TextColumn(width="medium")},
+    # Fixed widths that fit the page, so the result column is always on screen (long cells show in full on hover).
+    column_config={name: st.column_config.TextColumn(width="small" if name == header[2] else "medium") for name in header},
 )

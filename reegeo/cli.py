@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         "or 'all'): there its features replace the layer's earlier ones and sites can be cleared; "
         "without it the features are added and no state counts as complete",
     )
-    install.set_defaults(handler=_data_import)
+    # Here a multi-layer file's layer is chosen with --file-layer, not --sites-layer.
+    install.set_defaults(handler=_data_import, flags={"layer": "--file-layer LAYER"})
     fetch = data_commands.add_parser(
         "fetch-osm",
         help="fetch forest reserves, parks or reservoirs from OpenStreetMap (Overpass API) for some states and install them",
@@ -150,11 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # become notes, after an error the one-line message stands alone.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        flags = CLI_ARGUMENTS
         try:
             args = parser.parse_args(argv)
+            flags = {**CLI_ARGUMENTS, **getattr(args, "flags", {})}
             code = args.handler(args)
         except ReegeoError as exc:
-            print(f"reegeo: error: {_one_line(exc.describe(CLI_ARGUMENTS))}", file=sys.stderr)
+            print(f"reegeo: error: {_one_line(exc.describe(flags))}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except KeyboardInterrupt:
             print("reegeo: interrupted", file=sys.stderr)

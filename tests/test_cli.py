@@ -419,3 +419,15 @@ def test_coordinate_columns_can_be_chosen(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         "reegeo: error: sites.csv: --x-column East: the table has no column 'East'; use one of 'Tapak', 'Timur', 'Utara'"
     )
+
+
+def test_data_import_names_its_own_layer_flag(tmp_path):
+    import os
+
+    gpkg = tmp_path / "two.gpkg"
+    one = gpd.GeoDataFrame({"name": ["A"]}, geometry=[shapely.box(101.0, 3.0, 101.1, 3.1)], crs=4326)
+    one.to_file(gpkg, layer="first", driver="GPKG")
+    one.to_file(gpkg, layer="second", driver="GPKG")
+    done = run_cli("data", "import", "forest_reserves", str(gpkg), env={**os.environ, "REEGEO_DATA_DIR": str(tmp_path / "data")})
+    assert done.returncode == 2
+    assert "--file-layer LAYER" in done.stderr and "--sites-layer" not in done.stderr

@@ -188,30 +188,21 @@ def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, L
         feature_accuracy = float(named["accuracy_m"].min()) if len(named) and "accuracy_m" in named.columns else layers[layer].accuracy_m
     where = t("flag.uncertain.inside", lang) if threshold == 0 else t("flag.uncertain.within", lang, threshold=format_distance(threshold))
     together = (feature_accuracy if feature_accuracy == feature_accuracy else 0.0) + site_accuracy
-    if distance == distance and distance - threshold <= together:
-        message = t(
-            "flag.uncertain",
-            lang,
-            layer=layer_label(layer, lang),
-            feature=feature,
-            distance=format_distance(distance),
-            threshold=format_distance(threshold),
-            feature_accuracy=format_distance(feature_accuracy),
-            site_accuracy=format_distance(site_accuracy),
-            together=format_distance(together),
-            where=where,
-        )
-    else:  # another feature, with a coarser stated accuracy, reaches the site
-        message = t(
-            "flag.uncertain.other",
-            lang,
-            layer=layer_label(layer, lang),
-            feature=feature,
-            distance=format_distance(distance),
-            accuracy=format_distance(layer_accuracy),
-            site_accuracy=format_distance(site_accuracy),
-            where=where,
-        )
+    # The nearest feature explains the call, or another, coarser feature of the layer reaches the site.
+    explained = distance == distance and distance - threshold <= together
+    message = t(
+        "flag.uncertain" if explained else "flag.uncertain.other",
+        lang,
+        layer=layer_label(layer, lang),
+        feature=feature,
+        distance=format_distance(distance),
+        threshold=format_distance(threshold),
+        feature_accuracy=format_distance(feature_accuracy),
+        accuracy=format_distance(layer_accuracy),
+        site_accuracy=format_distance(site_accuracy),
+        together=format_distance(together),
+        where=where,
+    )
     basis = t("flag.uncertain.basis", lang, rule=f"{rule.id}: {rule.legal_basis}")
     return Finding(finding_id, Severity.REVIEW, message, basis, layer, _measure(row, rule, lang))
 
