@@ -105,7 +105,7 @@ states = right.multiselect(t("screen.filter_state", lang), sorted(s for s in res
 shown = filter_results(results, verdicts=verdicts, states=states)
 st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=f"{len(results):,}"))
 
-table = results_table(shown)
+table = results_table(shown, rules=ws.rules, lang=lang)
 kinds = column_kinds(table)
 table.insert(1, "verdict_label", table["verdict"].map(lambda v: verdict_label(v, lang)))
 st.dataframe(
@@ -150,7 +150,7 @@ with info:
         st.caption(format_area(float(row["site_area_m2"])))
     for finding in explain_site(row, ws.rules, layers=layers, lang=lang):
         with st.container(border=True):
-            st.markdown(f"**{t('severity.' + finding.severity, lang).capitalize()}** · `{finding.rule_id}`")
+            st.markdown(f"**{t('severity.' + finding.severity, lang).capitalize()}** · {_ui.literal(finding.label)}", help=finding.rule_id)
             st.markdown(_ui.literal(finding.message))
             if finding.measurement:
                 st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")

@@ -19,6 +19,10 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "severity.prohibited": {"en": "prohibited", "ms": "dilarang"},
     "severity.review": {"en": "review", "ms": "semakan"},
     "severity.advisory": {"en": "advisory", "ms": "nasihat"},
+    "label.outside_malaysia": {"en": "Outside Malaysia, or in the sea", "ms": "Di luar Malaysia, atau di laut"},
+    "label.spans_states": {"en": "Spans several states", "ms": "Merentasi beberapa negeri"},
+    "label.uncertain": {"en": "{rule}: too close to call", "ms": "{rule}: terlalu hampir untuk dipastikan"},
+    "label.unverified": {"en": "{layer} not mapped completely here", "ms": "{layer} tidak dipetakan sepenuhnya di sini"},
     "flag.outside_malaysia": {
         "en": "The site lies outside Malaysia's states (or in the sea): check the coordinates and their order (latitude, longitude).",
         "ms": "Tapak terletak di luar negeri-negeri Malaysia (atau di laut): semak koordinat dan susunannya (latitud, longitud).",

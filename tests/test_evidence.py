@@ -7,8 +7,10 @@ from conftest import at, frame, square
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.evidence import (
     explain_site,
+    finding_label,
     format_area,
     format_distance,
+    label_codes,
     permitting_bodies,
 )
 
@@ -111,3 +113,25 @@ def test_every_text_exists_in_english_and_malay_with_the_same_placeholders():
     for key, entry in TEXTS.items():
         assert entry.get("en", "").strip() and entry.get("ms", "").strip(), f"{key} lacks a language"
         assert placeholders(entry["en"]) == placeholders(entry["ms"]), key
+
+
+def test_planners_read_labels_where_exports_keep_ids(test_layers, rules):
+    from reegeo.screening.rules import parse_rules
+    from reegeo.web.tables import results_table
+
+    assert finding_label("forest_reserve_buffer", rules) == "Near a forest reserve"
+    assert finding_label("forest_reserve_buffer", rules, "ms") == "Berhampiran hutan simpan"
+    assert finding_label("water_catchments_unverified", rules) == "Water catchments not mapped completely here"
+    assert finding_label("forest_reserve_uncertain", rules, "en") == "Inside a forest reserve: too close to call"
+    assert finding_label("outside_malaysia", rules, "ms") == "Di luar Malaysia, atau di laut"
+    # A rule without a label reads as its id in words.
+    custom = parse_rules(
+        '[[rules]]\nid = "near_school"\nlayer = "forest_reserves"\nrelation = "intersects"\nseverity = "review"\n'
+        'legal_basis = "x"\nmessage_en = "x"\nmessage_ms = "x"\n'
+    )
+    assert finding_label("near_school", custom) == "Near school"
+    results = screen_sites(frame([{"geometry": square(-11_000, 9_000, -9_000, 11_000)}]), test_layers, rules)
+    shown = results_table(results, rules=rules, lang="en")
+    assert shown["violations"].iloc[0] == "Inside a forest reserve"
+    assert results["violations"].iloc[0] == "forest_reserve"  # the ids stay in the results and exports
+    assert label_codes("forest_reserve;eia_required", rules) == "Inside a forest reserve; Environmental impact assessment needed"

@@ -23,6 +23,7 @@ from reegeo.paths import DEFAULT_RULES_PATH
 from reegeo.report.audit import build_audit
 from reegeo.report.write import REPORT_FORMATS, render_html, render_pdf, write_report
 from reegeo.screening.engine import screen_sites
+from reegeo.screening.evidence import finding_label
 
 NOON = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
@@ -70,10 +71,12 @@ def test_pdf_names_each_site_its_verdict_rules_legal_bases_and_hashes(four_sites
         assert f"Site {site_id} {verdict}" in text
     fired = {i for column in ("violations", "flags", "advisories") for value in results[column] for i in value.split(";") if i}
     assert {"forest_reserve", "forest_reserve_buffer", "forest_reserve_uncertain", "eia_required", "aelb_licence"} <= fired
-    for rule_id in fired:
-        assert rule_id in text
+    for rule_id in fired:  # planners read labels; the rules section maps each label to its id
+        assert finding_label(rule_id, rules) in text
     for rule in rules:
         assert one_line(rule.legal_basis) in text
+        assert f"{rule.label()} ({rule.id})" in text
+    assert "Inside a forest reserve: too close to call" in text
     for digest in [audit.sites_sha256, audit.rules_sha256, *(stamp.sha256 for stamp in audit.layers)]:
         assert digest in text
     assert audit.rules_sha256 == file_sha256(DEFAULT_RULES_PATH)

@@ -212,7 +212,7 @@ def _shortened(text: str, limit: int = _MAX_ID_CHARS) -> str:
 
 
 def _index_row(section: SiteSection, lang: str) -> tuple[str, ...]:
-    fired = ", ".join(f.rule_id for f in section.findings if f.severity != "advisory") or "-"
+    fired = "; ".join(f.label for f in section.findings if f.severity != "advisory") or "-"
     return (section.site_id, verdict_label(section.verdict, lang), section.facts[0][1], fired)
 
 
@@ -261,7 +261,7 @@ def _rules_table(rules: Sequence[Rule], lang: str) -> Table:
             test = t("report.relation.within_distance", lang, distance=format_distance(rule.distance_m or 0.0), layer=layer)
         else:
             test = t(f"report.relation.{rule.relation}", lang, layer=layer)
-        rows.append((rule.id, t(f"severity.{rule.severity}", lang), test, rule.legal_basis))
+        rows.append((f"{rule.label(lang)} ({rule.id})", t(f"severity.{rule.severity}", lang), test, rule.legal_basis))
     return Table(header, tuple(rows))
 
 

@@ -255,8 +255,8 @@ def _finding(pdf: _ReportPDF, model: ReportModel, finding, approximate: bool) ->
     severity = _clean(model.label("severity." + finding.severity).upper())
     pdf.cell(pdf.get_string_width(severity) + 2, 4.5, severity)
     pdf.set_text_color(*_INK)
-    pdf.set_font("DejaVuMono", "", 8.5)
-    pdf.cell(pdf.get_string_width(_clean(finding.rule_id)) + 2, 4.5, _clean(finding.rule_id))
+    pdf.set_font("DejaVu", "B", 8.5)
+    pdf.cell(pdf.get_string_width(_clean(finding.label)) + 2, 4.5, _clean(finding.label))
     if approximate:
         pdf.set_font("DejaVu", "I", 7.5)
         pdf.set_text_color(138, 75, 0)

@@ -7,12 +7,12 @@ on a row of :func:`reegeo.screening.engine.screen_sites` output.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reegeo.i18n import layer_label, t
 from reegeo.layers.coverage import remedy_text
 from reegeo.layers.model import Layer
-from reegeo.screening.rules import Rule
+from reegeo.screening.rules import Rule, humanise
 from reegeo.vocab import (
     OUTSIDE_FLAG,
     SPANS_STATES_FLAG,
@@ -22,7 +22,7 @@ from reegeo.vocab import (
     Severity,
 )
 
-__all__ = ["Finding", "explain_site", "format_distance", "format_area", "permitting_bodies"]
+__all__ = ["Finding", "explain_site", "finding_label", "format_distance", "format_area", "label_codes", "permitting_bodies"]
 
 # One colour per verdict for the map, the charts and the reports.
 _SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(Severity)}
@@ -38,6 +38,7 @@ class Finding:
     legal_basis: str
     layer: str | None
     measurement: str
+    label: str = ""
 
 
 def format_distance(metres: float) -> str:
@@ -95,9 +96,28 @@ def explain_site(
             findings.append(_uncertain(row, by_id[finding_id[: -len(UNCERTAIN_SUFFIX)]], finding_id, layers, lang))
         elif finding_id.endswith(UNVERIFIED_SUFFIX):
             findings.append(_unverified(row, finding_id[: -len(UNVERIFIED_SUFFIX)], rules, layers, lang))
-    findings = _strongest_per_layer(findings, by_id)
+    findings = [replace(f, label=finding_label(f.rule_id, rules, lang)) for f in _strongest_per_layer(findings, by_id)]
     findings.sort(key=lambda f: (_SEVERITY_ORDER.get(Severity(f.severity), 9) if f.severity in _SEVERITY_ORDER else 9, f.rule_id))
     return findings
+
+
+def finding_label(code: str, rules: Sequence[Rule], lang: str = "en") -> str:
+    """What a planner reads for a rule id or built-in flag ("Near a forest reserve"); ids stay in exports and tooltips."""
+    by_id = {rule.id: rule for rule in rules}
+    if code in by_id:
+        return by_id[code].label(lang)
+    if code in (OUTSIDE_FLAG, SPANS_STATES_FLAG):
+        return t(f"label.{code}", lang)
+    if code.endswith(UNCERTAIN_SUFFIX) and code[: -len(UNCERTAIN_SUFFIX)] in by_id:
+        return t("label.uncertain", lang, rule=by_id[code[: -len(UNCERTAIN_SUFFIX)]].label(lang))
+    if code.endswith(UNVERIFIED_SUFFIX):
+        return humanise(t("label.unverified", lang, layer=layer_label(code[: -len(UNVERIFIED_SUFFIX)], lang)))
+    return humanise(code)
+
+
+def label_codes(codes: object, rules: Sequence[Rule], lang: str = "en") -> str:
+    """A ``;``-separated cell of ids (``violations``, ``flags``, ``advisories``) as labels joined by ``; ``."""
+    return "; ".join(finding_label(code, rules, lang) for code in str(codes or "").split(";") if code)
 
 
 def _strongest_per_layer(findings: list[Finding], by_id: Mapping[str, Rule]) -> list[Finding]:

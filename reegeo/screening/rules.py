@@ -24,6 +24,9 @@ from reegeo.vocab import RELATIONS, SEVERITIES, Relation
 __all__ = [
     "RULE_SCHEMA",
     "Rule",
+    "RuleChange",
+    "describe_changes",
+    "humanise",
     "default_rules",
     "dump_rules",
     "load_rules",
@@ -76,10 +79,63 @@ class Rule:
     message_en: str
     message_ms: str
     where: tuple[str, tuple[str, ...]] | None = None
+    label_en: str | None = None
+    label_ms: str | None = None
 
     def message(self, lang: str = "en") -> str:
         """The rule's message in ``lang`` (``en`` or ``ms``)."""
         return self.message_ms if lang == "ms" else self.message_en
+
+    def label(self, lang: str = "en") -> str:
+        """A short name a planner reads ("Forest-reserve buffer"); from the id when the rule gives none."""
+        chosen = self.label_ms if lang == "ms" else self.label_en
+        return chosen or self.label_en or humanise(self.id)
+
+
+def humanise(code: str) -> str:
+    """``forest_reserve_buffer`` as "Forest reserve buffer": a readable name for a code that has no label."""
+    words = code.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One edit of the rules in force: what changed, who changed it and why (kept in a project, shown in reports).
+
+    Attributes
+    ----------
+    rule_id : str
+        The rule edited, or ``*`` for the whole rule set (reset, or replaced from a file).
+    change : str
+        What changed, e.g. ``severity: prohibited -> review`` or ``distance_m: 500 -> 1000``.
+    author, reason : str
+        Who made the change and why, as they typed it (may be empty).
+    time : str
+        When, as ISO 8601 UTC.
+    """
+
+    rule_id: str
+    change: str
+    author: str = ""
+    reason: str = ""
+    time: str = ""
+
+
+def describe_changes(before: Iterable[Rule], after: Iterable[Rule]) -> list[tuple[str, str]]:
+    """``(rule_id, change)`` for every field that differs between two rule sets with the same ids."""
+    old = {rule.id: rule for rule in before}
+    changes = []
+    for rule in after:
+        previous = old.get(rule.id)
+        if previous is None:
+            changes.append((rule.id, "added"))
+            continue
+        for name in ("severity", "distance_m"):
+            was, now = getattr(previous, name), getattr(rule, name)
+            if was != now:
+                show = (lambda v: f"{v:g} m") if name == "distance_m" else str
+                changes.append((rule.id, f"{name}: {show(was) if was is not None else '-'} -> {show(now) if now is not None else '-'}"))
+    return changes
 
 
 def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
@@ -187,6 +243,9 @@ def dump_rules(rules: Iterable[Rule]) -> str:
         table["message_ms"] = rule.message_ms
         if rule.where is not None:
             table["where"] = {rule.where[0]: list(rule.where[1])}
+        for name in ("label_en", "label_ms"):
+            if getattr(rule, name):
+                table[name] = getattr(rule, name)
         tables.append(table)
     header = "# reegeo screening rules (see geodata/rules.toml for the field reference)\n\n"
     return header + tomli_w.dumps({"rules": tables})
@@ -247,6 +306,10 @@ def _where_values(value: Mapping) -> bool:
     return isinstance(values, list) and 0 < len(values) <= _MAX_WHERE_VALUES and all(isinstance(v, str) and v for v in values)
 
 
+_LABEL_CHECKS: tuple[Check, ...] = (
+    (_is_text, "is empty: give a short name for the rule, or leave the field out"),
+    (lambda v: len(v) <= 80, "longer than 80 characters: a label is a short name (the message says the rest)"),
+)
 _TEXT_CHECKS: tuple[Check, ...] = (
     (_is_text, "missing or empty: every rule needs its legal basis and its message in English (en) and Bahasa Malaysia (ms)"),
     (lambda v: len(v) <= 2000, "longer than 2000 characters: shorten it (at most 2000 are allowed)"),
@@ -286,6 +349,8 @@ RULE_SCHEMA: tuple[Field, ...] = (
         absent="a rule with relation 'always' tests no layer, so it cannot filter one: remove the field",
         convert=lambda v: next((str(column), tuple(values)) for column, values in v.items()),
     ),
+    Field("label_en", _LABEL_CHECKS, required=False, convert=str.strip),
+    Field("label_ms", _LABEL_CHECKS, required=False, convert=str.strip),
 )
 
 

@@ -14,7 +14,7 @@ import jinja2
 import pandas as pd
 
 from reegeo.i18n import layer_label, t, verdict_label
-from reegeo.screening.evidence import explain_site, format_distance
+from reegeo.screening.evidence import explain_site, format_distance, label_codes
 from reegeo.screening.rules import Rule
 from reegeo.style import VERDICT_COLOURS
 
@@ -47,7 +47,7 @@ _T = {
     "site_popup": _ENV.from_string(
         "<b>{{ site }}</b><br><b style='color:{{ colour }}'>{{ verdict }}</b> · {{ state_label }}: {{ state }}"
         "{% if findings is not none %}"
-        "{% if findings %}<ul>{% for f in findings %}<li><b>{{ f.severity }}</b> <code>{{ f.rule_id }}</code>"
+        "{% if findings %}<ul>{% for f in findings %}<li><b>{{ f.severity }}</b> <span title='{{ f.rule_id }}'>{{ f.label }}</span>"
         "{% if f.measurement %} — {{ f.measurement }}{% endif %}</li>{% endfor %}</ul>"
         "{% else %}<br>{{ no_findings }}{% endif %}"
         "{% else %}{% for column, value in ids %}<br>{{ column }}: {{ value }}{% endfor %}{% endif %}"
@@ -122,14 +122,14 @@ def site_popup(row: pd.Series, *, colour: str, rules: Sequence[Rule] | None, exp
     ids: list[tuple[str, str]] = []
     if explain:
         findings = [
-            {"severity": t("severity." + f.severity, lang), "rule_id": f.rule_id, "measurement": f.measurement}
+            {"severity": t("severity." + f.severity, lang), "rule_id": f.rule_id, "label": f.label, "measurement": f.measurement}
             for f in explain_site(row, rules or (), lang=lang)
         ]
     else:
         for column in ("violations", "flags", "advisories"):
             value = str(row.get(column) or "")
             if value:
-                ids.append((column, value.replace(";", ", ")))
+                ids.append((t(f"column.{column}", lang), label_codes(value, rules or (), lang)))
     return _T["site_popup"].render(
         site=str(row.get("site_id", "")),
         colour=colour,

@@ -13,18 +13,26 @@ import pandas as pd
 from reegeo.io.exports import (
     neutralise_cell,
 )
+from reegeo.screening.evidence import label_codes
+from reegeo.screening.rules import Rule
 
 __all__ = ["chart_height", "column_kinds", "filter_results", "results_table"]
 
 
 
-def results_table(results: gpd.GeoDataFrame) -> pd.DataFrame:
+def results_table(results: gpd.GeoDataFrame, *, rules: Sequence[Rule] | None = None, lang: str = "en") -> pd.DataFrame:
     """Results as a plain table for display, text cells a spreadsheet would run as a formula neutralised.
 
     The dashboard's table offers its own CSV download, so it gets the same
-    protection as :func:`reegeo.io.exports.results_to_csv`.
+    protection as :func:`reegeo.io.exports.results_to_csv`. With ``rules``,
+    the fired ids (``violations``, ``flags``, ``advisories``) read as labels
+    in ``lang``; the exports keep the ids.
     """
     table = pd.DataFrame(results.drop(columns=results.geometry.name))
+    if rules is not None:
+        for column in ("violations", "flags", "advisories"):
+            if column in table.columns:
+                table[column] = table[column].map(lambda codes: label_codes(codes, rules, lang))
     for column in table.columns:
         if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
             table[column] = table[column].map(neutralise_cell)
