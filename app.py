@@ -1,9 +1,12 @@
 """reegeo dashboard: ``streamlit run app.py``.
 
 Sets the page, the shared sidebar (language, approximate-layer banner, what
-has been screened) and the navigation over the pages in ``pages/``. This is the
-app's one error boundary: a :class:`~reegeo.errors.ReegeoError` is shown with
-``st.error``; anything else is a bug and surfaces.
+has been screened, the project file) and the navigation over the pages in
+``pages/``. After the page has run, the sidebar's counts are filled in (so they
+show what the page just did) and the workspace is kept on the server for a
+reload. This is the app's one error boundary: a
+:class:`~reegeo.errors.ReegeoError` is shown with ``st.error``; anything else is
+a bug and surfaces.
 """
 
 import streamlit as st
@@ -15,6 +18,7 @@ from reegeo.screening.summary import verdict_counts
 
 st.set_page_config(page_title="reegeo", layout="wide")
 
+_ui.workspace()  # first, so a reload restores the saved workspace and its language
 st.session_state.setdefault("lang", "en")
 with st.sidebar:
     st.selectbox(
@@ -44,11 +48,15 @@ try:
         incomplete = _ui.incomplete_layers()
         if incomplete:
             st.info(t("coverage.sidebar", lang, layers=", ".join(incomplete)))
-        ws = _ui.workspace()
+        counts_slot = st.container()
+    page.run()
+    # After the page: the counts and the project reflect what it just did (a new upload, a rule change).
+    ws = _ui.workspace()
+    with counts_slot:
         if ws.results is not None:
             st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
             counts = verdict_counts(ws.results)
             st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {n:,}" for v, n in counts.items()))
-    page.run()
+    _ui.save_session()
 except ReegeoError as exc:
     _ui.show_error(exc)

@@ -17,11 +17,14 @@ from streamlit_folium import st_folium
 
 from reegeo.errors import ReegeoError
 from reegeo.i18n import layer_label, t
+from reegeo.io.detect import CSV, EXCEL
 from reegeo.io.exports import EXPORTS
 from reegeo.io.sites import ReadResult, list_layers
 from reegeo.layers.coverage import incomplete_states, prohibiting_layers
 from reegeo.layers.load import load_layers
 from reegeo.layers.model import Layer
+from reegeo.project import open_project, project_to_bytes, read_project
+from reegeo.report.options import REPORT_SCOPES, ReportOptions
 from reegeo.screening.rules import default_rules
 from reegeo.screening.surface import (
     build_surface,
@@ -31,8 +34,10 @@ from reegeo.screening.surface import (
 )
 from reegeo.web.assets import MapAssets, asset_folders, assets_at
 from reegeo.web.features import DisplayLayer, incomplete_geojson, prepare_layers
-from reegeo.web.workspace import Workspace, report_key
+from reegeo.web.sessions import SessionStore
+from reegeo.web.workspace import Workspace
 
+TABLE_READ_FORMATS = (CSV, EXCEL)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -116,6 +121,8 @@ class Page(NamedTuple):
 def page() -> Page:
     """Open a page: through the app's shell (see :func:`ensure_shell`), with its language, workspace and layers."""
     ensure_shell()
+    with st.sidebar:
+        project_panel()
     return Page(lang=lang(), ws=workspace(), layers=layers())
 
 
@@ -149,11 +156,76 @@ def remember_language() -> None:
 
 
 def workspace() -> Workspace:
-    """This browser session's sites, results and rules (kept across pages)."""
+    """This browser session's sites, results and rules (kept across pages, and across reloads: see :func:`save_session`)."""
     if "workspace" not in st.session_state:
-        st.session_state["workspace"] = Workspace(rules=default_rules())
+        st.session_state["workspace"] = _restored() or Workspace(rules=default_rules())
     return st.session_state["workspace"]
 
+
+def session_store() -> SessionStore:
+    """Where this server keeps the sessions' workspaces (``$REEGEO_SESSIONS_DIR`` or the user data folder, read each time)."""
+    return SessionStore()
+
+
+# Widgets whose state mirrors the workspace: forgotten when another workspace is opened, so they show its values.
+_WORKSPACE_WIDGETS = ("sev_", "dist_", "report_download_", "rule_note_")
+
+
+def open_workspace(data: bytes, *, filename: str) -> Workspace:
+    """Open project bytes as this session's workspace (its sites screened again); the earlier workspace stays if it fails.
+
+    Raises
+    ------
+    ReegeoError
+        For a file that is not a valid project, or sites, rules or layers in it that cannot be read.
+    """
+    project = read_project(data, filename=filename)
+    ws = Workspace.from_project(open_project(project), server_layers())
+    for key in [k for k in st.session_state if str(k).startswith(_WORKSPACE_WIDGETS)]:
+        del st.session_state[key]
+    st.session_state["workspace"] = ws
+    st.session_state["lang"] = project.lang
+    return ws
+
+
+def _restored() -> Workspace | None:
+    """The workspace saved under the page URL's ``?project=`` id, when there is one (after a reload)."""
+    session_id = st.query_params.get("project")
+    data = session_store().load(session_id)
+    if data is None:
+        return None
+    try:
+        ws = open_workspace(data, filename="saved session")
+    except ReegeoError as exc:
+        st.warning(t("project.restore_failed", lang(), error=literal(exc.describe(APP_ARGUMENTS))))
+        return None
+    st.session_state["session_id"] = session_id
+    st.session_state["saved"] = (ws.revision, lang())
+    return ws
+
+
+def save_session() -> None:
+    """Keep the workspace on the server under the URL's session id, when it changed since it was last kept.
+
+    Called at the end of every run (``app.py``), so a reload or a dropped
+    connection restores what was on screen. A workspace over the store's
+    size limit is not kept, and the sidebar says so.
+    """
+    ws = workspace()
+    state = (ws.revision, lang())
+    if ws.revision == 0 or st.session_state.get("saved") == state:
+        return
+    session_id = st.session_state.get("session_id") or SessionStore.new_id()
+    try:
+        kept = session_store().save(session_id, project_to_bytes(ws.to_project(lang=lang())))
+    except OSError:
+        kept = False
+    st.session_state["saved"] = state
+    st.session_state["session_unsaved"] = not kept
+    if kept:
+        st.session_state["session_id"] = session_id
+        if st.query_params.get("project") != session_id:
+            st.query_params["project"] = session_id
 
 def map_assets() -> MapAssets:
     """Leaflet served by this app from the installed package (no CDN).
@@ -186,6 +258,10 @@ APP_ARGUMENTS = {
     "layers": "a {value} layer (Data sources page: load a layer for this session)",
     "layer": "the layer picker under the upload",
     "max_features": "the server's REEGEO upload limits (ask the server's administrator)",
+    "coordinate_columns": "the column pickers under the upload",
+    "x_column": "the x (longitude) column picker",
+    "y_column": "the y (latitude) column picker",
+    "id_column": "the site-id column picker",
 }
 
 
@@ -223,10 +299,23 @@ def read_upload_once(upload: Any, reader: Callable[..., ReadResult], *, key: str
     token = f"{key}:{upload.file_id}:{layer}:{context}"
     if not first_time(token):
         return None
-    read = attempt(reader, data, filename=upload.name, layer=layer)
-    if read is None:
+    try:
+        read = reader(data, filename=upload.name, layer=layer)
+    except ReegeoError as exc:
+        show_error(exc)
         forget(token)
+        # A table whose coordinates were not found lists its columns, for the pickers.
+        st.session_state[f"{key}_columns"] = (upload.file_id, list(getattr(exc, "columns", []) or []), True)
+        return None
+    columns = [str(c) for c in read.frame.columns if c != read.frame.geometry.name]
+    st.session_state[f"{key}_columns"] = (upload.file_id, columns, read.format in TABLE_READ_FORMATS)
     return read
+
+
+def upload_columns(upload: Any, *, key: str) -> tuple[list[str], bool]:
+    """The columns of the upload last read under ``key``, and whether it is a table (CSV, Excel) whose coordinates can be chosen."""
+    file_id, columns, tabular = st.session_state.get(f"{key}_columns", (None, [], False))
+    return (columns, tabular) if file_id == upload.file_id else ([], False)
 
 
 def progress_bar() -> tuple[Any, Callable[[int, int], None]]:
@@ -255,19 +344,26 @@ def download_results(ws: Workspace, *, key: str) -> None:
 
 
 def download_reports(ws: Workspace, layers: dict[str, Layer], *, key: str) -> None:
-    """Buttons that build the PDF and HTML reports on request, then offer them for download."""
+    """The report's title, reference, author and scope, and buttons that build the PDF and HTML reports, then offer them."""
     chosen = lang()
-    left, right = st.columns([3, 2])
-    title = left.text_input(t("screen.report_title", chosen), max_chars=160, key=f"{key}_title").strip()
-    reference = right.text_input(t("screen.report_reference", chosen), max_chars=80, key=f"{key}_reference").strip()
+    saved = ws.report_options
+    left, middle, right = st.columns([3, 2, 2])
+    title = left.text_input(t("screen.report_title", chosen), value=saved.title, max_chars=160, key=f"{key}_title").strip()
+    reference = middle.text_input(t("screen.report_reference", chosen), value=saved.reference, max_chars=80, key=f"{key}_reference").strip()
+    author = right.text_input(t("screen.report_author", chosen), value=saved.author, max_chars=120, key=f"{key}_author").strip()
+    scope = st.radio(
+        t("screen.report_scope", chosen), REPORT_SCOPES, index=REPORT_SCOPES.index(saved.scope),
+        format_func=lambda s: t(f"screen.report_scope.{s}", chosen), horizontal=True, key=f"{key}_scope",
+    )
+    ws.set_report_options(ReportOptions(title=title, reference=reference, author=author, scope=scope))
     columns = st.columns(2)
     for column, (fmt, mime) in zip(columns, (("pdf", "application/pdf"), ("html", "text/html"))):
         with column:
-            if ws.has_export(report_key(fmt, chosen, title, reference)) or st.button(
+            if ws.has_export(ws.report_key_for(fmt, chosen)) or st.button(
                 t("screen.report", chosen, fmt=fmt.upper()), key=f"{key}_make_{fmt}", width="stretch"
             ):
                 bar, progress = progress_bar()
-                data = attempt(ws.report, fmt, layers, lang=chosen, progress=progress, title=title, reference=reference)
+                data = attempt(ws.report, fmt, layers, lang=chosen, progress=progress)
                 bar.empty()
                 if data is not None:
                     st.download_button(
@@ -297,3 +393,29 @@ def approximate_layers() -> list[str]:
     """Short names of the approximate layers in use, in the interface language."""
     chosen = lang()
     return [layer_label(name, chosen) for name, layer in layers().items() if layer.approximate]
+
+
+def project_panel() -> None:
+    """The sidebar's project box: save the workspace as a ``.reegeo`` file, or open one."""
+    chosen, ws = lang(), workspace()
+    with st.expander(t("project.title", chosen), expanded=False):
+        st.caption(t("project.help", chosen))
+        if ws.revision:
+            # Built when clicked, from the workspace as it is then.
+            st.download_button(
+                t("project.save", chosen), data=lambda: project_to_bytes(workspace().to_project(lang=lang())),
+                file_name="reegeo-project.reegeo", mime="application/zip", key="project_save", width="stretch",
+            )
+        upload = st.file_uploader(t("project.open", chosen), type=["reegeo", "zip"], key="project_open")
+        if upload is not None and first_time(f"project:{upload.file_id}"):
+            opened = attempt(open_workspace, upload.getvalue(), filename=upload.name)
+            if opened is not None:
+                count = len(opened.results) if opened.results is not None else 0
+                st.session_state["project_opened"] = t("project.opened", lang(), file=upload.name, count=f"{count:,}")
+                st.rerun()
+        if "project_opened" in st.session_state:
+            st.success(literal(st.session_state.pop("project_opened")))
+        if st.session_state.get("session_unsaved"):
+            st.warning(t("project.not_kept", chosen))
+        elif st.session_state.get("session_id"):
+            st.caption(t("project.kept", chosen))

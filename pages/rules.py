@@ -25,6 +25,11 @@ def forget_rule_widgets() -> None:
 
 st.title(t("page.rules", lang))
 st.caption(t("rules.intro", lang))
+with st.container(border=True):
+    st.markdown(f"**{t('rules.note_title', lang)}**")
+    who, why = st.columns([1, 3])
+    author = who.text_input(t("rules.note_author", lang), max_chars=120, key="rule_note_author")
+    reason = why.text_input(t("rules.note_reason", lang), max_chars=2000, key="rule_note_reason", placeholder=t("rules.note_placeholder", lang))
 
 edited = ws.rules
 for rule in ws.rules:
@@ -50,13 +55,20 @@ for rule in ws.rules:
 
 if edited != ws.rules:
     bar, progress = _ui.progress_bar()
-    changed = _ui.attempt(ws.change_rules, edited, layers, progress=progress)
+    changed = _ui.attempt(ws.change_rules, edited, layers, progress=progress, author=author, reason=reason)
     bar.empty()
     if changed is not None and ws.results is not None:
         st.toast(t("rules.changes", lang, count=changed))
 
 if ws.rules != default_rules():
     st.info(t("rules.edited", lang))
+if ws.rule_changes:
+    with st.expander(t("report.rule_changes", lang) + f" ({len(ws.rule_changes)})"):
+        st.dataframe(
+            [{t("report.col.rule", lang): c.rule_id, t("report.col.change", lang): c.change, t("report.col.author", lang): c.author,
+              t("report.col.reason", lang): c.reason, t("report.col.time", lang): c.time} for c in reversed(ws.rule_changes)],
+            hide_index=True, width="stretch", key="rule_changes_table",
+        )
 if ws.results is not None:
     st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
 
@@ -65,13 +77,14 @@ left.download_button(
     t("rules.download", lang), dump_rules(ws.rules), file_name="rules.toml", mime="application/toml", key="rules_download"
 )
 if middle.button(t("rules.reset", lang), key="rules_reset"):
-    _ui.attempt(ws.change_rules, default_rules(), layers)
+    _ui.attempt(ws.change_rules, default_rules(), layers, author=author, reason=reason, change=t("rules.change_reset", "en"))
     forget_rule_widgets()
     st.rerun()
 upload = right.file_uploader(t("rules.upload", lang), type=["toml"], key="rules_upload")
 if upload is not None and _ui.first_time(f"rules:{upload.file_id}"):
     raw = upload.getvalue()
     rules = _ui.attempt(parse_rules_bytes, raw, source=upload.name)
-    if rules is not None and _ui.attempt(ws.change_rules, rules, layers, raw=raw) is not None:
+    change = t("rules.change_file", "en", file=upload.name)
+    if rules is not None and _ui.attempt(ws.change_rules, rules, layers, raw=raw, author=author, reason=reason, change=change) is not None:
         forget_rule_widgets()
         st.rerun()

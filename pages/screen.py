@@ -1,5 +1,7 @@
 """Screen sites: from an upload, map clicks, typed coordinates or the example sites; results, chart, evidence, downloads."""
 
+from functools import partial
+
 import folium
 import pandas as pd
 import streamlit as st
@@ -28,11 +30,29 @@ source = st.segmented_control(
 
 if source == "upload":
     upload = st.file_uploader(t("screen.upload", lang), help=t("screen.upload_help", lang), key="sites_upload")
-    read = _ui.read_upload_once(upload, read_sites, key="sites") if upload is not None else None
-    if read is not None:
-        bar, progress = _ui.progress_bar()
-        _ui.attempt(ws.screen_upload, read, layers, raw=upload.getvalue(), progress=progress)
-        bar.empty()
+    if upload is not None:
+        # Columns chosen in the pickers below (keyed by the file, so a new file starts on automatic).
+        picked = {name: st.session_state.get(f"pick_{name}_{upload.file_id}") or None for name in ("id", "x", "y")}
+        reader = partial(read_sites, x_column=picked["x"], y_column=picked["y"])
+        context = "|".join(f"{k}={v}" for k, v in picked.items())
+        read = _ui.read_upload_once(upload, reader, key="sites", context=context)
+        if read is not None:
+            bar, progress = _ui.progress_bar()
+            _ui.attempt(
+                ws.screen_upload, read, layers, raw=upload.getvalue(), progress=progress,
+                layer=st.session_state.get("sites_layer"), x_column=picked["x"], y_column=picked["y"], id_column=picked["id"],
+            )
+            bar.empty()
+        columns, tabular = _ui.upload_columns(upload, key="sites")
+        if columns:
+            with st.expander(t("screen.columns", lang), expanded=ws.results is None or any(picked.values())):
+                st.caption(t("screen.columns_help", lang))
+                pickers = [("id", "screen.column_id")] + ([("x", "screen.column_x"), ("y", "screen.column_y")] if tabular else [])
+                for column, (name, label) in zip(st.columns(3), pickers):
+                    options = ["", *columns]
+                    column.selectbox(
+                        t(label, lang), options, format_func=lambda c: c or t("screen.column_auto", lang), key=f"pick_{name}_{upload.file_id}",
+                    )
 
 elif source == "draw":
     st.caption(t("screen.draw_help", lang))
@@ -76,103 +96,109 @@ else:
         if sites is not None:
             _ui.attempt(ws.screen, sites, layers, source=t("screen.examples", lang))
 
-results = ws.results
-if results is None:
-    st.info(t("screen.no_sites", lang))
-    st.stop()
 
-st.divider()
-st.header(t("screen.results", lang))
-st.caption(t("app.sites_loaded", lang, count=f"{len(results):,}", source=_ui.literal(ws.source)))
-for note in ws.notes:
-    st.caption(_ui.literal(note))
 
-for column, (verdict, count) in zip(st.columns(len(VERDICTS)), verdict_counts(results).items()):
-    column.metric(verdict_label(verdict, lang), f"{count:,}")
+def show_results(results) -> None:
+    """The results: counts, what the data could not clear, the table, chart, downloads and one site's evidence."""
 
-unverified = unverified_table(results, lang)
-if len(unverified):
-    with st.container(border=True):
-        st.markdown(f"**{t('coverage.unverified_title', lang)}**")
-        st.caption(t("coverage.unverified_intro", lang, count=f"{unverified_site_count(results):,}", total=f"{len(results):,}"))
-        st.dataframe(unverified, hide_index=True, width="stretch", key="unverified_table")
+    st.divider()
+    st.header(t("screen.results", lang))
+    st.caption(t("app.sites_loaded", lang, count=f"{len(results):,}", source=_ui.literal(ws.source)))
+    for note in ws.notes:
+        st.caption(_ui.literal(note))
 
-left, right = st.columns(2)
-verdicts = left.multiselect(
-    t("screen.filter_verdict", lang), list(VERDICTS), format_func=lambda v: verdict_label(v, lang), key="filter_verdict"
-)
-states = right.multiselect(t("screen.filter_state", lang), sorted(s for s in results["state"].dropna().unique() if s), key="filter_state")
-shown = filter_results(results, verdicts=verdicts, states=states)
-st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=f"{len(results):,}"))
+    for column, (verdict, count) in zip(st.columns(len(VERDICTS)), verdict_counts(results).items()):
+        column.metric(verdict_label(verdict, lang), f"{count:,}")
 
-table = results_table(shown, rules=ws.rules, lang=lang)
-kinds = column_kinds(table)
-table.insert(1, "verdict_label", table["verdict"].map(lambda v: verdict_label(v, lang)))
-st.dataframe(
-    table.drop(columns=["verdict"]),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        **{c: st.column_config.TextColumn(column_label(c, lang), help=c) for c in table.columns},
-        "site_id": st.column_config.TextColumn(column_label("site_id", lang), help="site_id", pinned=True),
-        "verdict_label": st.column_config.TextColumn(column_label("verdict", lang), help="verdict"),
-        **{c: st.column_config.NumberColumn(column_label(c, lang), help=c, format="%.1f" if kind == "percent" else "%.0f") for c, kind in kinds.items() if kind != "text"},
-    },
-    key="results_table",
-)
-
-st.subheader(t("screen.counts", lang))
-chart = count_by_state(shown, outside_label=t("report.no_state", lang)).rename(columns=lambda v: verdict_label(v, lang))
-st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=True, height=chart_height(len(chart)))
-
-st.subheader(t("screen.downloads", lang))
-_ui.download_results(ws, key="results_download")
-_ui.download_reports(ws, layers, key="report_download")
-
-st.divider()
-st.header(t("screen.evidence", lang))
-if shown.empty:
-    st.stop()
-positions = list(range(len(shown)))
-position = st.selectbox(
-    t("screen.pick_site", lang),
-    positions,
-    format_func=lambda i: f"{shown['site_id'].iloc[i]} — {verdict_label(shown['verdict'].iloc[i], lang)}",
-    key="evidence_site",
-)
-row = shown.iloc[position]
-info, view = st.columns([3, 2])
-with info:
-    st.subheader(_ui.literal(row["site_id"]))
-    state_text = _ui.literal(row["state"] or "–")
-    st.markdown(f"**{verdict_label(row['verdict'], lang)}** · {t('map.state', lang)}: {state_text}")
-    if row.get("site_area_m2"):
-        st.caption(format_area(float(row["site_area_m2"])))
-    for finding in explain_site(row, ws.rules, layers=layers, lang=lang):
+    unverified = unverified_table(results, lang)
+    if len(unverified):
         with st.container(border=True):
-            st.markdown(f"**{t('severity.' + finding.severity, lang).capitalize()}** · {_ui.literal(finding.label)}", help=finding.rule_id)
-            st.markdown(_ui.literal(finding.message))
-            if finding.measurement:
-                st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")
-            st.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(finding.legal_basis)}")
-    bodies = permitting_bodies(str(row["state"] or ""), lang)
-    if bodies:
-        with st.expander(t("screen.permits", lang)):
-            st.markdown("\n".join(f"- {_ui.literal(body)}" for body in bodies))
-with view:
-    focus_map = build_map(
-        _ui.display_layers(lang), results=shown.iloc[[position]], rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets()
-    )
-    _ui.show_map(focus_map, key="evidence_map", height=460)
+            st.markdown(f"**{t('coverage.unverified_title', lang)}**")
+            st.caption(t("coverage.unverified_intro", lang, count=f"{unverified_site_count(results):,}", total=f"{len(results):,}"))
+            st.dataframe(unverified, hide_index=True, width="stretch", key="unverified_table")
 
-# What was checked at the site, layer by layer: full width, so every column shows.
-header, checked = proximity(row, ws.rules, layers, lang=lang)
-st.markdown(f"**{t('proximity.title', lang)}**")
-st.dataframe(
-    pd.DataFrame(list(checked), columns=list(header)),
-    hide_index=True,
-    width="stretch",
-    key="proximity_table",
-    # Fixed widths that fit the page, so the result column is always on screen (long cells show in full on hover).
-    column_config={name: st.column_config.TextColumn(width="small" if name == header[2] else "medium") for name in header},
-)
+    left, right = st.columns(2)
+    verdicts = left.multiselect(
+        t("screen.filter_verdict", lang), list(VERDICTS), format_func=lambda v: verdict_label(v, lang), key="filter_verdict"
+    )
+    states = right.multiselect(t("screen.filter_state", lang), sorted(s for s in results["state"].dropna().unique() if s), key="filter_state")
+    shown = filter_results(results, verdicts=verdicts, states=states)
+    st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=f"{len(results):,}"))
+
+    table = results_table(shown, rules=ws.rules, lang=lang)
+    kinds = column_kinds(table)
+    table.insert(1, "verdict_label", table["verdict"].map(lambda v: verdict_label(v, lang)))
+    st.dataframe(
+        table.drop(columns=["verdict"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **{c: st.column_config.TextColumn(column_label(c, lang), help=c) for c in table.columns},
+            "site_id": st.column_config.TextColumn(column_label("site_id", lang), help="site_id", pinned=True),
+            "verdict_label": st.column_config.TextColumn(column_label("verdict", lang), help="verdict"),
+            **{c: st.column_config.NumberColumn(column_label(c, lang), help=c, format="%.1f" if kind == "percent" else "%.0f") for c, kind in kinds.items() if kind != "text"},
+        },
+        key="results_table",
+    )
+
+    st.subheader(t("screen.counts", lang))
+    chart = count_by_state(shown, outside_label=t("report.no_state", lang)).rename(columns=lambda v: verdict_label(v, lang))
+    st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=True, height=chart_height(len(chart)))
+
+    st.subheader(t("screen.downloads", lang))
+    _ui.download_results(ws, key="results_download")
+    _ui.download_reports(ws, layers, key="report_download")
+
+    st.divider()
+    st.header(t("screen.evidence", lang))
+    if shown.empty:
+        return
+    positions = list(range(len(shown)))
+    position = st.selectbox(
+        t("screen.pick_site", lang),
+        positions,
+        format_func=lambda i: f"{shown['site_id'].iloc[i]} — {verdict_label(shown['verdict'].iloc[i], lang)}",
+        key="evidence_site",
+    )
+    row = shown.iloc[position]
+    info, view = st.columns([3, 2])
+    with info:
+        st.subheader(_ui.literal(row["site_id"]))
+        state_text = _ui.literal(row["state"] or "–")
+        st.markdown(f"**{verdict_label(row['verdict'], lang)}** · {t('map.state', lang)}: {state_text}")
+        if row.get("site_area_m2"):
+            st.caption(format_area(float(row["site_area_m2"])))
+        for finding in explain_site(row, ws.rules, layers=layers, lang=lang):
+            with st.container(border=True):
+                st.markdown(f"**{t('severity.' + finding.severity, lang).capitalize()}** · {_ui.literal(finding.label)}", help=finding.rule_id)
+                st.markdown(_ui.literal(finding.message))
+                if finding.measurement:
+                    st.caption(f"{t('screen.measured', lang)}: {_ui.literal(finding.measurement)}")
+                st.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(finding.legal_basis)}")
+        bodies = permitting_bodies(str(row["state"] or ""), lang)
+        if bodies:
+            with st.expander(t("screen.permits", lang)):
+                st.markdown("\n".join(f"- {_ui.literal(body)}" for body in bodies))
+    with view:
+        focus_map = build_map(
+            _ui.display_layers(lang), results=shown.iloc[[position]], rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets()
+        )
+        _ui.show_map(focus_map, key="evidence_map", height=460)
+
+    # What was checked at the site, layer by layer: full width, so every column shows.
+    header, checked = proximity(row, ws.rules, layers, lang=lang)
+    st.markdown(f"**{t('proximity.title', lang)}**")
+    st.dataframe(
+        pd.DataFrame(list(checked), columns=list(header)),
+        hide_index=True,
+        width="stretch",
+        key="proximity_table",
+        # Fixed widths that fit the page, so the result column is always on screen (long cells show in full on hover).
+        column_config={name: st.column_config.TextColumn(width="small" if name == header[2] else "medium") for name in header},
+    )
+
+
+if ws.results is None:
+    st.info(t("screen.no_sites", lang))
+else:
+    show_results(ws.results)

@@ -24,6 +24,7 @@ from reegeo.layers.osm import (
     fetch_and_install,
 )
 from reegeo.layers.store import import_layer_bytes
+from reegeo.project import LayerFile
 from reegeo.screening.evidence import format_distance
 
 lang, ws, layers = _ui.page()
@@ -81,7 +82,8 @@ read = _ui.read_upload_once(upload, read_layer, key="layer", context=context) if
 coverage = Coverage.of(covers, read.filename) if read is not None and covers else Coverage()
 layer = read and _ui.attempt(layer_from_upload, target, read, authoritative=authoritative, coverage=coverage)
 if layer:
-    _ui.attempt(ws.use_layer, layer, _ui.server_layers())
+    kept = LayerFile(target, upload.name, upload.getvalue(), layer=st.session_state.get("layer_layer"), authoritative=authoritative, covers=tuple(covers))
+    _ui.attempt(ws.use_layer, layer, _ui.server_layers(), file=kept)
     if ws.layer_overrides.get(target) is layer:
         st.rerun()
 for name in list(ws.layer_overrides):

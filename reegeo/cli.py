@@ -22,7 +22,8 @@ from reegeo.io.exports import TABLE_FORMATS, write_results
 from reegeo.io.sites import UploadLimits, read_sites
 from reegeo.layers.coverage import unverified_summary
 from reegeo.layers.load import load_layers
-from reegeo.report.write import REPORT_FORMATS, build_audit, write_report
+from reegeo.project import open_project, read_project
+from reegeo.report.write import REPORT_FORMATS, REPORT_SCOPES, ReportOptions, build_audit, write_report
 from reegeo.screening.engine import input_column_notes, screen_sites
 from reegeo.screening.rules import load_rules
 from reegeo.screening.summary import verdict_counts
@@ -40,6 +41,11 @@ CLI_ARGUMENTS = {
     "layers": "--layer {value}=PATH",
     "layer": "--sites-layer NAME",
     "id_column": "--id-column {value}",
+    "title": "--title",
+    "reference": "--reference",
+    "author": "--author",
+    "scope": "--report-sites",
+    "coordinate_columns": "--x-column/--y-column",
     "x_column": "--x-column {value}",
     "y_column": "--y-column {value}",
     "max_features": "--max-features N",
@@ -70,11 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
 
     screen = commands.add_parser("screen", help="screen candidate sites and write the results")
-    screen.add_argument("sites", metavar="SITES", help="candidate sites: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV, Excel, GeoParquet or FlatGeobuf")
+    screen.add_argument("sites", metavar="SITES", nargs="?", help="candidate sites: GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV, Excel, GeoParquet or FlatGeobuf (optional with --project)")
     screen.add_argument("-o", "--output", required=True, metavar="OUT", help="output file; its suffix picks the format: " + ", ".join(sorted({**TABLE_FORMATS, **REPORT_FORMATS})))
-    screen.add_argument("--lang", choices=("en", "ms"), default="en", help="language of a .pdf/.html report: en (English) or ms (Bahasa Malaysia)")
+    screen.add_argument(
+        "--project", metavar="FILE.reegeo",
+        help="a project saved from the app: its sites (with the columns chosen), rules, rule notes, session layers, language and "
+        "report settings; SITES, --rules, --layer and the report options given as well take precedence",
+    )
+    screen.add_argument("--lang", choices=("en", "ms"), help="language of a .pdf/.html report: en (English, default) or ms (Bahasa Malaysia)")
     screen.add_argument("--title", metavar="TEXT", help="title of a .pdf/.html report")
     screen.add_argument("--reference", metavar="TEXT", help="your reference number, printed under a report's title")
+    screen.add_argument("--author", metavar="TEXT", help="who prepared a .pdf/.html report, printed under its title")
+    screen.add_argument(
+        "--report-sites", choices=REPORT_SCOPES, metavar="WHICH",
+        help="which sites get a page in a .pdf/.html report: all (default), flagged (prohibited and review only) or summary (none: counts, maps and tables)",
+    )
     screen.add_argument("--rules", metavar="RULES.toml", help="rules file (default: the bundled geodata/rules.toml)")
     screen.add_argument("--layer", action="append", default=[], metavar="NAME=PATH", help="replace or add a layer for this run, e.g. forest_reserves=jpsm.gpkg (repeatable)")
     screen.add_argument("--sites-layer", metavar="NAME", help="layer to read from a multi-layer SITES file (e.g. a GeoPackage)")
@@ -176,23 +192,47 @@ def _screen(args: argparse.Namespace) -> int:
     limits = UploadLimits() if args.max_features is None else _limits_with(UploadLimits(), args.max_features)
     if args.scheduler and args.engine != "dask":
         raise _UsageError(f"--scheduler {args.scheduler} needs --engine dask: add --engine dask or drop --scheduler")
+    if args.sites is None and args.project is None:
+        raise _UsageError("give the SITES file to screen, or --project FILE.reegeo (see 'python -m reegeo screen --help')")
     overrides = _parse_layer_args(args.layer)
-    _refuse_overwriting_inputs(output, [Path(args.sites), *([Path(args.rules)] if args.rules else []), *overrides.values()])
-    rules = load_rules(args.rules)
+    inputs = [Path(p) for p in (args.sites, args.rules, args.project) if p]
+    _refuse_overwriting_inputs(output, [*inputs, *overrides.values()])
+    project = opened = None
+    if args.project:
+        project = read_project(Path(args.project))
+        opened = open_project(project, limits=limits)
+    rules = load_rules(args.rules) if args.rules or opened is None else opened.rules
+    # The project's session layers, unless --layer gives a file for the same name.
     layers = load_layers(overrides=overrides)
-    upload = read_sites(Path(args.sites), layer=args.sites_layer, limits=limits, x_column=args.x_column, y_column=args.y_column)
+    if opened is not None:
+        layers.update({name: layer for name, layer in opened.overrides.items() if name not in overrides})
+    id_column = args.id_column
+    if args.sites:
+        upload = read_sites(Path(args.sites), layer=args.sites_layer, limits=limits, x_column=args.x_column, y_column=args.y_column)
+        sites_file: Path | bytes = Path(args.sites)
+    elif opened is not None and opened.sites is not None and project is not None and project.sites is not None:
+        upload, sites_file = opened.sites, project.sites.data
+        id_column = id_column or project.sites.id_column
+    else:
+        raise _UsageError(f"project {Path(args.project).name!r} holds no sites: give a SITES file to screen with it")
     for note in upload.notes:
         print(f"reegeo: note: {note}", file=sys.stderr)
     progress = _print_progress if len(upload.frame) >= _PROGRESS_MIN_SITES else None
     if args.engine == "dask":
         from reegeo.screening.distributed import screen_sites_dask
 
-        results = screen_sites_dask(upload.frame, layers, rules, scheduler=args.scheduler, progress=progress, id_column=args.id_column)
+        results = screen_sites_dask(upload.frame, layers, rules, scheduler=args.scheduler, progress=progress, id_column=id_column)
     else:
-        results = screen_sites(upload.frame, layers, rules, progress=progress, id_column=args.id_column)
+        results = screen_sites(upload.frame, layers, rules, progress=progress, id_column=id_column)
     if output.suffix.lower() in REPORT_FORMATS:
-        audit = build_audit(Path(args.sites), Path(args.rules) if args.rules else None, layers)
-        write_report(results, output, rules=rules, layers=layers, audit=audit, lang=args.lang, title=args.title, reference=args.reference)
+        rules_file = Path(args.rules) if args.rules else (project.rules if project is not None else None)
+        audit = build_audit(sites_file, rules_file, layers, sites_name=upload.filename)
+        # The project's rule notes describe its own rules: a --rules file given instead has none.
+        base = ReportOptions() if project is None else (project.report if args.rules else project.report_options())
+        chosen = {"title": args.title, "reference": args.reference, "author": args.author, "scope": args.report_sites}
+        options = replace(base, **{k: v for k, v in chosen.items() if v is not None})
+        lang = args.lang or (project.lang if project is not None else "en")
+        write_report(results, output, rules=rules, layers=layers, audit=audit, lang=lang, options=options)
     else:
         write_results(results, output)
     for note in input_column_notes(results):

@@ -40,6 +40,7 @@ LIBRARY_ARGUMENTS: dict[str, str] = {
     "covers": "covers",
     "state": "state",
     "id_column": "id_column={value!r}",
+    "coordinate_columns": "x_column=/y_column=",
     "x_column": "x_column={value!r}",
     "y_column": "y_column={value!r}",
 }

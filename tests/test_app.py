@@ -254,9 +254,7 @@ def test_html_report_is_built_on_request():
     at = _screen_examples(_app().run())
     at.button(key="report_download_make_html").click().run()
     assert not at.exception and not at.error
-    from reegeo.web.workspace import report_key
-
-    assert _workspace(at).has_export(report_key("html", "en"))
+    assert _workspace(at).has_export(_workspace(at).report_key_for("html", "en"))
     assert b"<html" in _workspace(at).report("html", at.session_state["workspace"].layers_in_use(load_layers())).lower()
 
 
@@ -340,16 +338,99 @@ def test_an_unreachable_overpass_server_shows_one_error_and_changes_nothing(priv
     assert not private_data_dir.exists() or not list(private_data_dir.glob("*.gpkg"))
 
 
-def test_report_title_and_reference_are_set_in_the_app():
+def test_report_title_reference_author_and_scope_are_set_in_the_app():
+    from reegeo.report.options import ReportOptions
     from reegeo.web.workspace import report_key
 
     at = _screen_examples(_app().run())
     at.text_input(key="report_download_title").input("Kuantan candidates <2027>").run()
     at.text_input(key="report_download_reference").input("UPEN/PHG/2026/117").run()
+    at.text_input(key="report_download_author").input("Nur Aisyah, UPEN Pahang").run()
+    at.radio(key="report_download_scope").set_value("flagged").run()
     at.button(key="report_download_make_html").click().run()
     assert not at.exception and not at.error
     ws = _workspace(at)
-    key = report_key("html", "en", "Kuantan candidates <2027>", "UPEN/PHG/2026/117")
+    options = ReportOptions("Kuantan candidates <2027>", "UPEN/PHG/2026/117", "Nur Aisyah, UPEN Pahang", "flagged")
+    assert ws.report_options == options
+    key = report_key("html", "en", options)
     assert ws.has_export(key) and not ws.has_export(report_key("html", "en"))
     html = ws._exports[key].decode("utf-8")
     assert "<h1>Kuantan candidates &lt;2027&gt;</h1>" in html and "Reference: UPEN/PHG/2026/117" in html
+    assert "Prepared by: Nur Aisyah, UPEN Pahang" in html
+    flagged = int((ws.results["verdict"] != "eligible").sum())
+    assert html.count('<section class="site"') == flagged
+    assert f"Site pages follow for the {flagged} prohibited or needs-review site(s) only" in html
+
+
+PLANNER_CSV = "Nama Tapak,E,N,Keluasan\nGebeng lot 5,103.377,4.003,12\nKemaman,103.42,4.23,30\n".encode()
+
+
+def _run_shell(at: AppTest) -> AppTest:
+    """Run app.py, the shell around the pages (the sidebar counts, the session store).
+
+    After its first run AppTest reruns a page's own file, as Streamlit's older
+    multipage mode does; opening a page file first and then ``app.py`` runs
+    the shell again, with the default page.
+    """
+    at.switch_page("pages/map.py").run()
+    return at.switch_page("app.py").run()
+
+
+def _picker(at: AppTest, label: str):
+    return next(box for box in at.selectbox if box.label == label)
+
+
+def test_column_pickers_choose_the_coordinates_and_the_ids_of_a_table():
+    at = _open("screen")
+    at.file_uploader(key="sites_upload").upload("tapak.csv", PLANNER_CSV, "text/csv").run()
+    assert at.error and "no coordinate columns found" in _shown_error(at) and "column pickers under the upload" in _shown_error(at)
+    assert _workspace(at).results is None
+    assert _picker(at, "Longitude (x, easting)").options == ["(automatic)", "Nama Tapak", "E", "N", "Keluasan"]
+    _picker(at, "Longitude (x, easting)").set_value("E").run()
+    _picker(at, "Latitude (y, northing)").set_value("N").run()
+    assert not at.exception
+    ws = _workspace(at)
+    assert ws.results is not None and ws.results["site_id"].tolist() == ["1", "2"]  # no id column among the usual names
+    _picker(at, "Site name or id").set_value("Nama Tapak").run()
+    ws = _workspace(at)
+    assert ws.results["site_id"].tolist() == ["Gebeng lot 5", "Kemaman"]
+    assert (ws.sites_file.x_column, ws.sites_file.y_column, ws.id_column) == ("E", "N", "Nama Tapak")
+    assert any("site ids from column 'Nama Tapak'" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_a_reload_restores_the_workspace_and_a_saved_project_opens(tmp_path, monkeypatch):
+    from reegeo.project import project_to_bytes
+    from reegeo.screening.rules import update_rule
+
+    monkeypatch.setenv("REEGEO_SESSIONS_DIR", str(tmp_path / "sessions"))
+    at = _screen_examples(_app().run())
+    at.switch_page("pages/rules.py").run()
+    at.text_input(key="rule_note_author").input("Hafiz").run()
+    at.text_input(key="rule_note_reason").input("JPBD guideline").run()
+    at.number_input(key="dist_forest_reserve_buffer").set_value(3000.0).run()
+    ws = _workspace(at)
+    assert ws.rule_changes[-1].author == "Hafiz" and ws.rule_changes[-1].reason == "JPBD guideline"
+    _run_shell(at)  # the shell runs after the page and keeps the workspace on the server
+    session_id = at.query_params.get("project")
+    session_id = session_id[0] if isinstance(session_id, list) else session_id
+    assert session_id and (tmp_path / "sessions" / f"{session_id}.reegeo").exists()
+
+    reloaded = _app()
+    reloaded.query_params["project"] = session_id
+    reloaded.run()
+    assert not reloaded.exception
+    restored = _workspace(reloaded)
+    assert restored.results["verdict"].tolist() == ws.results["verdict"].tolist()
+    assert restored.rules == ws.rules and restored.rule_changes == ws.rule_changes
+
+    fresh = _app().run()  # another browser: opens the saved project file from the sidebar
+    data = project_to_bytes(ws.to_project(lang="ms"))
+    fresh.file_uploader(key="project_open").upload("kerja.reegeo", data, "application/zip").run()
+    assert not fresh.exception and not fresh.error
+    opened = _workspace(fresh)
+    assert opened.results["site_id"].tolist() == ws.results["site_id"].tolist()
+    assert fresh.session_state["lang"] == "ms" and opened.rules == update_rule(ws.rules, "forest_reserve_buffer", distance_m=3000.0)
+
+    broken = _app().run()
+    broken.file_uploader(key="project_open").upload("kerja.reegeo", b"PK\x03\x04 broken", "application/zip").run()
+    assert broken.error and _workspace(broken).results is None and not broken.exception

@@ -21,6 +21,7 @@ from reegeo.layers.load import layer_from_frame
 from reegeo.layers.model import file_sha256
 from reegeo.paths import DEFAULT_RULES_PATH
 from reegeo.report.audit import build_audit
+from reegeo.report.options import ReportOptions
 from reegeo.report.write import REPORT_FORMATS, render_html, render_pdf, write_report
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.evidence import finding_label
@@ -116,7 +117,7 @@ def test_html_escapes_hostile_site_names_feature_names_and_title(test_layers, ru
     reserves = test_layers["forest_reserves"].frame.assign(name=lambda f: f["name"].where(f["name"] != "North Reserve", HOSTILE_SCRIPT))
     layers = {**test_layers, "forest_reserves": layer_from_frame("forest_reserves", reserves)}
     results = screen_sites(sites, layers, rules)
-    html = render_html(results, rules=rules, layers=layers, audit=audit, title=f"Report {HOSTILE_IMG}").decode("utf-8")
+    html = render_html(results, rules=rules, layers=layers, audit=audit, options=ReportOptions(title=f"Report {HOSTILE_IMG}", author=HOSTILE_SCRIPT)).decode("utf-8")
 
     assert "<script" not in html.lower() and HOSTILE_IMG not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -156,7 +157,7 @@ def test_same_inputs_and_time_give_identical_bytes(four_sites, layers_with_port,
 def test_pdf_replaces_characters_the_font_lacks(test_layers, rules, audit):
     sites = frame([{"site_id": "北京 tapak ✓ \U0001f600 Kg. Pulau Ketam", "geometry": at(10_000, -30_000)}])
     results = screen_sites(sites, test_layers, rules)
-    text = pdf_text(render_pdf(results, rules=rules, layers=test_layers, audit=audit, title="Laporan: Kg. Bharu"))
+    text = pdf_text(render_pdf(results, rules=rules, layers=test_layers, audit=audit, options=ReportOptions(title="Laporan: Kg. Bharu")))
     assert "Kg. Pulau Ketam" in text and "Laporan: Kg. Bharu" in text and "??" in text
 
 
@@ -226,3 +227,23 @@ def mapper_transform(xy):
 
     x, y = Transformer.from_crs(4326, 3375, always_xy=True).transform(xy[:, 0], xy[:, 1])
     return x, y
+
+
+def test_a_report_of_flagged_sites_or_a_summary_keeps_every_count(four_sites, layers_with_port, rules, audit):
+    from reegeo.screening.rules import RuleChange
+
+    results = screen_sites(four_sites, layers_with_port, rules)
+    assert results["verdict"].tolist() == ["prohibited", "review", "eligible", "eligible"]
+    change = RuleChange("forest_reserve_buffer", "distance_m: 500 m -> 1000 m", "Hafiz <b>", "JPBD guideline", "2026-03-01T11:00:00Z")
+    flagged = render_html(results, rules=rules, layers=layers_with_port, audit=audit, options=ReportOptions(scope="flagged", rule_changes=(change,))).decode()
+    assert flagged.count('<section class="site"') == 2 and "Site pages follow for the 2 prohibited or needs-review site(s) only; the counts cover all 4." in flagged
+    assert "4 site(s) screened" in flagged
+    assert "Hafiz &lt;b&gt;" in flagged and "JPBD guideline" in flagged and "distance_m: 500 m -&gt; 1000 m" in flagged
+    summary = pdf_text(render_pdf(results, rules=rules, layers=layers_with_port, audit=audit, options=ReportOptions(scope="summary")))
+    assert "Summary only: no site pages" in summary and "Site index" not in summary
+    for site_id in results["site_id"]:
+        assert f"Site {site_id}" not in summary
+    with pytest.raises(ExportError, match="scope 'some' is not one of all, flagged, summary"):
+        ReportOptions(scope="some")
+    with pytest.raises(ExportError, match="title has 161 characters"):
+        ReportOptions(title="x" * 161)

@@ -110,6 +110,14 @@ class LayerChoiceError(UploadError):
         self.layers = layers
 
 
+class ColumnChoiceError(UploadError):
+    """A table's coordinate columns were not found (or a chosen one is missing); ``columns`` lists the table's columns."""
+
+    def __init__(self, message: str, columns: list[str], *, argument: str | None = None, value: object = None):
+        super().__init__(message, argument=argument, value=value)
+        self.columns = columns
+
+
 @dataclass
 class ReadContext:
     name: str

@@ -19,6 +19,7 @@ from reegeo.errors import UploadError
 from reegeo.io.detect import (
     CSV,
     EXCEL,
+    ColumnChoiceError,
     RawRead,
     ReadContext,
     check_feature_count,
@@ -153,8 +154,9 @@ def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list
     lat_col, lon_col = _find_column(columns, LAT_NAMES), _find_column(columns, LON_NAMES)
     for chosen, argument in ((ctx.x_column, "x_column"), (ctx.y_column, "y_column")):
         if chosen is not None and chosen not in columns:
-            raise UploadError(
+            raise ColumnChoiceError(
                 f"{ctx.name}: {{argument}}: the table has no column {chosen!r}; use one of {', '.join(repr(c) for c in columns[:30])}",
+                columns,
                 argument=argument,
                 value=chosen,
             )
@@ -171,6 +173,8 @@ def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list
         attributes = table.drop(columns=[wkt_col])
         pair = None
     elif lat_col is not None and lon_col is not None:
+        if ctx.x_column is None and ctx.y_column is None:
+            notes.append(f"coordinates from column {lon_col!r} (longitude, x) and {lat_col!r} (latitude, y).")
         geometry, missing = _point_geometries(table, lat_col, lon_col, ctx)
         attributes = table
         pair = (lat_col, lon_col)
@@ -181,11 +185,13 @@ def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list
             half = f" There is a latitude column ({lat_col!r}) but no longitude column."
         elif lon_col is not None:
             half = f" There is a longitude column ({lon_col!r}) but no latitude column."
-        raise UploadError(
-            f"{ctx.name}: no coordinate columns found (columns: {have}).{half} Name the "
-            "coordinate columns 'latitude' and 'longitude' (also accepted: lat/y and "
-            "lon/lng/long/x, any case) in decimal degrees, or give a 'wkt' column with "
-            "geometries such as POINT (103.36 3.81)."
+        raise ColumnChoiceError(
+            f"{ctx.name}: no coordinate columns found (columns: {have}).{half} Choose the "
+            "coordinate columns ({argument}), or name them 'latitude' and 'longitude' (also accepted: "
+            "latitud/lat/y and longitud/bujur/lon/lng/long/x, any case) in decimal degrees, or give a "
+            "'wkt' column with geometries such as POINT (103.36 3.81).",
+            columns,
+            argument="coordinate_columns",
         )
     if missing:
         lacking = "geometry" if wkt_col is not None else "coordinates"

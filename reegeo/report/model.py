@@ -25,6 +25,7 @@ from reegeo.layers.coverage import (
 from reegeo.layers.model import Layer
 from reegeo.report.audit import Audit
 from reegeo.report.maps import SiteMapper, render_national_map
+from reegeo.report.options import ReportOptions
 from reegeo.screening.engine import OVERLAP_LAYERS, input_columns
 from reegeo.screening.evidence import (
     Finding,
@@ -34,7 +35,7 @@ from reegeo.screening.evidence import (
     permitting_bodies,
     proximity,
 )
-from reegeo.screening.rules import Rule
+from reegeo.screening.rules import Rule, RuleChange
 from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.vocab import VERDICTS, Progress
 
@@ -79,6 +80,7 @@ class ReportModel:
     disclaimer: str
     approximate_note: str
     screened: str
+    scope_note: str
     verdict_table: Table
     verdict_counts: tuple[tuple[str, int], ...]
     state_table: Table
@@ -91,6 +93,7 @@ class ReportModel:
     provenance_intro: str
     provenance: Table
     rules: Table
+    rule_changes: Table
     audit_intro: str
     audit: Table
 
@@ -106,8 +109,7 @@ def build_model(
     layers: Mapping[str, Layer],
     audit: Audit,
     lang: str,
-    title: str | None,
-    reference: str | None = None,
+    options: ReportOptions = ReportOptions(),
     progress: Progress | None = None,
 ) -> ReportModel:
     """Decide the content of a report (see :func:`reegeo.report.write.render_pdf`)."""
@@ -118,21 +120,28 @@ def build_model(
     )
     buffers = [r.distance_m for r in rules if r.relation == "within_distance" and r.distance_m and r.layer in ("forest_reserves", "water_catchments")]
     mapper = SiteMapper(layers, buffer_m=max(buffers) if buffers else None, lang=lang)
-    anchors = shapely.point_on_surface(np.asarray(results.geometry.to_crs(4326).values)) if len(results) else np.array([])
+    paged = _paged_sites(results, options.scope)
+    anchors = shapely.point_on_surface(np.asarray(paged.geometry.to_crs(4326).values)) if len(paged) else np.array([])
     sections = []
-    for position, (_, row) in enumerate(results.iterrows()):
+    for position, (_, row) in enumerate(paged.iterrows()):
         sections.append(_site_section(position, row, anchors[position], mapper, rules, layers, lang))
         if progress is not None:
-            progress(position + 1, len(results))
+            progress(position + 1, len(paged))
     counts = tuple(verdict_counts(results).items())
+    subtitle = t("report.subtitle", lang)
+    if options.reference:
+        subtitle += f" · {t('report.reference', lang)}: {_shortened(options.reference, _MAX_INPUT_CHARS)}"
+    if options.author:
+        subtitle += f" · {t('report.author', lang)}: {_shortened(options.author, _MAX_INPUT_CHARS)}"
     return ReportModel(
         lang=lang,
-        title=_shortened(title, _MAX_ID_CHARS) if title else t("report.title", lang),
-        subtitle=t("report.subtitle", lang) + (f" · {t('report.reference', lang)}: {_shortened(reference, _MAX_INPUT_CHARS)}" if reference else ""),
+        title=_shortened(options.title, _MAX_ID_CHARS) if options.title else t("report.title", lang),
+        subtitle=subtitle,
         generated=t("report.generated", lang, time=audit.created_text, version=audit.version),
         disclaimer=t("report.disclaimer", lang),
         approximate_note=approximate_note,
         screened=t("report.screened", lang, count=len(results)),
+        scope_note=t(f"report.scope.{options.scope}", lang, pages=len(paged), total=len(results)) if options.scope != "all" else "",
         verdict_table=Table(
             (t("report.col.verdict", lang), t("report.col.sites", lang)),
             tuple((verdict_label(v, lang), str(n)) for v, n in counts) + ((t("report.col.total", lang), str(len(results))),),
@@ -151,6 +160,7 @@ def build_model(
         provenance_intro=t("report.provenance.intro", lang),
         provenance=_provenance_table(layers, lang),
         rules=_rules_table(rules, lang),
+        rule_changes=_rule_changes_table(options.rule_changes, lang),
         audit_intro=t("report.audit.intro", lang),
         audit=_audit_table(audit, lang),
     )
@@ -263,6 +273,25 @@ def _rules_table(rules: Sequence[Rule], lang: str) -> Table:
             test = t(f"report.relation.{rule.relation}", lang, layer=layer)
         rows.append((f"{rule.label(lang)} ({rule.id})", t(f"severity.{rule.severity}", lang), test, rule.legal_basis))
     return Table(header, tuple(rows))
+
+
+def _paged_sites(results: gpd.GeoDataFrame, scope: str) -> gpd.GeoDataFrame:
+    """The sites that get a page of their own: all, the prohibited and review ones, or none (a summary)."""
+    if scope == "summary":
+        return results.iloc[0:0]
+    if scope == "flagged":
+        return results[results["verdict"] != "eligible"]
+    return results
+
+
+def _rule_changes_table(changes: Sequence[RuleChange], lang: str) -> Table:
+    header = tuple(t(f"report.col.{c}", lang) for c in ("rule", "change", "author", "reason", "time"))
+    everything = t("report.all_rules", lang)
+    rows = tuple(
+        (everything if c.rule_id == "*" else c.rule_id, c.change, c.author or "-", c.reason or "-", c.time.replace("T", " ")[:19] or "-")
+        for c in changes
+    )
+    return Table(header, rows)
 
 
 def _audit_table(audit: Audit, lang: str) -> Table:

@@ -109,8 +109,9 @@ def layout_pdf(model: ReportModel, created) -> bytes:
     links = [pdf.add_link(page=1) for _ in model.sites]  # pages set as each site starts
     _summary(pdf, model)
     pdf.ln(3)
-    _heading(pdf, model.label("report.index"))
-    _table(pdf, model.index, widths=(50, 24, 34, 70), size=7.5, links=links)
+    if model.index.rows:
+        _heading(pdf, model.label("report.index"))
+        _table(pdf, model.index, widths=(50, 24, 34, 70), size=7.5, links=links)
     for site, link in zip(model.sites, links):
         _site(pdf, model, site, link)
     pdf.add_page()
@@ -120,6 +121,10 @@ def layout_pdf(model: ReportModel, created) -> bytes:
     pdf.ln(3)
     _heading(pdf, model.label("report.rules"))
     _table(pdf, model.rules, widths=(38, 17, 38, 85), size=7)
+    if model.rule_changes.rows:
+        pdf.ln(2)
+        _subheading(pdf, model.label("report.rule_changes"))
+        _table(pdf, model.rule_changes, widths=(30, 40, 28, 52, 28), size=7)
     pdf.ln(3)
     _heading(pdf, model.label("report.audit"))
     _paragraph(pdf, model.audit_intro)
@@ -141,7 +146,7 @@ def _summary(pdf: _ReportPDF, model: ReportModel) -> None:
     pdf.set_text_color(*_INK)
     pdf.ln(3)
     _heading(pdf, model.label("report.summary"))
-    _paragraph(pdf, f"{model.screened} {model.disclaimer}")
+    _paragraph(pdf, " ".join(part for part in (model.screened, model.scope_note, model.disclaimer) if part))
     top = pdf.get_y() + 1
     pdf.set_y(top)
     pdf.set_font("DejaVu", "B", 9)

@@ -37,10 +37,11 @@ from reegeo.errors import ExportError
 from reegeo.i18n import check_language
 from reegeo.layers.model import Layer
 from reegeo.report.audit import Audit, build_audit
+from reegeo.report.options import REPORT_SCOPES, ReportOptions
 from reegeo.screening.rules import Rule
 from reegeo.vocab import Progress
 
-__all__ = ["REPORT_FORMATS", "Audit", "build_audit", "render_html", "render_pdf", "write_report"]
+__all__ = ["REPORT_FORMATS", "REPORT_SCOPES", "Audit", "ReportOptions", "build_audit", "render_html", "render_pdf", "write_report"]
 
 _REQUIRED_COLUMNS = ("site_id", "verdict", "violations", "flags", "advisories", "state", "metric_crs")
 
@@ -52,8 +53,7 @@ def render_pdf(
     layers: Mapping[str, Layer],
     audit: Audit,
     lang: str = "en",
-    title: str | None = None,
-    reference: str | None = None,
+    options: ReportOptions = ReportOptions(),
     progress: Progress | None = None,
 ) -> bytes:
     """The report as PDF bytes.
@@ -72,10 +72,10 @@ def render_pdf(
         creation date.
     lang : str
         ``en`` (English) or ``ms`` (Bahasa Malaysia).
-    title : str, optional
-        Report title (default: "Site-eligibility report" in ``lang``).
-    reference : str, optional
-        The planner's reference number, printed under the title.
+    options : ReportOptions
+        Title (default: "Site-eligibility report" in ``lang``), reference
+        number, author, which sites get a page (``scope``) and the rule
+        edits to record.
     progress : callable, optional
         Called as ``progress(done, total)`` as site sections are built.
 
@@ -86,7 +86,7 @@ def render_pdf(
     """
     from reegeo.report.pdf import layout_pdf
 
-    model = _model(results, rules, layers, audit, lang, title, progress, reference)
+    model = _model(results, rules, layers, audit, lang, options, progress)
     return layout_pdf(model, audit.created)
 
 
@@ -97,8 +97,7 @@ def render_html(
     layers: Mapping[str, Layer],
     audit: Audit,
     lang: str = "en",
-    title: str | None = None,
-    reference: str | None = None,
+    options: ReportOptions = ReportOptions(),
     progress: Progress | None = None,
 ) -> bytes:
     """The report as one self-contained UTF-8 HTML file (no script; maps inline).
@@ -108,7 +107,7 @@ def render_html(
     """
     from reegeo.report.html import layout_html
 
-    return layout_html(_model(results, rules, layers, audit, lang, title, progress, reference))
+    return layout_html(_model(results, rules, layers, audit, lang, options, progress))
 
 
 REPORT_FORMATS: dict[str, Callable[..., bytes]] = {
@@ -125,8 +124,7 @@ def write_report(
     layers: Mapping[str, Layer],
     audit: Audit,
     lang: str = "en",
-    title: str | None = None,
-    reference: str | None = None,
+    options: ReportOptions = ReportOptions(),
     progress: Progress | None = None,
 ) -> Path:
     """Write the report to ``path``; its suffix (``.pdf`` or ``.html``) picks the format.
@@ -147,7 +145,7 @@ def write_report(
         )
     if not path.parent.exists():
         raise ExportError(f"report folder {path.parent} does not exist: create it or write elsewhere")
-    content = render(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, reference=reference, progress=progress)
+    content = render(results, rules=rules, layers=layers, audit=audit, lang=lang, options=options, progress=progress)
     if path.is_dir():
         raise ExportError(f"cannot write {path}: it is a folder; give a file name")
     try:
@@ -159,7 +157,7 @@ def write_report(
     return path
 
 
-def _model(results, rules, layers, audit, lang, title, progress, reference):
+def _model(results, rules, layers, audit, lang, options, progress):
     try:
         check_language(lang)
     except ValueError as exc:
@@ -173,4 +171,4 @@ def _model(results, rules, layers, audit, lang, title, progress, reference):
         build_model,  # matplotlib loads only when a report is made
     )
 
-    return build_model(results, rules=rules, layers=layers, audit=audit, lang=lang, title=title, reference=reference, progress=progress)
+    return build_model(results, rules=rules, layers=layers, audit=audit, lang=lang, options=options, progress=progress)
