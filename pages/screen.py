@@ -115,7 +115,8 @@ def show_results(results) -> None:
         with st.container(border=True):
             st.markdown(f"**{t('coverage.unverified_title', lang)}**")
             st.caption(t("coverage.unverified_intro", lang, count=f"{unverified_site_count(results):,}", total=f"{len(results):,}"))
-            st.dataframe(unverified, hide_index=True, width="stretch", key="unverified_table")
+            # A static table, so "what to load" wraps and reads in full.
+            st.table(unverified.set_index(unverified.columns[0]))
 
     left, right = st.columns(2)
     verdicts = left.multiselect(
@@ -158,7 +159,7 @@ def show_results(results) -> None:
         t("screen.pick_site", lang),
         positions,
         format_func=lambda i: f"{shown['site_id'].iloc[i]} — {verdict_label(shown['verdict'].iloc[i], lang)}",
-        key="evidence_site",
+        key=f"evidence_site_{ws.revision}",  # new results (ids from another column, say) start the picker afresh
     )
     row = shown.iloc[position]
     info, view = st.columns([3, 2])
