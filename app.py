@@ -13,7 +13,7 @@ import streamlit as st
 
 from pages import _ui
 from reegeo.errors import ReegeoError
-from reegeo.i18n import LANGUAGES, t, verdict_label
+from reegeo.i18n import LANGUAGES, count_sites, t, verdict_label
 from reegeo.screening.summary import verdict_counts
 
 st.set_page_config(page_title="reegeo", layout="wide")
@@ -54,7 +54,7 @@ try:
     ws = _ui.workspace()
     with counts_slot:
         if ws.results is not None:
-            st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
+            st.caption(t("app.sites_loaded", lang, count=count_sites(len(ws.results), lang), source=_ui.literal(ws.source)))
             counts = verdict_counts(ws.results)
             st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {n:,}" for v, n in counts.items()))
     _ui.save_session()

@@ -16,7 +16,7 @@ import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
 from reegeo.errors import ReegeoError
-from reegeo.i18n import layer_label, t
+from reegeo.i18n import count_sites, layer_label, t
 from reegeo.io.detect import CSV, EXCEL
 from reegeo.io.exports import EXPORTS
 from reegeo.io.sites import ReadResult, list_layers
@@ -411,7 +411,7 @@ def project_panel() -> None:
             opened = attempt(open_workspace, upload.getvalue(), filename=upload.name)
             if opened is not None:
                 count = len(opened.results) if opened.results is not None else 0
-                st.session_state["project_opened"] = t("project.opened", lang(), file=upload.name, count=f"{count:,}")
+                st.session_state["project_opened"] = t("project.opened", lang(), file=upload.name, count=count_sites(count, lang()))
                 st.rerun()
         if "project_opened" in st.session_state:
             st.success(literal(st.session_state.pop("project_opened")))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages import _ui
-from reegeo.i18n import t
+from reegeo.i18n import count_sites, t
 from reegeo.web.map import build_map
 
 lang, ws, _ = _ui.page()
@@ -39,5 +39,5 @@ if totals is not None:
     st.dataframe(totals.rename(columns=labels), hide_index=True, width="stretch")
 
 if ws.results is not None:
-    st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
+    st.caption(t("app.sites_loaded", lang, count=count_sites(len(ws.results), lang), source=_ui.literal(ws.source)))
     _ui.download_results(ws, key="map_download")

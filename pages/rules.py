@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages import _ui
-from reegeo.i18n import t
+from reegeo.i18n import count_sites, t
 from reegeo.screening.rules import (
     default_rules,
     dump_rules,
@@ -70,7 +70,7 @@ if ws.rule_changes:
             hide_index=True, width="stretch", key="rule_changes_table",
         )
 if ws.results is not None:
-    st.caption(t("app.sites_loaded", lang, count=f"{len(ws.results):,}", source=_ui.literal(ws.source)))
+    st.caption(t("app.sites_loaded", lang, count=count_sites(len(ws.results), lang), source=_ui.literal(ws.source)))
 
 left, middle, right = st.columns(3)
 left.download_button(

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _ui
-from reegeo.i18n import column_label, t, verdict_label
+from reegeo.i18n import column_label, count_sites, t, verdict_label
 from reegeo.io.sites import read_sites
 from reegeo.io.typed import sites_from_clicks, sites_from_text
 from reegeo.layers.coverage import unverified_site_count, unverified_table
@@ -103,7 +103,7 @@ def show_results(results) -> None:
 
     st.divider()
     st.header(t("screen.results", lang))
-    st.caption(t("app.sites_loaded", lang, count=f"{len(results):,}", source=_ui.literal(ws.source)))
+    st.caption(t("app.sites_loaded", lang, count=count_sites(len(results), lang), source=_ui.literal(ws.source)))
     for note in ws.notes:
         st.caption(_ui.literal(note))
 
@@ -114,7 +114,7 @@ def show_results(results) -> None:
     if len(unverified):
         with st.container(border=True):
             st.markdown(f"**{t('coverage.unverified_title', lang)}**")
-            st.caption(t("coverage.unverified_intro", lang, count=f"{unverified_site_count(results):,}", total=f"{len(results):,}"))
+            st.caption(t("coverage.unverified_intro", lang, count=f"{unverified_site_count(results):,}", total=count_sites(len(results), lang)))
             # A static table, so "what to load" wraps and reads in full.
             st.table(unverified.set_index(unverified.columns[0]))
 
@@ -124,7 +124,7 @@ def show_results(results) -> None:
     )
     states = right.multiselect(t("screen.filter_state", lang), sorted(s for s in results["state"].dropna().unique() if s), key="filter_state")
     shown = filter_results(results, verdicts=verdicts, states=states)
-    st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=f"{len(results):,}"))
+    st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=count_sites(len(results), lang)))
 
     table = results_table(shown, rules=ws.rules, lang=lang)
     kinds = column_kinds(table)

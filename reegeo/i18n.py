@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["LANGUAGES", "TEXTS", "t", "column_label", "layer_label", "verdict_label", "check_language"]
+__all__ = ["LANGUAGES", "TEXTS", "t", "column_label", "count_sites", "layer_label", "verdict_label", "check_language"]
 
 LANGUAGES = {"en": "English", "ms": "Bahasa Malaysia"}
 
@@ -60,7 +60,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     },
     "project.save": {"en": "Save project (.reegeo)", "ms": "Simpan projek (.reegeo)"},
     "project.open": {"en": "Open a project", "ms": "Buka projek"},
-    "project.opened": {"en": "Opened project {file}: {count} site(s) screened again.", "ms": "Projek {file} dibuka: {count} tapak disaring semula."},
+    "project.opened": {"en": "Opened project {file}: {count} screened again.", "ms": "Projek {file} dibuka: {count} disaring semula."},
     "project.kept": {"en": "Kept on this server: a reload of this page restores your work.", "ms": "Disimpan pada pelayan ini: memuat semula halaman ini memulihkan kerja anda."},
     "project.not_kept": {
         "en": "This workspace is too large to keep on the server: a reload would lose it. Save the project file.",
@@ -88,12 +88,12 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "screen.report_scope.flagged": {"en": "Prohibited and needs-review only", "ms": "Dilarang dan perlu semakan sahaja"},
     "screen.report_scope.summary": {"en": "Summary only (large sets)", "ms": "Ringkasan sahaja (set besar)"},
     "report.scope.flagged": {
-        "en": "Site pages follow for the {pages} prohibited or needs-review site(s) only; the counts cover all {total}.",
-        "ms": "Halaman tapak disertakan untuk {pages} tapak yang dilarang atau perlu semakan sahaja; kiraan meliputi kesemua {total}.",
+        "en": "Site pages follow for {pages} only (prohibited or needs review); the counts cover all {total}.",
+        "ms": "Halaman tapak disertakan untuk {pages} sahaja (dilarang atau perlu semakan); kiraan meliputi kesemua {total}.",
     },
     "report.scope.summary": {
-        "en": "Summary only: no site pages; the counts cover all {total} site(s) (see the CSV for each site).",
-        "ms": "Ringkasan sahaja: tiada halaman tapak; kiraan meliputi kesemua {total} tapak (lihat CSV untuk setiap tapak).",
+        "en": "Summary only: no site pages; the counts cover all {total} (see the CSV for each site).",
+        "ms": "Ringkasan sahaja: tiada halaman tapak; kiraan meliputi kesemua {total} (lihat CSV untuk setiap tapak).",
     },
     "report.rule_changes": {"en": "Changes to the rules, who made them and why", "ms": "Perubahan peraturan, oleh siapa dan mengapa"},
     "report.all_rules": {"en": "all rules", "ms": "semua peraturan"},
@@ -153,7 +153,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "coverage.states": {"en": "complete in {states}", "ms": "lengkap di {states}"},
     "coverage.unverified_title": {"en": "Sites the data could not clear", "ms": "Tapak yang tidak dapat disahkan bebas oleh data"},
     "coverage.unverified_intro": {
-        "en": "{count} of {total} site(s) could not be cleared because a prohibiting layer is incomplete where they lie: nothing loaded prohibits them, but the data cannot show they are clear. Load the authoritative layer for these states to clear them.",
+        "en": "{count} of {total} could not be cleared because a prohibiting layer is incomplete where they lie: nothing loaded prohibits them, but the data cannot show they are clear. Load the authoritative layer for these states to clear them.",
         "ms": "{count} daripada {total} tapak tidak dapat disahkan bebas kerana lapisan larangan tidak lengkap di lokasinya: tiada larangan dalam data yang dimuatkan, tetapi data tidak dapat menunjukkan ia bebas. Muatkan lapisan sah bagi negeri-negeri ini untuk mengesahkannya.",
     },
     "coverage.col.layer": {"en": "Incomplete layer", "ms": "Lapisan tidak lengkap"},
@@ -244,7 +244,9 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "en": "Screen candidate sites against forest reserves, water catchments and the rules that protect them.",
         "ms": "Saring tapak cadangan terhadap hutan simpan, kawasan tadahan air dan peraturan yang melindunginya.",
     },
-    "app.sites_loaded": {"en": "{count} site(s) screened ({source})", "ms": "{count} tapak disaring ({source})"},
+    "app.sites_loaded": {"en": "{count} screened ({source})", "ms": "{count} disaring ({source})"},
+    "count.site": {"en": "{n} site", "ms": "{n} tapak"},
+    "count.sites": {"en": "{n} sites", "ms": "{n} tapak"},
     "page.map": {"en": "Map", "ms": "Peta"},
     "page.screen": {"en": "Screen sites", "ms": "Saring tapak"},
     "page.rules": {"en": "Rules", "ms": "Peraturan"},
@@ -330,7 +332,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "screen.permits": {"en": "Permitting bodies", "ms": "Badan pemberi permit"},
     "screen.no_sites": {"en": "No sites screened yet: choose a source above.", "ms": "Belum ada tapak disaring: pilih sumber di atas."},
     "screen.downloads": {"en": "Download results", "ms": "Muat turun keputusan"},
-    "screen.shown": {"en": "{shown} of {total} sites shown", "ms": "{shown} daripada {total} tapak dipaparkan"},
+    "screen.shown": {"en": "{shown} of {total} shown", "ms": "{shown} daripada {total} dipaparkan"},
     "screen.report": {"en": "Build the {fmt} report", "ms": "Sediakan laporan {fmt}"},
     "screen.report_download": {"en": "Download the {fmt} report", "ms": "Muat turun laporan {fmt}"},
     "rules.intro": {
@@ -384,7 +386,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "ms": "Alat bantu perancangan, bukan nasihat undang-undang: keputusan mengikut peraturan dan lapisan yang disenaraikan dalam laporan ini. Sahkan sempadan dengan pihak berkuasa pemberi permit sebelum sebarang keputusan.",
     },
     "report.summary": {"en": "Summary", "ms": "Ringkasan"},
-    "report.screened": {"en": "{count} site(s) screened.", "ms": "{count} tapak disaring."},
+    "report.screened": {"en": "{count} screened.", "ms": "{count} disaring."},
     "report.by_verdict": {"en": "Sites by verdict", "ms": "Tapak mengikut keputusan"},
     "report.by_state": {"en": "Sites by state", "ms": "Tapak mengikut negeri"},
     "report.no_state": {"en": "(outside Malaysia)", "ms": "(di luar Malaysia)"},
@@ -496,6 +498,11 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     entry = TEXTS[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text
+
+
+def count_sites(n: int, lang: str = "en") -> str:
+    """``1 site``, ``1,204 sites`` (``1 tapak``, ``1,204 tapak``): a number of sites in words, singular or plural."""
+    return t("count.site" if n == 1 else "count.sites", lang, n=f"{n:,}")
 
 
 def layer_label(name: str, lang: str = "en") -> str:

@@ -81,9 +81,10 @@ def test_upload_gives_verdicts(inside_reserve_and_clear_sites):
     assert flags["gurun"] == "forest_reserves_unverified;protected_areas_unverified;water_catchments_unverified"
     assert [m.label for m in at.metric] == ["Prohibited", "Needs review", "Eligible"]
     assert [m.value for m in at.metric] == ["1", "1", "0"]
-    assert len(at.dataframe) == 3  # the sites the data could not clear, the results, what was checked
-    assert at.dataframe[0].value.iloc[0].tolist()[:3] == ["forest reserves", "Kedah", 1]
-    checked = at.dataframe[2].value
+    assert len(at.dataframe) == 2 and len(at.table) == 1  # the results and what was checked; a static table of the sites the data could not clear
+    unverified = at.table[0].value
+    assert unverified.index[0] == "forest reserves" and unverified.iloc[0].tolist()[:2] == ["Kedah", 1]
+    checked = at.dataframe[1].value
     assert list(checked.columns) == ["Layer", "Nearest feature", "Distance", "Rule thresholds", "Data here", "Result"]
     assert checked.iloc[0]["Layer"] == "Forest reserves" and checked.iloc[0]["Result"] != ""
 
@@ -359,7 +360,7 @@ def test_report_title_reference_author_and_scope_are_set_in_the_app():
     assert "Prepared by: Nur Aisyah, UPEN Pahang" in html
     flagged = int((ws.results["verdict"] != "eligible").sum())
     assert html.count('<section class="site"') == flagged
-    assert f"Site pages follow for the {flagged} prohibited or needs-review site(s) only" in html
+    assert f"Site pages follow for {flagged} sites only (prohibited or needs review)" in html
 
 
 PLANNER_CSV = "Nama Tapak,E,N,Keluasan\nGebeng lot 5,103.377,4.003,12\nKemaman,103.42,4.23,30\n".encode()

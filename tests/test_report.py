@@ -236,8 +236,10 @@ def test_a_report_of_flagged_sites_or_a_summary_keeps_every_count(four_sites, la
     assert results["verdict"].tolist() == ["prohibited", "review", "eligible", "eligible"]
     change = RuleChange("forest_reserve_buffer", "distance_m: 500 m -> 1000 m", "Hafiz <b>", "JPBD guideline", "2026-03-01T11:00:00Z")
     flagged = render_html(results, rules=rules, layers=layers_with_port, audit=audit, options=ReportOptions(scope="flagged", rule_changes=(change,))).decode()
-    assert flagged.count('<section class="site"') == 2 and "Site pages follow for the 2 prohibited or needs-review site(s) only; the counts cover all 4." in flagged
-    assert "4 site(s) screened" in flagged
+    assert flagged.count('<section class="site"') == 2 and "Site pages follow for 2 sites only (prohibited or needs review); the counts cover all 4." in flagged
+    assert "4 sites screened" in flagged
+    single = render_html(results.iloc[:1], rules=rules, layers=layers_with_port, audit=audit).decode()
+    assert "1 site screened." in single
     assert "Hafiz &lt;b&gt;" in flagged and "JPBD guideline" in flagged and "distance_m: 500 m -&gt; 1000 m" in flagged
     summary = pdf_text(render_pdf(results, rules=rules, layers=layers_with_port, audit=audit, options=ReportOptions(scope="summary")))
     assert "Summary only: no site pages" in summary and "Site index" not in summary

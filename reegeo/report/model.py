@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from reegeo.geo import metric_crs_for
-from reegeo.i18n import layer_label, t, verdict_label
+from reegeo.i18n import count_sites, layer_label, t, verdict_label
 from reegeo.layers.coverage import (
     coverage_text,
     prohibiting_layers,
@@ -140,8 +140,8 @@ def build_model(
         generated=t("report.generated", lang, time=audit.created_text, version=audit.version),
         disclaimer=t("report.disclaimer", lang),
         approximate_note=approximate_note,
-        screened=t("report.screened", lang, count=len(results)),
-        scope_note=t(f"report.scope.{options.scope}", lang, pages=len(paged), total=len(results)) if options.scope != "all" else "",
+        screened=t("report.screened", lang, count=count_sites(len(results), lang)),
+        scope_note=t(f"report.scope.{options.scope}", lang, pages=count_sites(len(paged), lang), total=len(results)) if options.scope != "all" else "",
         verdict_table=Table(
             (t("report.col.verdict", lang), t("report.col.sites", lang)),
             tuple((verdict_label(v, lang), str(n)) for v, n in counts) + ((t("report.col.total", lang), str(len(results))),),
@@ -237,7 +237,7 @@ def _state_table(results: gpd.GeoDataFrame, lang: str) -> Table:
 
 def _unverified_intro(results: gpd.GeoDataFrame, lang: str) -> str:
     count = unverified_site_count(results)
-    return t("coverage.unverified_intro", lang, count=count, total=len(results)) if count else ""
+    return t("coverage.unverified_intro", lang, count=f"{count:,}", total=count_sites(len(results), lang)) if count else ""
 
 
 def _unverified_table(results: gpd.GeoDataFrame, lang: str) -> Table:
