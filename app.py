@@ -39,6 +39,9 @@ page = st.navigation(
         st.Page("pages/sources.py", title=t("page.sources", lang), url_path="sources"),
     ]
 )
+wanted = st.session_state.pop("wanted_page", None)
+if wanted:  # a bookmark to a page, opened before the navigation was set up (see _ui.ensure_shell)
+    st.switch_page(wanted, query_params=st.query_params.to_dict())
 
 try:
     with st.sidebar:

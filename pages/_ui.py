@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import folium
@@ -98,7 +99,7 @@ def reload_layers() -> None:
     _server_display_layers.clear()
 
 
-def ensure_shell() -> None:
+def ensure_shell(page_file: str = "") -> None:
     """Send a page opened on its own back through ``app.py``, which sets up the sidebar and navigation.
 
     Until ``st.navigation`` has run once in a server process, Streamlit also
@@ -107,7 +108,10 @@ def ensure_shell() -> None:
     the page without the app around it.
     """
     if "lang" not in st.session_state:
-        st.switch_page("app.py")
+        # Remember where the bookmark pointed (and its ?project=), so app.py opens that page once it is set up.
+        if page_file:
+            st.session_state["wanted_page"] = f"pages/{Path(page_file).name}"
+        st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
 class Page(NamedTuple):
@@ -118,9 +122,9 @@ class Page(NamedTuple):
     layers: dict[str, Layer]
 
 
-def page() -> Page:
-    """Open a page: through the app's shell (see :func:`ensure_shell`), with its language, workspace and layers."""
-    ensure_shell()
+def page(page_file: str = "") -> Page:
+    """Open a page (``page_file``: its ``__file__``): through the app's shell (see :func:`ensure_shell`), with its language, workspace and layers."""
+    ensure_shell(page_file)
     with st.sidebar:
         project_panel()
     return Page(lang=lang(), ws=workspace(), layers=layers())

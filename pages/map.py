@@ -6,9 +6,11 @@ from pages import _ui
 from reegeo.i18n import count_sites, t
 from reegeo.web.map import build_map
 
-lang, ws, _ = _ui.page()
+lang, ws, _ = _ui.page(__file__)
 
 st.title(t("page.map", lang))
+with st.expander(t("about.title", lang), expanded=ws.results is None):
+    st.markdown(t("about.body", lang))
 st.caption(t("map.caption", lang))
 tiles = st.toggle(t("map.tiles", lang), value=False, key="map_tiles")
 show_surface = st.toggle(t("map.surface_toggle", lang), value=False, key="map_surface")

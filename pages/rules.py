@@ -12,7 +12,7 @@ from reegeo.screening.rules import (
 )
 from reegeo.vocab import SEVERITIES
 
-lang, ws, layers = _ui.page()
+lang, ws, layers = _ui.page(__file__)
 
 WIDGET_PREFIXES = ("sev_", "dist_")
 

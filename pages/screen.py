@@ -19,7 +19,7 @@ from reegeo.vocab import VERDICTS
 from reegeo.web.map import build_map
 from reegeo.web.tables import chart_height, column_kinds, filter_results, results_table
 
-lang, ws, layers = _ui.page()
+lang, ws, layers = _ui.page(__file__)
 
 st.title(t("page.screen", lang))
 
@@ -69,12 +69,19 @@ elif source == "draw":
         folium.CircleMarker([lat, lon], radius=5, color="#000", fill=True, fill_color="#ffd400", fill_opacity=1).add_to(drawn)
     if shape == "polygon" and len(clicks) >= 2:
         folium.PolyLine(clicks + clicks[:1], color="#000", weight=2, dash_array="4 3").add_to(drawn)
-    fmap = build_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets())
-    state = _ui.show_map(fmap, key="draw_map", returned_objects=["last_clicked"], feature_group_to_add=drawn, height=520)
-    clicked = state.get("last_clicked")
-    if clicked and [clicked["lat"], clicked["lng"]] != st.session_state.get("draw_last"):
-        st.session_state["draw_last"] = [clicked["lat"], clicked["lng"]]
-        clicks.append((clicked["lat"], clicked["lng"]))
+    fmap = build_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets(), drawing=True)
+    # A click on the sea is the map's click; a click on land lands on a state (or a reserve) first: take both.
+    state = _ui.show_map(fmap, key="draw_map", returned_objects=["last_clicked", "last_object_clicked"], feature_group_to_add=drawn, height=560)
+    seen = st.session_state.setdefault("draw_seen", {})
+    new = None
+    for kind in ("last_clicked", "last_object_clicked"):
+        value = state.get(kind)
+        point = (value["lat"], value["lng"]) if value else None
+        if point is not None and point != seen.get(kind):
+            seen[kind] = point
+            new = point
+    if new is not None and (not clicks or clicks[-1] != new):
+        clicks.append(new)
         st.rerun()
     st.caption(t("screen.clicks", lang, count=len(clicks)))
     if st.button(t("screen.run", lang), key="draw_run", type="primary"):

@@ -27,7 +27,7 @@ from reegeo.layers.store import import_layer_bytes
 from reegeo.project import LayerFile
 from reegeo.screening.evidence import format_distance
 
-lang, ws, layers = _ui.page()
+lang, ws, layers = _ui.page(__file__)
 
 st.title(t("page.sources", lang))
 st.caption(t("sources.intro", lang))

@@ -288,6 +288,36 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "map.accuracy": {"en": "Accuracy", "ms": "Ketepatan"},
     "map.no_findings": {"en": "No rule fired.", "ms": "Tiada peraturan dicetuskan."},
     "map.tiles": {"en": "Background tiles (needs internet)", "ms": "Jubin latar (perlu internet)"},
+    "about.title": {"en": "What reegeo does, and how far to trust it", "ms": "Apa yang reegeo lakukan, dan sejauh mana ia boleh dipercayai"},
+    "about.body": {
+        "en": (
+            "reegeo screens candidate sites for a rare-earth refinery in Malaysia against the prohibitions in law: "
+            "no project inside a forest reserve (National Forestry Act 1984), a gazetted water catchment, or a national park "
+            "or wildlife reserve; and it names the state and the federal and state bodies whose permits a site needs.\n\n"
+            "- **Prohibited**: the site overlaps a prohibited area. The report gives the law and the overlap.\n"
+            "- **Needs review**: the site is within a buffer, too close to an approximate boundary to call, or in a state where "
+            "a prohibiting layer is not mapped completely, so the data cannot clear it. The finding says what to check or load.\n"
+            "- **Eligible**: nothing prohibits the site, and every prohibiting layer is complete where it lies.\n\n"
+            "The bundled forest reserves, catchments and parks are **approximate sketches of a few areas**, complete in no state: "
+            "with them reegeo can prohibit a site but never clear one. Load authoritative layers (JPSM, state water authorities, "
+            "WDPA, OpenStreetMap) on the Data sources page, state by state, to get verdicts you can rely on. A verdict is a "
+            "screening aid, not a permit decision."
+        ),
+        "ms": (
+            "reegeo menyaring tapak calon kilang penapisan nadir bumi di Malaysia terhadap larangan undang-undang: "
+            "tiada projek di dalam hutan simpan (Akta Perhutanan Negara 1984), kawasan tadahan air yang diwartakan, atau taman "
+            "negara atau rizab hidupan liar; dan ia menamakan negeri serta badan persekutuan dan negeri yang permitnya diperlukan.\n\n"
+            "- **Dilarang**: tapak bertindih dengan kawasan larangan. Laporan memberikan undang-undang dan pertindihannya.\n"
+            "- **Perlu semakan**: tapak berada dalam zon penampan, terlalu hampir dengan sempadan anggaran untuk dipastikan, atau "
+            "di negeri yang lapisan larangannya tidak dipetakan sepenuhnya, jadi data tidak dapat mengesahkannya. Dapatan "
+            "menyatakan apa yang perlu disemak atau dimuatkan.\n"
+            "- **Layak**: tiada apa yang melarang tapak, dan setiap lapisan larangan lengkap di lokasinya.\n\n"
+            "Hutan simpan, kawasan tadahan dan taman yang disertakan ialah **lakaran anggaran bagi beberapa kawasan**, tidak "
+            "lengkap di mana-mana negeri: dengannya reegeo boleh melarang tapak tetapi tidak sekali-kali mengesahkannya. Muatkan "
+            "lapisan sah (JPSM, pihak berkuasa air negeri, WDPA, OpenStreetMap) di halaman Sumber data, negeri demi negeri, untuk "
+            "keputusan yang boleh dipercayai. Keputusan ialah alat saringan, bukan keputusan permit."
+        ),
+    },
     "map.caption": {
         "en": "Toggle layers at the top right; click a feature or a site for its details. Sites appear once screened on the Screen sites page.",
         "ms": "Hidupkan atau matikan lapisan di kanan atas; klik ciri atau tapak untuk butirannya. Tapak dipaparkan selepas disaring di halaman Saring tapak.",

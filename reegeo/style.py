@@ -62,7 +62,8 @@ class LayerStyle:
 
 LAYER_STYLES: dict[str, LayerStyle] = {
     "states": LayerStyle(edge="#8a94a3", fill="#f6f3ea", fill_opacity=1.0, radius=4),
-    "forest_reserves": LayerStyle(edge="#2f6b3a", fill="#5f9e5f", fill_opacity=0.4, weight=1.2, print_opacity=0.75),
+    # Olive, not the eligible verdict's green, so a reserve never reads as "eligible" on the surface.
+    "forest_reserves": LayerStyle(edge="#4f5d16", fill="#8f9c3a", fill_opacity=0.45, weight=1.2, print_opacity=0.75),
     "water_catchments": LayerStyle(edge="#1f5fa8", fill="#5aa0e0", fill_opacity=0.35, weight=1.2, print_opacity=0.6, hatch="///"),
     "protected_areas": LayerStyle(edge="#6a3d9a", fill="#cab2d6", fill_opacity=0.3, weight=1.4, print_opacity=0.7),
     "reservoirs": LayerStyle(edge="#08519c", fill="#2171b5", fill_opacity=0.5),

@@ -174,6 +174,44 @@ def _distinct_colours(png: bytes) -> int:
     return len(image.getcolors(maxcolors=1 << 20) or [])
 
 
+def test_a_bookmark_to_a_page_opens_it_on_a_fresh_server_and_a_reload_keeps_the_work(page, app_url):
+    """First in this module, so the server has not run its navigation yet (a bookmark right after a restart)."""
+    page.goto(f"{app_url}/screen")
+    page.get_by_role("heading", name="Screen sites").wait_for()
+    _upload(page, "sites.geojson", _inside_reserve_and_clear())
+    page.get_by_role("heading", name="Results", exact=True).wait_for()
+    page.wait_for_function("() => new URL(window.location.href).searchParams.has('project')")
+    session_url = page.url
+    page.reload()
+    page.get_by_role("heading", name="Results", exact=True).wait_for()
+    assert page.url == session_url
+    metrics = page.locator("[data-testid='stMetric']")
+    assert "1" in metrics.nth(0).inner_text()  # the prohibited site is still there, without uploading again
+
+
+def _map_click(page, fx: float, fy: float) -> None:
+    leaflet = page.frame_locator(MAP_FRAME).locator(".leaflet-container")
+    box = leaflet.bounding_box()
+    leaflet.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
+
+
+def test_sites_are_drawn_on_land_with_every_layer_shown(page, app_url):
+    """Clicks on a state, a reserve or a park draw the site (they open no popup), as a point and as a polygon."""
+    _open_screen_page(page, app_url)
+    page.get_by_text("Draw on the map", exact=True).click()
+    page.frame_locator(MAP_FRAME).locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg").first.wait_for()
+    for count, (fx, fy) in enumerate(((0.18, 0.45), (0.22, 0.50), (0.20, 0.56)), start=1):  # inland Peninsula
+        _map_click(page, fx, fy)
+        page.get_by_text(f"{count} click(s) so far").wait_for()
+    assert page.frame_locator(MAP_FRAME).locator(".leaflet-popup").count() == 0
+    page.get_by_text("Polygon", exact=True).click()
+    page.get_by_role("button", name="Screen these sites").click()
+    page.get_by_role("heading", name="Results", exact=True).wait_for()
+    page.get_by_text("1 site screened (Draw on the map)").first.wait_for()
+    area = page.get_by_text(" ha", exact=False).first
+    area.wait_for()
+
+
 def test_map_draws_its_layers_offline(page, app_url, tmp_path):
     sent_to_server: list[int] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent_to_server.append(len(payload))))

@@ -199,3 +199,13 @@ def test_column_kinds_mark_only_numeric_measurements_as_numbers():
     assert column_kinds(table) == {"dist_ports_m": "metres", "overlap_forest_reserves_m2": "square_metres",
                                    "overlap_forest_reserves_pct": "percent", "height_m": "text", "site_id": "text"}
     assert chart_height(1) == 220 and chart_height(16) == 28 * 16 + 80
+
+
+def test_the_surface_eligible_green_is_not_the_forest_reserves_colour():
+    from reegeo.style import VERDICT_COLOURS, layer_style
+
+    def rgb(colour: str) -> tuple[int, ...]:
+        return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    eligible, forest = rgb(VERDICT_COLOURS["eligible"]), rgb(layer_style("forest_reserves").fill)
+    assert sum((a - b) ** 2 for a, b in zip(eligible, forest)) ** 0.5 > 90

@@ -266,6 +266,7 @@ def build_lynas():
             "type": "plant",
             "status": "operating; AELB operating licence renewed for 10 years from 3 Mar 2026",
             "operator": "Lynas Malaysia Sdn Bhd",
+            "state": "Pahang",
             "accuracy_m": 300.0,
             "source": "approximate ~100 ha square drawn round the plant location 4.0034N "
                       "103.3775E (OpenStreetMap, the LAMP site as mapped there); lot PT 17212, Gebeng "
@@ -277,6 +278,7 @@ def build_lynas():
             "type": "residue_landfill",
             "status": "reported on-site landfill for neutralisation underflow (NUF) residue",
             "operator": "Lynas Malaysia Sdn Bhd",
+            "state": "Pahang",
             "accuracy_m": 1000.0,
             "source": "size (39 ha) from public reporting on Lynas's residue plans; position NOT verified: "
                       "drawn as a 780 m x 500 m block against the south side of the plant",
@@ -288,6 +290,7 @@ def build_lynas():
             "status": "permanent disposal facility for water-leach purification (WLP) "
                       "residue; location disputed as lying in the Sg Kuantan catchment",
             "operator": "Lynas Malaysia Sdn Bhd",
+            "state": "Pahang",
             "accuracy_m": 5000.0,
             "source": "approximate location 'about 4.1N 103.3E, ~32 km north of Kuantan' from "
                       "press reports on the Bukit Ketam facility (confidence low), nudged to 4.07N 103.33E so "

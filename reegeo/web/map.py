@@ -73,6 +73,16 @@ _BIND_JS = JsCode(
     """
 )
 
+# For drawing sites: tooltips only, so a click on land is a click for the site, never a popup.
+_TIP_JS = JsCode(
+    """
+    function(feature, layer) {
+        var p = feature.properties || {};
+        if (p.tip) { layer.bindTooltip(p.tip, {sticky: true}); }
+    }
+    """
+)
+
 _CSS = """
 <style>
 .leaflet-container.leaflet-container { background: #dce8f1; font-family: "Source Sans Pro", "Segoe UI", sans-serif; font-size: 12px; }
@@ -105,6 +115,7 @@ def build_map(
     surface: gpd.GeoDataFrame | None = None,
     surface_label: str = "",
     incomplete: dict | None = None,
+    drawing: bool = False,
 ) -> folium.Map:
     """Build the map of layers and (optionally) screening results.
 
@@ -142,6 +153,9 @@ def build_map(
         :func:`incomplete_geojson` output: the states where a constraint
         layer is incomplete, drawn greyed over the state outlines (switchable)
         with a legend entry, so a planner sees where no site can be cleared.
+    drawing : bool
+        A map to click sites on: features show tooltips but open no popup,
+        and there is no legend over the land.
 
     Returns
     -------
@@ -165,12 +179,13 @@ def build_map(
     if tiles:
         folium.TileLayer(tiles, attr=tiles_attribution or None, name="Tiles", overlay=False, control=False).add_to(fmap)
 
+    bind = _TIP_JS if drawing else _BIND_JS
     for name, layer in display.items():
         group = folium.FeatureGroup(name=layer.label, show=True)
         folium.GeoJson(
             see_through(layer.geojson) if tiles and name == "states" else layer.geojson,
             marker=folium.CircleMarker(radius=float(layer.style.get("radius", 5))),
-            on_each_feature=_BIND_JS,
+            on_each_feature=bind,
         ).add_to(group)
         group.add_to(fmap)
         if name == "states" and incomplete and incomplete.get("features"):
@@ -194,7 +209,7 @@ def build_map(
 
     # A zoomed site map is small: its layer list folds away and it has no legend.
     folium.LayerControl(collapsed=focus is not None, position="topright").add_to(fmap)
-    if focus is None:
+    if focus is None and not drawing:
         legend = _legend_html(
             display,
             with_sites=results is not None and len(results) > 0,
