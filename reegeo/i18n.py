@@ -129,6 +129,10 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "en": "Nothing in the {layer} layer is recorded at this site, but that layer is incomplete in {states}, so the site cannot be cleared: {remedy}, or load it with 'python -m reegeo data import {name} FILE --covers {states}'.",
         "ms": "Tiada {layer} direkodkan di tapak ini, tetapi lapisan itu tidak lengkap di {states}, jadi tapak tidak boleh disahkan bebas: {remedy}, atau muatkannya dengan 'python -m reegeo data import {name} FILE --covers {states}'.",
     },
+    "flag.unverified.edge": {
+        "en": "Nothing in the {layer} layer is recorded at this site, but the site reaches a little way over its state's boundary (less than the boundary's accuracy) into a state where that layer is incomplete, so it cannot be cleared: {remedy}, or trim the site to its state.",
+        "ms": "Tiada {layer} direkodkan di tapak ini, tetapi tapak melepasi sedikit sempadan negerinya (kurang daripada ketepatan sempadan) ke negeri yang lapisan itu tidak lengkap, jadi tapak tidak boleh disahkan bebas: {remedy}, atau pangkas tapak kepada negerinya.",
+    },
     "flag.unverified.basis": {
         "en": "A site is eligible only where every layer a prohibiting rule tests is complete (the layer's coverage, listed by 'python -m reegeo layers'); prohibiting rule(s): {rule}",
         "ms": "Tapak layak hanya di tempat setiap lapisan yang diuji oleh peraturan larangan adalah lengkap (liputan lapisan, disenaraikan oleh 'python -m reegeo layers'); peraturan larangan: {rule}",

@@ -372,3 +372,27 @@ def test_the_largest_overlap_is_named_even_when_another_feature_is_nearest_by_na
     assert result.overlaps_forest_reserves.iloc[0] == "Taman Negara:4000000;Gunung Stong:500000"
     finding = next(f for f in explain_site(result.iloc[0], rules) if f.rule_id == "forest_reserve")
     assert "overlaps Taman Negara (400.00 ha), Gunung Stong (50.00 ha)" in finding.measurement
+
+
+def test_a_sliver_over_a_generalised_state_boundary_is_not_spanning_it(test_layers, rules):
+    """States good to 2 km: a site 1 km over the line stays a one-state site; 10 km over, it spans both."""
+    from reegeo.layers.coverage import Coverage
+    from reegeo.layers.load import layer_from_frame
+
+    states = test_layers["states"]
+    fuzzy = {**test_layers, "states": layer_from_frame("states", states.frame.assign(accuracy_m=2_000.0), accuracy_m=2_000.0, title="generalised states")}
+    sliver = screen_one(square(-20_000, -5_000, 1_000, 5_000), fuzzy, rules)
+    assert (sliver.state, sliver.states_spanned) == ("Alpha", "Alpha")
+    assert "spans_states" not in sliver.advisories.split(";")
+    wide = screen_one(square(-20_000, -5_000, 10_000, 5_000), fuzzy, rules)
+    assert wide.states_spanned == "Alpha;Beta" and "spans_states" in wide.advisories.split(";")
+    # Coverage is still strict: complete in Alpha only, the sliver into Beta keeps the site from being cleared.
+    alpha_only = {**fuzzy, "forest_reserves": layer_from_frame("forest_reserves", test_layers["forest_reserves"].frame, coverage=Coverage.of(["Alpha"], "test"))}
+    row = screen_one(square(-25_000, -48_000, 1_000, -44_000), alpha_only, rules)
+    assert row.verdict == "review" and "forest_reserves_unverified" in row["flags"].split(";")
+    from reegeo.screening.evidence import explain_site
+
+    finding = next(f for f in explain_site(row, rules, layers=alpha_only) if f.rule_id == "forest_reserves_unverified")
+    assert "reaches a little way over its state's boundary" in finding.message
+    inside_alpha = screen_one(square(-25_000, -48_000, -15_000, -44_000), alpha_only, rules)
+    assert "forest_reserves_unverified" not in inside_alpha["flags"].split(";")

@@ -397,3 +397,32 @@ def test_malay_coordinate_headers_are_recognised():
     assert result.frame.geometry.iloc[0].x == pytest.approx(103.38) and result.frame.geometry.iloc[0].y == pytest.approx(3.97)
     result = read_sites(b"nama;lintang;bujur;latitud\nA;x;101.5;3.1\n", filename="tapak.csv")
     assert result.frame.geometry.iloc[0].x == pytest.approx(101.5) and result.frame.geometry.iloc[0].y == pytest.approx(3.1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("5.65, abc, Gurun", "typed coordinates, line 1: the longitude 'abc' is not a number"),
+        ("5.65, 100.49\n100.49, 5.65, swapped", "line 2: 100.49, 5.65 reads as longitude, latitude; type the latitude first: '5.65, 100.49'"),
+        ("200, 100.49", "line 1: 200, 100.49 is not a place on Earth"),
+        ("   \n", "typed coordinates: nothing typed"),
+    ],
+)
+def test_typed_coordinates_are_explained_in_lines_not_columns(typed, expected):
+    from reegeo.io.typed import sites_from_text
+
+    with pytest.raises(UploadError) as caught:
+        sites_from_text(typed)
+    message = str(caught.value)
+    assert expected in message
+    for file_word in ("column", "header", ".csv", "CRS", "upload again"):
+        assert file_word not in message
+
+
+def test_typed_coordinates_notes_speak_of_lines():
+    from reegeo.io.typed import sites_from_text
+
+    read = sites_from_text("5.65, 100.49, Gurun\n1.0, 2.0, far away")
+    assert read.filename == "typed coordinates"
+    assert any("line 2" in note for note in read.notes)
+    assert not any("column" in note or "CRS" in note for note in read.notes)

@@ -160,6 +160,7 @@ def screen_sites(
     uncertain = {rule.id: np.zeros(total, dtype=bool) for rule in rules if rule.severity == Severity.PROHIBITED and rule.layer}
     outside = np.zeros(total, dtype=bool)
     spans = np.zeros(total, dtype=bool)
+    touched = np.full(total, "", dtype=object)  # every state a site touches, slivers included (for coverage)
 
     done = 0
     chunk = int(np.clip(total // 10, _CHUNK_MIN, _CHUNK_MAX))
@@ -175,7 +176,7 @@ def screen_sites(
             geoms = np.asarray(projected[start : start + chunk])
             _measure_batch(
                 geoms, positions, epsg, prepared, rules, distance_layers, site_accuracy_m,
-                columns, fired, uncertain, outside, spans,
+                columns, fired, uncertain, outside, spans, touched,
             )
             done += len(positions)
             if progress is not None:
@@ -185,7 +186,7 @@ def screen_sites(
         if rule.relation == Relation.ALWAYS:
             fired[rule.id][:] = True
     incomplete = {
-        name: ~covered_sites(columns["states_spanned"], layers[name].coverage) & ~outside
+        name: ~covered_sites(touched, layers[name].coverage) & ~outside
         for name in prohibiting_layers(rules)
     }
     verdict, violations, flags, advisories = _verdicts(rules, fired, uncertain, outside, spans, total, incomplete)
@@ -219,14 +220,16 @@ def _measure_batch(
     uncertain: dict[str, np.ndarray],
     outside: np.ndarray,
     spans: np.ndarray,
+    touched: np.ndarray,
 ) -> None:
     areas = shapely.area(geoms)
     columns["site_area_m2"][positions] = np.round(areas, 1)
     columns["metric_crs"][positions] = f"EPSG:{epsg}"
 
-    state, spanned, is_outside, is_spanning = locate_states(geoms, prepared["states"])
+    state, spanned, touched_all, is_outside, is_spanning = locate_states(geoms, prepared["states"])
     columns["state"][positions] = state
     columns["states_spanned"][positions] = spanned
+    touched[positions] = touched_all
     outside[positions] = is_outside
     spans[positions] = is_spanning
 

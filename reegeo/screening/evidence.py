@@ -243,7 +243,10 @@ def _unverified(row: Mapping, layer: str, rules: Sequence[Rule], layers: Mapping
     if layers and layer in layers:
         touched = [s for s in touched if not layers[layer].coverage.covers(s)]
     states = ", ".join(touched) or "-"
-    message = t("flag.unverified", lang, layer=layer_label(layer, lang), states=states, remedy=remedy_text(layer, lang), name=layer)
+    if touched:
+        message = t("flag.unverified", lang, layer=layer_label(layer, lang), states=states, remedy=remedy_text(layer, lang), name=layer)
+    else:  # complete in the site's own state, but the site reaches a sliver over the boundary, into a state where it is not
+        message = t("flag.unverified.edge", lang, layer=layer_label(layer, lang), remedy=remedy_text(layer, lang))
     basis_rules = "; ".join(f"{r.id}: {r.legal_basis}" for r in rules if r.layer == layer and r.severity == Severity.PROHIBITED)
     basis = t("flag.unverified.basis", lang, rule=basis_rules or "-")
     distance = row.get(f"dist_{layer}_m")

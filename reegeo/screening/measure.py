@@ -152,8 +152,16 @@ def overlap_areas(geoms: np.ndarray, areas: np.ndarray, layer: PreparedLayer, hi
     return overlap, listing
 
 
-def locate_states(geoms: np.ndarray, states: PreparedLayer) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """State of each site's representative point, all states it touches, outside and spanning masks."""
+def locate_states(geoms: np.ndarray, states: PreparedLayer) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """State of each site's representative point, the states it spans, every state it touches, outside and spanning masks.
+
+    A site spans a state when its part in that state is wider than the state
+    outline's stated accuracy: a sliver over a generalised boundary (a
+    Kuantan district polygon poking 1 km into Terengganu on a 2 km-accurate
+    layer) does not make it a two-state site. ``touched`` keeps every state
+    it touches at all, slivers included, for the coverage check, which must
+    not clear a site on the strength of a boundary that uncertain.
+    """
     n = len(geoms)
     anchors = shapely.point_on_surface(geoms)
     state = np.full(n, "", dtype=object)
@@ -171,6 +179,7 @@ def locate_states(geoms: np.ndarray, states: PreparedLayer) -> tuple[np.ndarray,
             ok = (feature >= 0) & (distance <= states.accuracy_m[np.maximum(feature, 0)])
             state[missing[ok]] = states.names[feature[ok]]
     spanned = np.full(n, "", dtype=object)
+    touched_all = np.full(n, "", dtype=object)
     is_spanning = np.zeros(n, dtype=bool)
     if len(states.geoms):
         touched = intersecting(geoms, states)
@@ -178,10 +187,24 @@ def locate_states(geoms: np.ndarray, states: PreparedLayer) -> tuple[np.ndarray,
         counts = np.bincount(touched[0], minlength=n)
         single = counts[touched[0]] == 1
         spanned[touched[0][single]] = touched_names[single]
+        touched_all[touched[0][single]] = touched_names[single]
         # Few sites touch several features: join their distinct state names.
         for site in np.unique(touched[0][~single]):
-            names = sorted(set(touched_names[touched[0] == site]))
-            spanned[site] = ";".join(names)
-            is_spanning[site] = len(names) > 1
+            mine = touched[1][touched[0] == site]
+            names = sorted(set(states.names[mine]))
+            touched_all[site] = ";".join(names)
+            wide = sorted({str(states.names[f]) for f in mine if states.names[f] == state[site] or _wider_than(geoms[site], states, f)})
+            spanned[site] = ";".join(wide or names)
+            is_spanning[site] = len(wide) > 1
     spanned = np.where(spanned == "", state, spanned)
-    return state, spanned, state == "", is_spanning
+    touched_all = np.where(touched_all == "", state, touched_all)
+    return state, spanned, touched_all, state == "", is_spanning
+
+
+def _wider_than(site: shapely.Geometry, states: PreparedLayer, feature: int) -> bool:
+    """Whether the site's part in state ``feature`` is wider than that outline's accuracy (not a sliver over its boundary)."""
+    piece = shapely.intersection(site, states.geoms[feature])
+    if shapely.area(piece) <= 0:
+        return False
+    tolerance = float(states.accuracy_m[feature])
+    return tolerance <= 0 or not shapely.is_empty(shapely.buffer(piece, -tolerance))
