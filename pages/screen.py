@@ -16,6 +16,7 @@ from reegeo.screening.evidence import explain_site, format_area, permitting_bodi
 from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS
+from reegeo.web.features import focus_evidence
 from reegeo.web.map import build_map
 from reegeo.web.tables import chart_height, column_kinds, filter_results, results_table
 
@@ -188,10 +189,13 @@ def show_results(results) -> None:
             with st.expander(t("screen.permits", lang)):
                 st.markdown("\n".join(f"- {_ui.literal(body)}" for body in bodies))
     with view:
+        drawn = focus_evidence(row, layers, ws.rules, lang=lang)
         focus_map = build_map(
-            _ui.display_layers(lang), results=shown.iloc[[position]], rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets()
+            _ui.display_layers(lang), results=shown.iloc[[position]], rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets(),
+            evidence=drawn,
         )
         _ui.show_map(focus_map, key="evidence_map", height=460)
+        st.caption(_ui.literal(" · ".join(part for part in (drawn.label, drawn.ring_label) if part)))
 
     # What was checked at the site, layer by layer: full width, so every column shows.
     header, checked = proximity(row, ws.rules, layers, lang=lang)

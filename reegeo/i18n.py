@@ -322,6 +322,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
             "keputusan yang boleh dipercayai. Keputusan ialah alat saringan, bukan keputusan permit."
         ),
     },
+    "map.measured": {"en": "Measured distance and buffer", "ms": "Jarak yang diukur dan zon penampan"},
     "map.caption": {
         "en": "Toggle layers at the top right; click a feature or a site for its details. Sites appear once screened on the Screen sites page.",
         "ms": "Hidupkan atau matikan lapisan di kanan atas; klik ciri atau tapak untuk butirannya. Tapak dipaparkan selepas disaring di halaman Saring tapak.",

@@ -209,3 +209,25 @@ def test_the_surface_eligible_green_is_not_the_forest_reserves_colour():
 
     eligible, forest = rgb(VERDICT_COLOURS["eligible"]), rgb(layer_style("forest_reserves").fill)
     assert sum((a - b) ** 2 for a, b in zip(eligible, forest)) ** 0.5 > 90
+
+
+def test_a_sites_own_map_frames_its_nearest_constraint_with_the_measured_line(test_layers, rules):
+    from pyproj import Geod
+
+    from reegeo.web.features import focus_evidence
+
+    # 6 km south of North Reserve (x -20..-10 km, y 10..20 km): nothing within a buffer, so nothing fires there.
+    results = screen_sites(frame([{"site_id": "south", "geometry": at(-15_000, 4_000)}]), test_layers, rules)
+    row = results.iloc[0]
+    drawn = focus_evidence(row, test_layers, rules, lang="en")
+    assert drawn.line is not None and drawn.label == "6,000 m to North Reserve" and drawn.distance == "6,000 m"
+    (lon0, lat0), (lon1, lat1) = drawn.line.coords
+    assert Geod(ellps="GRS80").inv(lon0, lat0, lon1, lat1)[2] == pytest.approx(6_000, rel=0.01)
+    assert drawn.ring is not None and "buffer" in drawn.ring_label
+    html = map_html(build_map(test_layers, results=results, rules=rules, focus=row.geometry, evidence=drawn))
+    assert "reegeo-distance" in html and "6,000 m to North Reserve" in html
+    bounds = re.search(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]\]", html)
+    south, _, north, _ = (float(v) for v in bounds.groups())
+    assert south < row.geometry.y and north > lat1  # the view holds the site and the reserve's edge
+    inside = focus_evidence(screen_sites(frame([{"geometry": at(-15_000, 15_000)}]), test_layers, rules).iloc[0], test_layers, rules)
+    assert inside.line is None and inside.label == ""  # inside the reserve: 0 m, nothing to draw

@@ -34,7 +34,7 @@ from reegeo.geo import metric_crs_for
 from reegeo.i18n import layer_label, t
 from reegeo.layers.coverage import incomplete_states
 from reegeo.layers.model import Layer
-from reegeo.screening.evidence import format_distance
+from reegeo.screening.evidence import distance_line, format_distance
 from reegeo.style import (
     INCOMPLETE_FILL,
     VERDICT_COLOURS,
@@ -150,7 +150,7 @@ class SiteMapper:
 
         ``nearest``: (layer, feature name, metres) of the nearest constraint;
         the map then frames the site together with that feature (up to
-        :data:`_MAX_FRAME_M` away) and draws the measured distance as a labelled line.
+        :data:`~reegeo.screening.evidence.CONSTRAINT_FRAME_M` away) and draws the measured distance as a labelled line.
         """
         figure, axes = self._figure(epsg)
         transformer = self._to_grid[epsg]
@@ -158,7 +158,7 @@ class SiteMapper:
         if site.is_empty or not np.all(np.isfinite(shapely.bounds(site))):
             return None
         added = self._site_artists(axes, site, verdict)
-        line = self._distance_line(site, epsg, nearest)
+        line = distance_line(site, self._layers, nearest, epsg)
         if line is not None and nearest is not None:
             added += _draw_distance(axes, line, nearest, self._lang)
         x0, y0, x1, y1 = _view(site, line)
@@ -192,19 +192,6 @@ class SiteMapper:
             self._to_grid[epsg] = Transformer.from_crs(4326, epsg, always_xy=True)
         return self._figures[epsg]
 
-    def _distance_line(self, site: shapely.Geometry, epsg: int, nearest: tuple[str, str, float] | None) -> shapely.LineString | None:
-        """The shortest line from the site to the named nearest feature, in the grid; None when there is none to draw."""
-        if nearest is None or not (0 < nearest[2] <= _MAX_FRAME_M) or nearest[0] not in self._layers:
-            return None
-        frame = self._layers[nearest[0]].frame
-        if "name" not in frame.columns:
-            return None
-        named = frame[frame["name"].astype(str) == nearest[1]]
-        if not len(named):
-            return None
-        target = shapely.union_all(np.asarray(named.geometry.to_crs(epsg).values))
-        return shapely.shortest_line(site, target)
-
     def _site_artists(self, axes, site: shapely.Geometry, verdict: str) -> list:
         artists = []
         if self._buffer_m:
@@ -218,9 +205,6 @@ class SiteMapper:
             artists.append(axes.scatter(coords[:, 0], coords[:, 1], s=46, marker=VERDICT_MARKERS.get(verdict, "o"), c="#d50000", edgecolors="white", linewidths=0.8, zorder=8))
         return artists
 
-
-# The local map frames the nearest constraint with the site when it is at most this far.
-_MAX_FRAME_M = 100_000.0
 
 
 def _view(site: shapely.Geometry, line: shapely.LineString | None) -> tuple[float, float, float, float]:

@@ -26,12 +26,13 @@ from reegeo.layers.model import Layer
 from reegeo.report.audit import Audit
 from reegeo.report.maps import SiteMapper, render_national_map
 from reegeo.report.options import ReportOptions
-from reegeo.screening.engine import OVERLAP_LAYERS, input_columns
+from reegeo.screening.engine import input_columns
 from reegeo.screening.evidence import (
     Finding,
     explain_site,
     format_area,
     format_distance,
+    nearest_constraint,
     permitting_bodies,
     proximity,
 )
@@ -190,9 +191,7 @@ def _site_section(position, row, anchor, mapper: SiteMapper, rules, layers, lang
             facts.append((column, _shortened(str(value), _MAX_INPUT_CHARS)))
     findings = tuple(explain_site(row, rules, layers=layers, lang=lang))
     approximate_findings = frozenset(f.rule_id for f in findings if f.layer in layers and layers[f.layer].approximate)
-    measured = [(name, str(row.get(f"nearest_{name}") or ""), float(row.get(f"dist_{name}_m", np.nan))) for name in OVERLAP_LAYERS]
-    measured = [m for m in measured if m[2] == m[2] and m[1]]
-    nearest = min(measured, key=lambda m: m[2]) if measured else None
+    nearest = nearest_constraint(row)
     epsg = int(crs.split(":")[1]) if crs.startswith("EPSG:") else int(metric_crs_for([anchor.x])[0])
     map_png = mapper.render(row.geometry, epsg, verdict=verdict, nearest=nearest)
     return SiteSection(

@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+import shapely
+
 from reegeo.i18n import layer_label, t
 from reegeo.layers.coverage import remedy_text
 from reegeo.layers.model import Layer
+from reegeo.screening.engine import OVERLAP_LAYERS
 from reegeo.screening.rules import Rule, humanise
 from reegeo.vocab import (
     OUTSIDE_FLAG,
@@ -22,7 +26,21 @@ from reegeo.vocab import (
     Severity,
 )
 
-__all__ = ["Finding", "explain_site", "finding_label", "format_distance", "format_area", "label_codes", "permitting_bodies"]
+__all__ = [
+    "CONSTRAINT_FRAME_M",
+    "Finding",
+    "distance_line",
+    "explain_site",
+    "finding_label",
+    "format_distance",
+    "format_area",
+    "label_codes",
+    "nearest_constraint",
+    "permitting_bodies",
+]
+
+# A site map frames the nearest constraint with the site when it is at most this far.
+CONSTRAINT_FRAME_M = 100_000.0
 
 # One colour per verdict for the map, the charts and the reports.
 _SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(Severity)}
@@ -99,6 +117,31 @@ def explain_site(
     findings = [replace(f, label=finding_label(f.rule_id, rules, lang)) for f in _strongest_per_layer(findings, by_id)]
     findings.sort(key=lambda f: (_SEVERITY_ORDER.get(Severity(f.severity), 9) if f.severity in _SEVERITY_ORDER else 9, f.rule_id))
     return findings
+
+
+def nearest_constraint(row: Mapping) -> tuple[str, str, float] | None:
+    """(layer, feature name, metres) of the constraint feature nearest a screened site; None when none was measured."""
+    measured = [(name, str(row.get(f"nearest_{name}") or ""), float(row.get(f"dist_{name}_m", np.nan))) for name in OVERLAP_LAYERS]
+    measured = [m for m in measured if m[2] == m[2] and m[1]]
+    return min(measured, key=lambda m: (m[2], m[0])) if measured else None
+
+
+def distance_line(site: shapely.Geometry, layers: Mapping[str, Layer], nearest: tuple[str, str, float] | None, epsg: int) -> shapely.LineString | None:
+    """The measured shortest line from ``site`` (in ``epsg``) to the named nearest feature, in ``epsg``.
+
+    None when there is nothing to draw: no nearest feature, the site inside
+    it (0 m), or one farther than :data:`CONSTRAINT_FRAME_M`.
+    """
+    if nearest is None or not (0 < nearest[2] <= CONSTRAINT_FRAME_M) or nearest[0] not in layers:
+        return None
+    frame = layers[nearest[0]].frame
+    if "name" not in frame.columns:
+        return None
+    named = frame[frame["name"].astype(str) == nearest[1]]
+    if not len(named):
+        return None
+    target = shapely.union_all(np.asarray(named.geometry.to_crs(epsg).values))
+    return shapely.shortest_line(site, target)
 
 
 def finding_label(code: str, rules: Sequence[Rule], lang: str = "en") -> str:

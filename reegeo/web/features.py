@@ -20,6 +20,8 @@ import shapely
 
 from reegeo.i18n import t
 from reegeo.layers.model import Layer
+from reegeo.screening.engine import OVERLAP_LAYERS
+from reegeo.screening.evidence import distance_line, format_distance, nearest_constraint
 from reegeo.screening.rules import Rule
 from reegeo.style import (
     INCOMPLETE_EDGE,
@@ -27,6 +29,7 @@ from reegeo.style import (
     VERDICT_COLOURS,
     leaflet_style,
 )
+from reegeo.vocab import Relation
 from reegeo.web.popups import (
     TYPE_COLUMNS,
     feature_popup,
@@ -47,11 +50,13 @@ __all__ = [
     "DISPLAY_MAX_VERTICES",
     "DisplayLayer",
     "EXPLAIN_IN_POPUP_MAX_SITES",
+    "FocusEvidence",
     "LAYER_ORDER",
     "SITE_RADIUS",
     "SITE_STYLE",
     "SURFACE_OPACITY",
     "as_display",
+    "focus_evidence",
     "incomplete_geojson",
     "prepare_layers",
     "see_through",
@@ -326,3 +331,35 @@ def see_through(geojson: dict) -> dict:
 def _rounded(geometry: shapely.Geometry, decimals: int = 5) -> shapely.Geometry:
     """Coordinates rounded to ``decimals`` places of a degree (5 is about 1 m) to keep the page small."""
     return shapely.transform(geometry, lambda coords: np.round(coords, decimals))
+
+
+@dataclass(frozen=True)
+class FocusEvidence:
+    """What a site's own map shows beside the site (EPSG:4326): the measured line to the nearest constraint, labelled, and the buffer ring."""
+
+    line: shapely.LineString | None
+    label: str
+    ring: shapely.Geometry | None
+    ring_label: str
+    distance: str = ""
+
+
+def focus_evidence(row: Mapping, layers: Mapping[str, Layer], rules: Sequence[Rule], *, lang: str = "en") -> FocusEvidence:
+    """The evidence drawn on one site's map: the same line and buffer as the report's site map (see :func:`reegeo.screening.evidence.distance_line`)."""
+    crs = str(row.get("metric_crs") or "")
+    geometry = row.get("geometry")
+    if geometry is None or not crs.startswith("EPSG:"):
+        return FocusEvidence(None, "", None, "")  # nothing to draw
+    epsg = int(crs.split(":")[1])
+    to_grid = gpd.GeoSeries([geometry], crs=4326).to_crs(epsg)
+    site = to_grid.iloc[0]
+    nearest = nearest_constraint(row)
+    line = distance_line(site, layers, nearest, epsg)
+    buffers = [r.distance_m for r in rules if r.relation == Relation.WITHIN_DISTANCE and r.distance_m and r.layer in OVERLAP_LAYERS]
+    ring = shapely.buffer(site, max(buffers), quad_segs=16).boundary if buffers else None
+    back = {k: v for k, v in (("line", line), ("ring", ring)) if v is not None}
+    shown = dict(zip(back, gpd.GeoSeries(list(back.values()), crs=epsg).to_crs(4326))) if back else {}
+    label = t("report.map.distance_to", lang, distance=format_distance(nearest[2]), feature=nearest[1]) if line is not None and nearest else ""
+    ring_label = t("report.legend.buffer", lang, distance=f"{max(buffers):,.0f} m") if buffers else ""
+    distance = format_distance(nearest[2]) if line is not None and nearest else ""
+    return FocusEvidence(shown.get("line"), label, shown.get("ring"), ring_label, distance)

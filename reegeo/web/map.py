@@ -43,6 +43,7 @@ from reegeo.web.features import (
     SITE_RADIUS,
     SURFACE_OPACITY,
     DisplayLayer,
+    FocusEvidence,
     as_display,
     see_through,
     sites_geojson,
@@ -88,6 +89,7 @@ _CSS = """
 .leaflet-container.leaflet-container { background: #dce8f1; font-family: "Source Sans Pro", "Segoe UI", sans-serif; font-size: 12px; }
 .leaflet-control-layers { font-size: 12px; line-height: 1.5; }
 .leaflet-tooltip { font-size: 12px; }
+.reegeo-distance { position: absolute; transform: translate(-50%, -50%); display: inline-block; white-space: nowrap; background: rgba(255,255,255,.9); border: 1px solid #1d1d1d; border-radius: 3px; padding: 1px 5px; font-size: 12px; font-weight: 600; }
 .reegeo-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 18px; max-width: 300px; }
 .reegeo-legend b { font-size: 13px; }
@@ -116,6 +118,7 @@ def build_map(
     surface_label: str = "",
     incomplete: dict | None = None,
     drawing: bool = False,
+    evidence: FocusEvidence | None = None,
 ) -> folium.Map:
     """Build the map of layers and (optionally) screening results.
 
@@ -156,6 +159,9 @@ def build_map(
     drawing : bool
         A map to click sites on: features show tooltips but open no popup,
         and there is no legend over the land.
+    evidence : FocusEvidence, optional
+        With ``focus``: the buffer ring and the labelled line to the nearest
+        constraint (:func:`focus_evidence`); the view then frames that line too.
 
     Returns
     -------
@@ -207,6 +213,28 @@ def build_map(
         ).add_to(group)
         group.add_to(fmap)
 
+    framed = focus
+    if focus is not None and evidence is not None:
+        group = folium.FeatureGroup(name=html.escape(t("map.measured", lang)))
+        if evidence.ring is not None:
+            folium.GeoJson(
+                shapely.geometry.mapping(evidence.ring),
+                style_function=lambda _: {"color": "#d50000", "weight": 1.5, "dashArray": "6 4", "fill": False},
+                tooltip=html.escape(evidence.ring_label),
+            ).add_to(group)
+        if evidence.line is not None:
+            folium.GeoJson(
+                shapely.geometry.mapping(evidence.line), style_function=lambda _: {"color": "#1d1d1d", "weight": 2, "dashArray": "2 4"},
+                tooltip=html.escape(evidence.label),
+            ).add_to(group)
+            middle = evidence.line.interpolate(0.5, normalized=True)
+            folium.Marker(
+                [middle.y, middle.x],
+                icon=folium.DivIcon(html=f"<div class='reegeo-distance'>{html.escape(evidence.distance)}</div>", icon_size=(0, 0), icon_anchor=(0, 0)),
+            ).add_to(group)
+            framed = shapely.union(focus, evidence.line)
+        group.add_to(fmap)
+
     # A zoomed site map is small: its layer list folds away and it has no legend.
     folium.LayerControl(collapsed=focus is not None, position="topright").add_to(fmap)
     if focus is None and not drawing:
@@ -218,7 +246,7 @@ def build_map(
             incomplete=incomplete,
         )
         _Legend(legend).add_to(fmap)
-    south_west, north_east = _focus_bounds(focus) if focus is not None else MALAYSIA_BOUNDS
+    south_west, north_east = _focus_bounds(framed) if framed is not None else MALAYSIA_BOUNDS
     fmap.fit_bounds([list(south_west), list(north_east)])
     return fmap
 
