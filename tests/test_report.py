@@ -207,6 +207,7 @@ def test_cli_writes_reports_on_the_bundled_layers(tmp_path, capsys, name, extra,
 
 def test_the_site_map_frames_the_nearest_constraint_with_a_measured_line(test_layers, rules):
     from reegeo.report.maps import SiteMapper, _view
+    from reegeo.screening.evidence import distance_line
 
     sites = frame([{"site_id": "away", "geometry": at(-15_000, 38_000)}])  # 18 km north of North Reserve
     result = screen_sites(sites, test_layers, rules)
@@ -214,7 +215,7 @@ def test_the_site_map_frames_the_nearest_constraint_with_a_measured_line(test_la
     assert distance == pytest.approx(18_000, abs=1)
     mapper = SiteMapper(test_layers, buffer_m=500.0)
     site = shapely.transform(result.geometry.iloc[0], lambda xy: np.column_stack(mapper_transform(xy)))
-    line = mapper._distance_line(site, 3375, ("forest_reserves", "North Reserve", distance))
+    line = distance_line(site, test_layers, ("forest_reserves", "North Reserve", distance), 3375)
     assert line is not None and line.length == pytest.approx(distance, abs=1)
     x0, y0, x1, y1 = _view(site, line)
     far = shapely.get_coordinates(line)[-1]
