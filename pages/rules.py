@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages import _ui
 from reegeo.i18n import count_sites, t
+from reegeo.screening.evidence import rule_test
 from reegeo.screening.rules import (
     default_rules,
     dump_rules,
@@ -35,7 +36,7 @@ edited = ws.rules
 for rule in ws.rules:
     with st.container(border=True):
         text, severity_col, distance_col = st.columns([5, 2, 2])
-        text.markdown(f"**`{rule.id}`** · {t('rules.layer', lang)}: `{rule.layer or '–'}` · {t('rules.relation', lang)}: `{rule.relation}`")
+        text.markdown(f"**{_ui.literal(rule.label(lang))}** · {_ui.literal(rule_test(rule, lang))}", help=f"{rule.id} ({rule.layer or '-'}, {rule.relation})")
         text.markdown(_ui.literal(rule.message(lang)))
         text.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(rule.legal_basis)}")
         severity = severity_col.selectbox(

@@ -128,9 +128,11 @@ def show_results(results) -> None:
 
     left, right = st.columns(2)
     verdicts = left.multiselect(
-        t("screen.filter_verdict", lang), list(VERDICTS), format_func=lambda v: verdict_label(v, lang), key="filter_verdict"
+        t("screen.filter_verdict", lang), list(VERDICTS), format_func=lambda v: verdict_label(v, lang), placeholder=t("widget.choose", lang), key="filter_verdict"
     )
-    states = right.multiselect(t("screen.filter_state", lang), sorted(s for s in results["state"].dropna().unique() if s), key="filter_state")
+    states = right.multiselect(
+        t("screen.filter_state", lang), sorted(s for s in results["state"].dropna().unique() if s), placeholder=t("widget.choose", lang), key="filter_state"
+    )
     shown = filter_results(results, verdicts=verdicts, states=states)
     st.caption(t("screen.shown", lang, shown=f"{len(shown):,}", total=count_sites(len(results), lang)))
 

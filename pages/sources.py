@@ -74,7 +74,7 @@ target_col, flag_col = st.columns([2, 3])
 target = target_col.selectbox(t("sources.replace", lang), list(dict.fromkeys([*CONSTRAINT_LAYERS, *layers])), key="layer_target")
 authoritative = flag_col.checkbox(t("sources.is_authoritative", lang), value=False, key="layer_authoritative")
 covers = st.multiselect(
-    t("sources.covers", lang), [ALL_STATES, *states], default=[ALL_STATES], help=t("sources.covers_help", lang), key="layer_covers"
+    t("sources.covers", lang), [ALL_STATES, *states], default=[ALL_STATES], help=t("sources.covers_help", lang), placeholder=t("widget.choose", lang), key="layer_covers"
 )
 upload = st.file_uploader(t("screen.upload", lang), help=t("screen.upload_help", lang), key="layer_upload")
 context = f"{target}:{authoritative}:{','.join(covers)}"
@@ -97,7 +97,7 @@ left, right = st.columns(2)
 install_target = left.selectbox(
     t("sources.install_layer", lang), [*CONSTRAINT_LAYERS, "deposits", "states"], format_func=lambda n: layer_label(n, lang), key="install_target"
 )
-install_covers = right.multiselect(t("sources.covers", lang), [ALL_STATES, *states], default=[], help=t("sources.covers_help", lang), key="install_covers")
+install_covers = right.multiselect(t("sources.covers", lang), [ALL_STATES, *states], default=[], help=t("sources.covers_help", lang), placeholder=t("widget.choose", lang), key="install_covers")
 left, middle, right = st.columns([2, 2, 1])
 install_source = left.text_input(t("map.source", lang), key="install_source")
 install_licence = middle.text_input(t("sources.licence", lang), key="install_licence")
@@ -119,8 +119,8 @@ st.subheader(t("sources.osm_title", lang))
 st.caption(t("sources.osm_help", lang))
 left, middle = st.columns(2)
 osm_layer = left.selectbox(t("sources.install_layer", lang), list(OSM_LAYERS), format_func=lambda n: layer_label(n, lang), key="osm_layer")
-osm_states = middle.multiselect(t("sources.osm_states", lang), states, key="osm_states")
-osm_covers = st.multiselect(t("sources.osm_covers", lang), osm_states, default=[], help=t("sources.osm_covers_help", lang), key="osm_covers")
+osm_states = middle.multiselect(t("sources.osm_states", lang), states, placeholder=t("widget.choose", lang), key="osm_states")
+osm_covers = st.multiselect(t("sources.osm_covers", lang), osm_states, default=[], help=t("sources.osm_covers_help", lang), placeholder=t("widget.choose", lang), key="osm_covers")
 osm_endpoint = st.text_input(t("sources.osm_endpoint", lang), value=os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT, key="osm_endpoint")
 if st.button(t("sources.osm_run", lang), key="osm_run", type="primary", disabled=not osm_states):
     bar = st.progress(0.0, text=t("sources.osm_run", lang))

@@ -322,6 +322,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
             "keputusan yang boleh dipercayai. Keputusan ialah alat saringan, bukan keputusan permit."
         ),
     },
+    "widget.choose": {"en": "Choose one or more", "ms": "Pilih satu atau lebih"},
     "map.measured": {"en": "Measured distance and buffer", "ms": "Jarak yang diukur dan zon penampan"},
     "map.caption": {
         "en": "Toggle layers at the top right; click a feature or a site for its details. Sites appear once screened on the Screen sites page.",

@@ -35,6 +35,7 @@ from reegeo.screening.evidence import (
     nearest_constraint,
     permitting_bodies,
     proximity,
+    rule_test,
 )
 from reegeo.screening.rules import Rule, RuleChange
 from reegeo.screening.summary import count_by_state, verdict_counts
@@ -263,15 +264,9 @@ def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
 
 def _rules_table(rules: Sequence[Rule], lang: str) -> Table:
     header = tuple(t(f"report.col.{c}", lang) for c in ("rule", "severity", "test")) + (t("report.legal_basis", lang),)
-    rows = []
-    for rule in rules:
-        layer = layer_label(rule.layer or "", lang)
-        if rule.relation == "within_distance":
-            test = t("report.relation.within_distance", lang, distance=format_distance(rule.distance_m or 0.0), layer=layer)
-        else:
-            test = t(f"report.relation.{rule.relation}", lang, layer=layer)
-        rows.append((f"{rule.label(lang)} ({rule.id})", t(f"severity.{rule.severity}", lang), test, rule.legal_basis))
+    rows = [(f"{rule.label(lang)} ({rule.id})", t(f"severity.{rule.severity}", lang), rule_test(rule, lang), rule.legal_basis) for rule in rules]
     return Table(header, tuple(rows))
+
 
 
 def _paged_sites(results: gpd.GeoDataFrame, scope: str) -> gpd.GeoDataFrame:

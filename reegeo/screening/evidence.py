@@ -37,6 +37,7 @@ __all__ = [
     "label_codes",
     "nearest_constraint",
     "permitting_bodies",
+    "rule_test",
 ]
 
 # A site map frames the nearest constraint with the site when it is at most this far.
@@ -142,6 +143,14 @@ def distance_line(site: shapely.Geometry, layers: Mapping[str, Layer], nearest: 
         return None
     target = shapely.union_all(np.asarray(named.geometry.to_crs(epsg).values))
     return shapely.shortest_line(site, target)
+
+
+def rule_test(rule: Rule, lang: str) -> str:
+    """What a rule tests, in words ("within 500 m of forest reserves")."""
+    layer = layer_label(rule.layer or "", lang)
+    if rule.relation == "within_distance":
+        return t("report.relation.within_distance", lang, distance=format_distance(rule.distance_m or 0.0), layer=layer)
+    return t(f"report.relation.{rule.relation}", lang, layer=layer)
 
 
 def finding_label(code: str, rules: Sequence[Rule], lang: str = "en") -> str:
