@@ -310,6 +310,19 @@ def mismatch_note(fmt: str, ctx: ReadContext) -> str | None:
     return None
 
 
+# Columns (attribute fields) one file may have: a file of thousands of distinct property names
+# costs rows x columns cells to read (2,000 features x 2,000 names took 1.8 GB).
+MAX_COLUMNS = 500
+
+
+def check_column_count(count: int, ctx: ReadContext) -> None:
+    if count > MAX_COLUMNS:
+        raise UploadError(
+            f"{ctx.name}: the file has {count:,} attribute columns (property names); at most {MAX_COLUMNS} are read. "
+            "Keep the columns you need (or give every feature the same properties) and upload again."
+        )
+
+
 def check_feature_count(count: int, ctx: ReadContext, unit: str = "features") -> None:
     if count > ctx.max_features:
         raise UploadError(

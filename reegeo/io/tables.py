@@ -19,9 +19,11 @@ from reegeo.errors import UploadError
 from reegeo.io.detect import (
     CSV,
     EXCEL,
+    MAX_COLUMNS,
     ColumnChoiceError,
     RawRead,
     ReadContext,
+    check_column_count,
     check_feature_count,
     list_rows,
     parser_errors,
@@ -104,11 +106,31 @@ def read_excel(data: bytes, ctx: ReadContext) -> RawRead:
         if len(sheets) > 1:
             notes.append(f"read the first sheet {sheet!r} of {len(sheets)}; choose another sheet as the layer to read it instead.")
     with parser_errors(ctx.name, "cannot be read as an Excel workbook", "Open it in Excel and save it again as .xlsx, or save the sheet as CSV."):
+        _check_excel_rows(data, sheet, ctx)
         table = pd.read_excel(
             io.BytesIO(data), sheet_name=sheet, dtype=str, keep_default_na=False,
             na_filter=False, engine="openpyxl",
         )
     return _table_to_frame(table, ctx, EXCEL, notes)
+
+
+def _check_excel_rows(data: bytes, sheet: str, ctx: ReadContext) -> None:
+    """Refuse a sheet with too many rows or columns after streaming just past the limit, before the full parse.
+
+    The sheet's stated dimension can lie, so rows are counted as they stream
+    (openpyxl's read-only mode); a million-row sheet stops after the limit.
+    """
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for count, row in enumerate(workbook[sheet].iter_rows(values_only=True)):
+            if count == 0 and len(row) > MAX_COLUMNS:
+                check_column_count(len(row), ctx)
+            if count > ctx.max_features:  # the header plus more data rows than allowed
+                check_feature_count(count, ctx, unit="rows or more")
+    finally:
+        workbook.close()
 
 
 def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
@@ -145,6 +167,7 @@ def _table_to_frame(table: pd.DataFrame, ctx: ReadContext, fmt: str, notes: list
             "(spaces around names are ignored). Give every column a different name and upload again."
         )
     table.columns = trimmed
+    check_column_count(len(trimmed), ctx)
     check_feature_count(len(table), ctx, unit="rows")
     table = table.reset_index(drop=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="row")

@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import xml.etree.ElementTree as ElementTree  # builds and writes our own trees; parsing is defused
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -40,6 +42,7 @@ from reegeo.io.detect import (
     LayerChoiceError,
     RawRead,
     ReadContext,
+    check_column_count,
     check_feature_count,
     free_column,
     parser_errors,
@@ -77,8 +80,10 @@ def _feature_count(path: Path, layer: str | None, ctx: ReadContext, what: str) -
 
 
 def _read_gdal(path: Path, layer: str | None, ctx: ReadContext, what: str) -> gpd.GeoDataFrame:
-    count = _feature_count(path, layer, ctx, what)
-    check_feature_count(count, ctx)
+    with parser_errors(ctx.name, f"cannot be read as {what}", f"Check that it is a valid {what} file, or export it again from your GIS."):
+        info = pyogrio.read_info(path, layer=layer, force_feature_count=True)
+    check_feature_count(int(info["features"]), ctx)
+    check_column_count(len(info["fields"]), ctx)
     with parser_errors(ctx.name, f"cannot be read as {what}", f"Check that it is a valid {what} file, or export it again from your GIS."):
         frame = pyogrio.read_dataframe(path, layer=layer, max_features=ctx.max_features + 1)
     if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame.columns:
@@ -300,8 +305,8 @@ def read_mapinfo_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
 # ---------------------------------------------------------------- KML / KMZ
 
 
-def check_kml_safe(data: bytes, ctx: ReadContext) -> None:
-    """Parse the XML with entity, DTD and external-reference handling forbidden."""
+def check_kml_safe(data: bytes, ctx: ReadContext) -> Any:
+    """Parse the XML with entity, DTD and external-reference handling forbidden; return its root element."""
     if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, re.IGNORECASE):
         raise UnsafeUploadError(
             f"{ctx.name}: the KML declares a DOCTYPE or ENTITY; such declarations can read "
@@ -333,17 +338,83 @@ def check_kml_safe(data: bytes, ctx: ReadContext) -> None:
                 "never fetched. Save the linked data itself as KML (in Google Earth: right-click, "
                 "'Save Place As') and upload that."
             )
+    return root
 
 
 # Image overlays, photos and 3-D models are not places: their footprints must never become sites.
 _KML_NOT_PLACES = re.compile(rb"<((?:\w+:)?(GroundOverlay|PhotoOverlay|ScreenOverlay|Model))\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+# A placeholder field for the folder of a flattened KML, renamed once the file is read.
+_FOLDER_FIELD = "reegeo_kml_folder_7f3a"
+
+
+def _flatten_folders(root: Any) -> bytes | None:
+    """The KML with its folders unwrapped and each placemark's folder name kept as a field; None when the placemarks share one folder.
+
+    GDAL reads each KML folder as a layer and parses the whole file again for
+    each one (a file of 1,000 folders took minutes); unwrapped, it is read once.
+    """
+    namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+
+    def q(name: str) -> str:
+        return f"{{{namespace}}}{name}" if namespace else name
+
+    parents = {child: parent for parent in root.iter() for child in parent}
+    homes = {}
+    for placemark in (e for e in root.iter() if _local(e.tag) == "Placemark"):
+        home = parents.get(placemark)
+        while home is not None and _local(home.tag) not in ("Folder", "Document"):
+            home = parents.get(home)
+        homes[placemark] = home
+    if len(set(homes.values())) <= 1:
+        return None
+    # GDAL reads typed SchemaData fields declared in a Schema, or else untyped Data: add the folder the same way.
+    schemas = {e.get("id", ""): e for e in root.iter() if _local(e.tag) == "Schema"}
+    declared: set[str] = set()
+    for placemark, home in homes.items():
+        folder = "" if home is None else (home.findtext(q("name")) or "").strip()
+        extended = placemark.find(q("ExtendedData"))
+        if extended is None:
+            extended = ElementTree.Element(q("ExtendedData"))
+            placemark.insert(0, extended)
+        typed = extended.find(q("SchemaData"))
+        schema_id = (typed.get("schemaUrl", "") if typed is not None else "").lstrip("#")
+        if typed is not None and schema_id in schemas:
+            if schema_id not in declared:
+                schemas[schema_id].append(ElementTree.Element(q("SimpleField"), {"name": _FOLDER_FIELD, "type": "string"}))
+                declared.add(schema_id)
+            ElementTree.SubElement(typed, q("SimpleData"), {"name": _FOLDER_FIELD}).text = folder
+        else:
+            field = ElementTree.Element(q("Data"), {"name": _FOLDER_FIELD})
+            ElementTree.SubElement(field, q("value")).text = folder
+            extended.insert(0, field)
+    for folder in reversed([e for e in root.iter() if _local(e.tag) == "Folder"]):  # innermost first
+        parent = parents[folder]
+        position = list(parent).index(folder)
+        parent.remove(folder)
+        for offset, child in enumerate(c for c in list(folder) if _local(c.tag) in ("Placemark", "Folder", "Style", "StyleMap")):
+            parent.insert(position + offset, child)
+            parents[child] = parent
+    if namespace:
+        ElementTree.register_namespace("", namespace)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
 def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
-    check_kml_safe(data, ctx)
+    root = check_kml_safe(data, ctx)
+    placemarks = sum(1 for e in root.iter() if _local(e.tag) == "Placemark")
+    check_feature_count(placemarks, ctx)  # before GDAL parses anything
     skipped = len(_KML_NOT_PLACES.findall(data))
     if skipped:
         data = _KML_NOT_PLACES.sub(b"", data)
+    flattened = _flatten_folders(check_kml_safe(data, ctx)) if ctx.layer is None else None
+    if flattened is not None:
+        return _read_flattened_kml(flattened, ctx, fmt, skipped)
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         path = _scratch_file(tmp, data, "upload.kml")
         layers = [n for n, _ in _gdal_layers(path, ctx, "KML")]
@@ -367,6 +438,28 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
     frame = frame.drop(columns=drop)
     folder_column = free_column(frames[0].iloc[:, 1:], "folder") if len(frames) > 1 else ""
     notes = [f"read {len(frames)} KML folders together; the folder of each placemark is in column '{folder_column}'."] if len(frames) > 1 else []
+    if skipped:
+        notes.append(f"skipped {skipped} image overlay(s), photo(s) or 3-D model(s): they are not sites.")
+    return RawRead(_reindex(frame), fmt, notes)
+
+
+def _read_flattened_kml(data: bytes, ctx: ReadContext, fmt: str, skipped: int) -> RawRead:
+    with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
+        path = _scratch_file(tmp, data, "upload.kml")
+        layers = [n for n, _ in _gdal_layers(path, ctx, "KML")]
+        frames = [f for f in (_read_gdal(path, layer, ctx, "KML") for layer in layers) if len(f)]
+    if not frames:
+        raise UploadError(f"{ctx.name}: the {fmt} holds no placemarks. Add the sites as placemarks (points or polygons) and save again.")
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    drop = [c for c in KML_BOILERPLATE if c in frame.columns]
+    if "id" in frame.columns and frame["id"].isna().all():
+        drop.append("id")
+    frame = frame.drop(columns=drop)
+    folders = frame.pop(_FOLDER_FIELD).fillna("").astype(str) if _FOLDER_FIELD in frame.columns else pd.Series("", index=frame.index)
+    folder_column = free_column(frame, "folder")
+    frame.insert(0, folder_column, folders)
+    count = folders.nunique()
+    notes = [f"read {count} KML folders together; the folder of each placemark is in column '{folder_column}'."]
     if skipped:
         notes.append(f"skipped {skipped} image overlay(s), photo(s) or 3-D model(s): they are not sites.")
     return RawRead(_reindex(frame), fmt, notes)
@@ -398,6 +491,7 @@ def read_geoparquet(data: bytes, ctx: ReadContext) -> RawRead:
             f"is unknown. {fix}"
         )
     check_feature_count(count, ctx)
+    check_column_count(len(parquet.schema_arrow.names) - 1, ctx)
     decoded = sum(parquet.metadata.row_group(i).total_byte_size for i in range(parquet.metadata.num_row_groups))
     if decoded > ctx.archive_limits.max_uncompressed_bytes:
         raise UploadError(
