@@ -263,6 +263,7 @@ APP_ARGUMENTS = {
     "layer": "the layer picker under the upload",
     "max_features": "the server's REEGEO upload limits (ask the server's administrator)",
     "coordinate_columns": "the column pickers under the upload",
+    "max_site_km2": "the server's REEGEO upload limits (ask the server's administrator)",
     "x_column": "the x (longitude) column picker",
     "y_column": "the y (latitude) column picker",
     "id_column": "the site-id column picker",

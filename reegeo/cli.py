@@ -46,6 +46,7 @@ CLI_ARGUMENTS = {
     "author": "--author",
     "scope": "--report-sites",
     "coordinate_columns": "--x-column/--y-column",
+    "max_site_km2": "--max-site-km2 N",
     "x_column": "--x-column {value}",
     "y_column": "--y-column {value}",
     "max_features": "--max-features N",
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--y-column", metavar="NAME", help="a CSV/Excel column holding latitude (or northing), instead of the usual names")
     screen.add_argument("--id-column", metavar="NAME", help="column holding the site ids (default: the first of site_id, id, name, nama, site, tapak, ... in any case)")
     screen.add_argument("--max-features", type=int, metavar="N", help="most sites to accept from SITES (default 100000)")
+    screen.add_argument("--max-site-km2", type=float, metavar="N", help="largest area of one site in km² (default 5000): larger ones are refused as not a site")
     screen.add_argument("--engine", choices=("memory", "dask"), default="memory", help="screen in this process (memory, default) or partitioned on a dask cluster (dask)")
     screen.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     screen.set_defaults(handler=_screen)
@@ -190,6 +192,10 @@ def _screen(args: argparse.Namespace) -> int:
     if output.suffix.lower() not in {**TABLE_FORMATS, **REPORT_FORMATS}:
         raise _UsageError(f"output {output.name!r}: unknown format {output.suffix or '(no suffix)'!r}; use one of {', '.join(sorted({**TABLE_FORMATS, **REPORT_FORMATS}))}")
     limits = UploadLimits() if args.max_features is None else _limits_with(UploadLimits(), args.max_features)
+    if args.max_site_km2 is not None:
+        if not args.max_site_km2 > 0:
+            raise _UsageError(f"--max-site-km2 {args.max_site_km2:g}: give a positive area in km²")
+        limits = replace(limits, max_site_km2=args.max_site_km2)
     if args.scheduler and args.engine != "dask":
         raise _UsageError(f"--scheduler {args.scheduler} needs --engine dask: add --engine dask or drop --scheduler")
     if args.sites is None and args.project is None:

@@ -41,6 +41,7 @@ LIBRARY_ARGUMENTS: dict[str, str] = {
     "state": "state",
     "id_column": "id_column={value!r}",
     "coordinate_columns": "x_column=/y_column=",
+    "max_site_km2": "UploadLimits(max_site_km2=...)",
     "x_column": "x_column={value!r}",
     "y_column": "y_column={value!r}",
 }

@@ -288,7 +288,10 @@ def test_dosm_states_invalid_geometry_is_repaired():
 
 
 def test_dosm_districts_seven_repairs():
-    result = read_sites(reference("dosm_districts.geojson"))
+    # Districts are not sites: the largest (Sarawak's) are refused unless the site-size limit is raised.
+    with pytest.raises(UploadError, match="larger than 5,000 km²"):
+        read_sites(reference("dosm_districts.geojson"))
+    result = read_sites(reference("dosm_districts.geojson"), limits=UploadLimits(max_site_km2=50_000))
     assert len(result.frame) == 160
     assert any(note.startswith("7 invalid geometries repaired") for note in result.notes), result.notes
 

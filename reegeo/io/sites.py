@@ -30,7 +30,7 @@ import numpy as np
 
 from reegeo.errors import UploadError
 from reegeo.io.archives import ArchiveLimits, UnsafeArchiveError, UnsafeUploadError
-from reegeo.io.checks import clean_geometries, note_outside_malaysia, settle_crs
+from reegeo.io.checks import check_site_areas, clean_geometries, note_outside_malaysia, settle_crs
 from reegeo.io.detect import (
     ACCEPTED_FORMATS,
     MAPINFO_PARTS,
@@ -74,6 +74,9 @@ class UploadLimits:
     max_compression_ratio
         Largest accepted ratio of uncompressed to compressed size of one archive member
         over 1 MiB (ordinary data compresses far less than a zip bomb's ~1000 to 1).
+    max_site_km2
+        Largest area of one site: a refinery site is a few hundred hectares, so a
+        bigger one is a district, a state or a mistaken footprint, not a site.
     """
 
     max_bytes: int = 50 * 1024 * 1024
@@ -82,6 +85,7 @@ class UploadLimits:
     max_archive_members: int = 2_000
     max_uncompressed_bytes: int = 512 * 1024 * 1024
     max_compression_ratio: int = 250
+    max_site_km2: float = 5_000.0
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,7 @@ def _read(source, *, filename, layer, limits: UploadLimits, sites: bool, columns
     frame = clean_geometries(frame, name, notes, sites=sites)
     frame = settle_crs(frame, name, raw, notes)
     if sites:
+        check_site_areas(frame, name, limits.max_site_km2)
         note_outside_malaysia(frame, name, notes)
     frame.index.name = "row"
     return ReadResult(frame=frame, notes=tuple(notes), filename=name, sha256=digest, format=raw.format)

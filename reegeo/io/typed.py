@@ -104,7 +104,7 @@ def sites_from_clicks(clicks: Sequence[tuple[float, float]], *, shape: str, name
         geometry = Polygon([(lon, lat) for lat, lon in clicks])
         if not geometry.is_valid:
             # Crossing edges (a bow-tie): keep every enclosed area, as uploads are repaired.
-            geometry = shapely.make_valid(geometry)
+            geometry = shapely.make_valid(geometry, method="structure")
             if geometry.geom_type == "GeometryCollection":
                 geometry = shapely.union_all([part for part in geometry.geoms if part.geom_type in ("Polygon", "MultiPolygon")])
     frame = gpd.GeoDataFrame({"site_id": [name], "name": [name]}, geometry=[geometry], crs=4326)

@@ -112,7 +112,7 @@ def _states_area(states: Layer | None, names: tuple[str, ...], layer: str) -> sh
         raise LayerError(f"layer {layer!r}: an import covers {', '.join(names)} but no states layer is loaded to locate them")
     frame = states.frame
     chosen = frame[frame["name"].astype(str).isin(names)]
-    area = shapely.union_all(shapely.make_valid(np.asarray(chosen.geometry.values)))
+    area = shapely.union_all(shapely.make_valid(np.asarray(chosen.geometry.values), method="structure"))
     return area
 
 

@@ -187,7 +187,7 @@ def layer_from_frame(
         frame["accuracy_m"] = float(accuracy_m)
     invalid = ~frame.geometry.is_valid
     if invalid.any():
-        frame.loc[invalid, frame.geometry.name] = shapely.make_valid(frame.geometry[invalid].values)
+        frame.loc[invalid, frame.geometry.name] = shapely.make_valid(frame.geometry[invalid].values, method="structure")
     frame = frame.reset_index(drop=True)
     if not metadata.get("sha256"):
         digest = hashlib.sha256()

@@ -205,7 +205,7 @@ def _polygonal(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
     if geometry is None or geometry.is_empty:
         return None
     if not geometry.is_valid:
-        geometry = shapely.make_valid(geometry)
+        geometry = shapely.make_valid(geometry, method="structure")
     polygons = polygonal_parts([geometry])[0]
     return polygons if polygons is not None and polygons.area > 0 else None
 

@@ -1,0 +1,107 @@
+"""Hostile but small inputs stay within bounded time and memory, through the CLI, in a process of their own.
+
+Each case is a file that used to take minutes or gigabytes. The test asserts
+the outcome (the screening, or one clear line) and a generous bound on the
+child's wall time and peak memory: a bound, not a speed, so CI stays stable.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TIME_BOUND_S = 90
+MEMORY_BOUND_MB = 1_500
+
+
+def _kml_with_folders(count: int) -> bytes:
+    folders = "".join(
+        f"<Folder><name>f{i}</name><Placemark><name>p{i}</name><Point><coordinates>{101.5 + i * 1e-4},3.2</coordinates></Point></Placemark></Folder>"
+        for i in range(count)
+    )
+    return f'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>{folders}</Document></kml>'.encode()
+
+
+def _geojson(features: list[dict]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def _distinct_properties(count: int) -> bytes:
+    return _geojson([{"type": "Feature", "properties": {f"p{i}": i}, "geometry": {"type": "Point", "coordinates": [101.5 + i * 1e-4, 3.2]}} for i in range(count)])
+
+
+def _overlapping_parts(count: int) -> bytes:
+    rng = np.random.default_rng(1)
+    squares = [[[[x, y], [x + 0.05, y], [x + 0.05, y + 0.05], [x, y + 0.05], [x, y]]] for x, y in zip(101.5 + rng.random(count) * 0.1, 3.2 + rng.random(count) * 0.1)]
+    return _geojson([{"type": "Feature", "properties": {"name": "parts"}, "geometry": {"type": "MultiPolygon", "coordinates": squares}}])
+
+
+def _country_sized_site() -> bytes:
+    ring = [[100, 1], [119, 1], [119, 7], [100, 7], [100, 1]]
+    return _geojson([{"type": "Feature", "properties": {"name": "everything"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}])
+
+
+CASES = [
+    # (id, file name, contents, exit code, text on stderr)
+    ("kml-1000-folders", "folders.kml", lambda: _kml_with_folders(1_000), 0, "read 1000 KML folders together"),
+    ("geojson-2000-property-names", "props.geojson", lambda: _distinct_properties(2_000), 2, "2,000 attribute columns (property names); at most 500"),
+    ("multipolygon-5000-overlapping-parts", "parts.geojson", lambda: _overlapping_parts(5_000), 0, "screened 1 site(s)"),
+    ("site-the-size-of-malaysia", "huge.geojson", _country_sized_site, 2, "larger than 5,000 km²"),
+]
+
+
+@pytest.mark.parametrize(("case_id", "filename", "build", "code", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_hostile_input_is_handled_within_bounds(tmp_path, case_id, filename, build, code, expected):
+    path = tmp_path / filename
+    path.write_bytes(build())
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "reegeo", "screen", str(path), "-o", str(tmp_path / "out.csv")],
+        cwd=REPO, capture_output=True, text=True, timeout=TIME_BOUND_S * 2, env={"REEGEO_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"},
+    )
+    elapsed = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"\n{case_id}: {elapsed:.1f} s, peak {peak_mb:,.0f} MB")
+    assert done.returncode == code, done.stderr[-2000:]
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
+    if code == 2:
+        assert done.stderr.count("\n") == 1  # one line, nothing else
+    assert elapsed < TIME_BOUND_S
+    # ru_maxrss of children is the largest child so far; earlier cases were bounded too.
+    assert peak_mb < MEMORY_BOUND_MB or before / 1024 >= MEMORY_BOUND_MB
+
+
+def test_an_excel_sheet_over_the_row_limit_is_refused_while_streaming(monkeypatch):
+    """The rows are counted as they stream; the full parse (pandas.read_excel) never starts."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from reegeo.errors import UploadError
+    from reegeo.io.sites import UploadLimits, read_sites
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["name", "latitude", "longitude"])
+    for i in range(3_000):
+        sheet.append([f"s{i}", 3.2, 101.5])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    def no_full_parse(*args, **kwargs):
+        raise AssertionError("the whole sheet was parsed before the row limit was checked")
+
+    monkeypatch.setattr(pd, "read_excel", no_full_parse)
+    with pytest.raises(UploadError, match=r"at most 1,000 are read"):
+        read_sites(buffer.getvalue(), filename="many.xlsx", limits=UploadLimits(max_features=1_000))
