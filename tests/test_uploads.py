@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -429,3 +430,22 @@ def test_typed_coordinates_notes_speak_of_lines():
     assert read.filename == "typed coordinates"
     assert any("line 2" in note for note in read.notes)
     assert not any("column" in note or "CRS" in note for note in read.notes)
+
+
+def test_a_world_sized_layer_polygon_is_cut_to_the_region_and_still_covers_malaysia():
+    from reegeo.layers.load import layer_from_upload
+    from reegeo.screening.engine import screen_sites
+    from reegeo.screening.rules import default_rules
+
+    world = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "world"}, "geometry": {
+        "type": "Polygon", "coordinates": [[[-180, -89], [180, -89], [180, 89], [-180, 89], [-180, -89]]]}}]}).encode()
+    read = read_layer(world, filename="world.geojson")
+    assert any("cut to the region round it" in note for note in read.notes)
+    west, south, east, north = read.frame.total_bounds
+    assert (west, south, east, north) == pytest.approx((96.5, -2.2, 122.5, 10.5))
+    from reegeo.layers.load import load_layers
+
+    layers = {**load_layers(), "forest_reserves": layer_from_upload("forest_reserves", read)}
+    sites = read_sites(b"name,latitude,longitude\nKuantan,3.8,103.3\nKuching,1.55,110.35\n", filename="s.csv").frame
+    results = screen_sites(sites, layers, default_rules())
+    assert results["verdict"].tolist() == ["prohibited", "prohibited"]  # inside it, in both RSO zones

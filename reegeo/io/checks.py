@@ -273,6 +273,32 @@ def _refuse_swapped(frame: gpd.GeoDataFrame, name: str, raw: RawRead) -> None:
     )
 
 
+# A layer's features are cut to Malaysia's area plus this margin (degrees): a world-sized
+# polygon cannot be projected to the RSO grids whole and came out as if it were small.
+_REGION_MARGIN_DEG = 3.0
+
+
+def clip_to_region(frame: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.GeoDataFrame:
+    """A layer with its features that reach far beyond Malaysia cut to the region round it (others untouched)."""
+    west, south, east, north = MALAYSIA_BOUNDS_LONLAT
+    region = (west - _REGION_MARGIN_DEG, south - _REGION_MARGIN_DEG, east + _REGION_MARGIN_DEG, north + _REGION_MARGIN_DEG)
+    lonlat = frame.geometry.to_crs(4326) if frame.crs is not None and not frame.crs.equals(4326) else frame.geometry
+    bounds = shapely.bounds(np.asarray(lonlat.values))
+    beyond = (bounds[:, 0] < region[0]) | (bounds[:, 1] < region[1]) | (bounds[:, 2] > region[2]) | (bounds[:, 3] > region[3])
+    inside = (bounds[:, 2] >= region[0]) & (bounds[:, 0] <= region[2]) & (bounds[:, 3] >= region[1]) & (bounds[:, 1] <= region[3])
+    cut = beyond & inside & (shapely.get_dimensions(np.asarray(lonlat.values)) == 2)
+    if not cut.any():
+        return frame
+    clipped = gpd.GeoSeries(shapely.clip_by_rect(np.asarray(lonlat.values[cut]), *region), crs=4326)
+    frame = frame.copy()
+    frame.loc[frame.index[cut], frame.geometry.name] = clipped.to_crs(frame.crs).values if frame.crs is not None else clipped.values
+    count = int(cut.sum())
+    notes.append(f"{count:,} {'feature reaches' if count == 1 else 'features reach'} far beyond Malaysia "
+                 f"({list_rows(frame.index.to_numpy()[cut])}) and {'was' if count == 1 else 'were'} cut to the region round it "
+                 f"({region[0]:g}-{region[2]:g}° E, {region[1]:g}-{region[3]:g}° N).")
+    return frame
+
+
 def check_site_areas(frame: gpd.GeoDataFrame, name: str, max_km2: float) -> None:
     """Refuse sites larger than ``max_km2``, measured in metres in their GDM2000 RSO zone (never in degrees)."""
     lonlat = frame.geometry.to_crs(4326)

@@ -30,7 +30,7 @@ import numpy as np
 
 from reegeo.errors import UploadError
 from reegeo.io.archives import ArchiveLimits, UnsafeArchiveError, UnsafeUploadError
-from reegeo.io.checks import check_site_areas, clean_geometries, note_outside_malaysia, settle_crs
+from reegeo.io.checks import check_site_areas, clean_geometries, clip_to_region, note_outside_malaysia, settle_crs
 from reegeo.io.detect import (
     ACCEPTED_FORMATS,
     MAPINFO_PARTS,
@@ -201,6 +201,8 @@ def _read(source, *, filename, layer, limits: UploadLimits, sites: bool, columns
     if sites:
         check_site_areas(frame, name, limits.max_site_km2)
         note_outside_malaysia(frame, name, notes)
+    else:
+        frame = clip_to_region(frame, name, notes)
     frame.index.name = "row"
     return ReadResult(frame=frame, notes=tuple(notes), filename=name, sha256=digest, format=raw.format)
 
