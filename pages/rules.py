@@ -38,7 +38,7 @@ for rule in ws.rules:
         text, severity_col, distance_col = st.columns([5, 2, 2])
         text.markdown(f"**{_ui.literal(rule.label(lang))}** · {_ui.literal(rule_test(rule, lang))}", help=f"{rule.id} ({rule.layer or '-'}, {rule.relation})")
         text.markdown(_ui.literal(rule.message(lang)))
-        text.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(rule.legal_basis)}")
+        text.caption(f"{t('screen.legal_basis', lang)}: {_ui.literal(rule.basis(lang))}")
         severity = severity_col.selectbox(
             t("rules.severity", lang),
             SEVERITIES,

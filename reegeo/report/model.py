@@ -264,7 +264,7 @@ def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
 
 def _rules_table(rules: Sequence[Rule], lang: str) -> Table:
     header = tuple(t(f"report.col.{c}", lang) for c in ("rule", "severity", "test")) + (t("report.legal_basis", lang),)
-    rows = [(f"{rule.label(lang)} ({rule.id})", t(f"severity.{rule.severity}", lang), rule_test(rule, lang), rule.legal_basis) for rule in rules]
+    rows = [(f"{rule.label(lang)} ({rule.id})", t(f"severity.{rule.severity}", lang), rule_test(rule, lang), rule.basis(lang)) for rule in rules]
     return Table(header, tuple(rows))
 
 

@@ -101,7 +101,7 @@ def explain_site(
             message = rule.message(lang)
             if rule.relation == Relation.WITHIN_DISTANCE and rule.distance_m is not None:
                 message += " " + t("finding.buffer", lang, distance=format_distance(rule.distance_m))
-            findings.append(Finding(rule.id, rule.severity, message, rule.legal_basis, rule.layer, _measure(row, rule, lang)))
+            findings.append(Finding(rule.id, rule.severity, message, rule.basis(lang), rule.layer, _measure(row, rule, lang)))
         elif finding_id == OUTSIDE_FLAG:
             findings.append(
                 Finding(finding_id, Severity.REVIEW, t("flag.outside_malaysia", lang), t("flag.outside_malaysia.basis", lang), "states", "")
@@ -275,7 +275,7 @@ def _uncertain(row: Mapping, rule: Rule, finding_id: str, layers: Mapping[str, L
         together=format_distance(together),
         where=where,
     )
-    basis = t("flag.uncertain.basis", lang, rule=f"{rule.id}: {rule.legal_basis}")
+    basis = t("flag.uncertain.basis", lang, rule=f"{rule.label(lang)}: {rule.basis(lang)}")
     return Finding(finding_id, Severity.REVIEW, message, basis, layer, _measure(row, rule, lang))
 
 
@@ -299,7 +299,7 @@ def _unverified(row: Mapping, layer: str, rules: Sequence[Rule], layers: Mapping
         message = t("flag.unverified", lang, layer=layer_label(layer, lang), states=states, remedy=remedy_text(layer, lang), name=layer)
     else:  # complete in the site's own state, but the site reaches a sliver over the boundary, into a state where it is not
         message = t("flag.unverified.edge", lang, layer=layer_label(layer, lang), remedy=remedy_text(layer, lang))
-    basis_rules = "; ".join(f"{r.id}: {r.legal_basis}" for r in rules if r.layer == layer and r.severity == Severity.PROHIBITED)
+    basis_rules = "; ".join(f"{r.label(lang)}: {r.basis(lang)}" for r in rules if r.layer == layer and r.severity == Severity.PROHIBITED)
     basis = t("flag.unverified.basis", lang, rule=basis_rules or "-")
     distance = row.get(f"dist_{layer}_m")
     feature = str(row.get(f"nearest_{layer}") or "")

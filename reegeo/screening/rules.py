@@ -81,10 +81,15 @@ class Rule:
     where: tuple[str, tuple[str, ...]] | None = None
     label_en: str | None = None
     label_ms: str | None = None
+    legal_basis_ms: str | None = None
 
     def message(self, lang: str = "en") -> str:
         """The rule's message in ``lang`` (``en`` or ``ms``)."""
         return self.message_ms if lang == "ms" else self.message_en
+
+    def basis(self, lang: str = "en") -> str:
+        """The legal basis in ``lang`` (English when no Malay text is given)."""
+        return (self.legal_basis_ms if lang == "ms" else None) or self.legal_basis
 
     def label(self, lang: str = "en") -> str:
         """A short name a planner reads ("Forest-reserve buffer"); from the id when the rule gives none."""
@@ -243,7 +248,7 @@ def dump_rules(rules: Iterable[Rule]) -> str:
         table["message_ms"] = rule.message_ms
         if rule.where is not None:
             table["where"] = {rule.where[0]: list(rule.where[1])}
-        for name in ("label_en", "label_ms"):
+        for name in ("label_en", "label_ms", "legal_basis_ms"):
             if getattr(rule, name):
                 table[name] = getattr(rule, name)
         tables.append(table)
@@ -351,6 +356,7 @@ RULE_SCHEMA: tuple[Field, ...] = (
     ),
     Field("label_en", _LABEL_CHECKS, required=False, convert=str.strip),
     Field("label_ms", _LABEL_CHECKS, required=False, convert=str.strip),
+    Field("legal_basis_ms", _TEXT_CHECKS, required=False, convert=str.strip),
 )
 
 
