@@ -61,5 +61,7 @@ try:
             counts = verdict_counts(ws.results)
             st.markdown("  \n".join(f"**{verdict_label(v, lang)}**: {n:,}" for v, n in counts.items()))
     _ui.save_session()
+    with counts_slot:
+        _ui.project_save_button()
 except ReegeoError as exc:
     _ui.show_error(exc)

@@ -400,17 +400,28 @@ def approximate_layers() -> list[str]:
     return [layer_label(name, chosen) for name, layer in layers().items() if layer.approximate]
 
 
+def project_save_button() -> None:
+    """The sidebar's "Save project" button, drawn after the page ran so the file holds what the page just did."""
+    chosen, ws = lang(), workspace()
+    if not ws.revision:
+        return
+    # Built once per change of the workspace (a deferred callable would run outside this session's state).
+    state = (id(ws), ws.revision, chosen)
+    cached = st.session_state.get("project_bytes")
+    if cached is None or cached[0] != state:
+        cached = (state, project_to_bytes(ws.to_project(lang=chosen)))
+        st.session_state["project_bytes"] = cached
+    st.download_button(
+        t("project.save", chosen), data=cached[1], file_name="reegeo-project.reegeo", mime="application/zip",
+        key="project_save", width="stretch", help=t("project.help", chosen),
+    )
+
+
 def project_panel() -> None:
     """The sidebar's project box: save the workspace as a ``.reegeo`` file, or open one."""
-    chosen, ws = lang(), workspace()
+    chosen = lang()
     with st.expander(t("project.title", chosen), expanded=False):
         st.caption(t("project.help", chosen))
-        if ws.revision:
-            # Built when clicked, from the workspace as it is then.
-            st.download_button(
-                t("project.save", chosen), data=lambda: project_to_bytes(workspace().to_project(lang=lang())),
-                file_name="reegeo-project.reegeo", mime="application/zip", key="project_save", width="stretch",
-            )
         upload = st.file_uploader(t("project.open", chosen), type=["reegeo", "zip"], key="project_open")
         if upload is not None and first_time(f"project:{upload.file_id}"):
             opened = attempt(open_workspace, upload.getvalue(), filename=upload.name)

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from pages import _ui
-from reegeo.i18n import count_sites, t
+from reegeo.i18n import count_sites, t, verdict_label
+from reegeo.vocab import VERDICTS
 from reegeo.web.map import build_map
 
 lang, ws, _ = _ui.page(__file__)
@@ -37,7 +38,14 @@ _ui.show_map(fmap, key="overview_map", height=680)
 
 if totals is not None:
     st.caption(t("map.surface_caption", lang, cell=cell_label))
-    labels = {"review_data_km2": t("surface.col.review_data", lang), "review_rules_km2": t("surface.col.review_rules", lang)}
+    labels = {
+        "state": t("report.col.state", lang),
+        **{f"{v}_km2": f"{verdict_label(v, lang)} (km²)" for v in VERDICTS},
+        "total_km2": f"{t('report.col.total', lang)} (km²)",
+        "eligible_pct": f"{verdict_label('eligible', lang)} (%)",
+        "review_data_km2": t("surface.col.review_data", lang),
+        "review_rules_km2": t("surface.col.review_rules", lang),
+    }
     st.dataframe(totals.rename(columns=labels), hide_index=True, width="stretch")
 
 if ws.results is not None:

@@ -16,6 +16,11 @@ from reegeo.vocab import SEVERITIES
 lang, ws, layers = _ui.page(__file__)
 
 WIDGET_PREFIXES = ("sev_", "dist_")
+_LABELS = {rule.id: rule.label(lang) for rule in ws.rules}
+
+
+def _label(rule_id: str) -> str:
+    return t("report.all_rules", lang) if rule_id == "*" else _LABELS.get(rule_id, rule_id)
 
 
 def forget_rule_widgets() -> None:
@@ -43,13 +48,13 @@ for rule in ws.rules:
             t("rules.severity", lang),
             SEVERITIES,
             index=SEVERITIES.index(rule.severity),
-            format_func=lambda s: t(f"severity.{s}", lang),
+            format_func=lambda s: t(f"severity.{s}", lang).capitalize(),
             key=f"sev_{rule.id}",
         )
         distance = None
         if rule.relation == "within_distance":
             distance = distance_col.number_input(
-                t("rules.distance", lang), min_value=0.0, max_value=200_000.0, value=float(rule.distance_m or 0.0), step=100.0, key=f"dist_{rule.id}"
+                t("rules.distance", lang), min_value=0.0, max_value=200_000.0, value=float(rule.distance_m or 0.0), step=100.0, format="%.0f", key=f"dist_{rule.id}"
             )
         if severity != rule.severity or (distance is not None and distance != rule.distance_m):
             edited = _ui.attempt(update_rule, edited, rule.id, severity=severity, distance_m=distance) or edited
@@ -66,7 +71,7 @@ if ws.rules != default_rules():
 if ws.rule_changes:
     with st.expander(t("report.rule_changes", lang) + f" ({len(ws.rule_changes)})"):
         st.dataframe(
-            [{t("report.col.rule", lang): c.rule_id, t("report.col.change", lang): c.change, t("report.col.author", lang): c.author,
+            [{t("report.col.rule", lang): _label(c.rule_id), t("report.col.change", lang): c.change, t("report.col.author", lang): c.author,
               t("report.col.reason", lang): c.reason, t("report.col.time", lang): c.time} for c in reversed(ws.rule_changes)],
             hide_index=True, width="stretch", key="rule_changes_table",
         )

@@ -74,7 +74,7 @@ target_col, flag_col = st.columns([2, 3])
 target = target_col.selectbox(t("sources.replace", lang), list(dict.fromkeys([*CONSTRAINT_LAYERS, *layers])), key="layer_target")
 authoritative = flag_col.checkbox(t("sources.is_authoritative", lang), value=False, key="layer_authoritative")
 covers = st.multiselect(
-    t("sources.covers", lang), [ALL_STATES, *states], default=[ALL_STATES], help=t("sources.covers_help", lang), placeholder=t("widget.choose", lang), key="layer_covers"
+    t("sources.covers", lang), [ALL_STATES, *states], default=[], help=t("sources.covers_help", lang), placeholder=t("widget.choose", lang), key="layer_covers"
 )
 upload = st.file_uploader(t("screen.upload", lang), help=t("screen.upload_help", lang), key="layer_upload")
 context = f"{target}:{authoritative}:{','.join(covers)}"

@@ -39,6 +39,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "en": "Too close to call: the nearest feature, {feature} ({layer}), is {distance} away, but another feature of the layer with a coarser outline (stated accuracy up to ±{accuracy}; the site's position ±{site_accuracy}) could put the site {where}. Check the authoritative boundary and the site's coordinates.",
         "ms": "Terlalu hampir untuk dipastikan: ciri terdekat, {feature} ({layer}), berada {distance} jauhnya, tetapi ciri lain lapisan ini yang sempadannya kasar (ketepatan hingga ±{accuracy}; kedudukan tapak ±{site_accuracy}) mungkin meletakkan tapak {where}. Semak sempadan yang sah dan koordinat tapak.",
     },
+    "report.map.line": {"en": "Dashed line: {measured}.", "ms": "Garis putus-putus: {measured}."},
     "report.map.distance_to": {"en": "{distance} to {feature}", "ms": "{distance} ke {feature}"},
     "bodies.ft_land": {"en": "{state}: Federal Territories land office and local planning authority", "ms": "{state}: pejabat tanah Wilayah Persekutuan dan pihak berkuasa perancang tempatan"},
     "bodies.state_government": {"en": "{state} State Government / State Economic Planning Unit (land alienation, state approvals)", "ms": "Kerajaan Negeri {state} / Unit Perancang Ekonomi Negeri (pemberimilikan tanah, kelulusan negeri)"},
@@ -126,16 +127,16 @@ TEXTS: dict[str, Mapping[str, str]] = {
         "ms": "Ketidakpastian sempadan lapisan (ketepatan dalam manifes lapisan); peraturan asal: {rule}",
     },
     "flag.unverified": {
-        "en": "Nothing in the {layer} layer is recorded at this site, but that layer is incomplete in {states}, so the site cannot be cleared: {remedy}, or load it with 'python -m reegeo data import {name} FILE --covers {states}'.",
-        "ms": "Tiada {layer} direkodkan di tapak ini, tetapi lapisan itu tidak lengkap di {states}, jadi tapak tidak boleh disahkan bebas: {remedy}, atau muatkannya dengan 'python -m reegeo data import {name} FILE --covers {states}'.",
+        "en": "Nothing in the {layer} layer is recorded at this site, but that layer is incomplete in {states}, so the site cannot be cleared: {remedy}, and load it for {states} (Data sources page, or 'reegeo data import {name} FILE --covers {states}').",
+        "ms": "Tiada {layer} direkodkan di tapak ini, tetapi lapisan itu tidak lengkap di {states}, jadi tapak tidak boleh disahkan bebas: {remedy}, dan muatkannya bagi {states} (halaman Sumber data, atau 'reegeo data import {name} FILE --covers {states}').",
     },
     "flag.unverified.edge": {
         "en": "Nothing in the {layer} layer is recorded at this site, but the site reaches a little way over its state's boundary (less than the boundary's accuracy) into a state where that layer is incomplete, so it cannot be cleared: {remedy}, or trim the site to its state.",
         "ms": "Tiada {layer} direkodkan di tapak ini, tetapi tapak melepasi sedikit sempadan negerinya (kurang daripada ketepatan sempadan) ke negeri yang lapisan itu tidak lengkap, jadi tapak tidak boleh disahkan bebas: {remedy}, atau pangkas tapak kepada negerinya.",
     },
     "flag.unverified.basis": {
-        "en": "A site is eligible only where every layer a prohibiting rule tests is complete (the layer's coverage, listed by 'python -m reegeo layers'); prohibiting rule(s): {rule}",
-        "ms": "Tapak layak hanya di tempat setiap lapisan yang diuji oleh peraturan larangan adalah lengkap (liputan lapisan, disenaraikan oleh 'python -m reegeo layers'); peraturan larangan: {rule}",
+        "en": "A site is eligible only where every layer a prohibiting rule tests is complete (the layer's coverage, shown on the Data sources page); prohibiting rule(s): {rule}",
+        "ms": "Tapak layak hanya di tempat setiap lapisan yang diuji oleh peraturan larangan adalah lengkap (liputan lapisan, dipaparkan di halaman Sumber data); peraturan larangan: {rule}",
     },
     "remedy.forest_reserves": {
         "en": "check the JPSM (Forestry Department) reserve map or the state forestry department's gazette plans",
@@ -158,15 +159,15 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "coverage.unverified_title": {"en": "Sites the data could not clear", "ms": "Tapak yang tidak dapat disahkan bebas oleh data"},
     "coverage.unverified_intro": {
         "en": "{count} of {total} could not be cleared because a prohibiting layer is incomplete where they lie: nothing loaded prohibits them, but the data cannot show they are clear. Load the authoritative layer for these states to clear them.",
-        "ms": "{count} daripada {total} tapak tidak dapat disahkan bebas kerana lapisan larangan tidak lengkap di lokasinya: tiada larangan dalam data yang dimuatkan, tetapi data tidak dapat menunjukkan ia bebas. Muatkan lapisan sah bagi negeri-negeri ini untuk mengesahkannya.",
+        "ms": "{count} daripada {total} tidak dapat disahkan bebas kerana lapisan larangan tidak lengkap di lokasinya: tiada larangan dalam data yang dimuatkan, tetapi data tidak dapat menunjukkan ia bebas. Muatkan lapisan sah bagi negeri-negeri ini untuk mengesahkannya.",
     },
     "coverage.col.layer": {"en": "Incomplete layer", "ms": "Lapisan tidak lengkap"},
     "coverage.col.state": {"en": "State", "ms": "Negeri"},
     "coverage.col.sites": {"en": "Sites not cleared", "ms": "Tapak tidak disahkan"},
     "coverage.col.load": {"en": "What to load", "ms": "Apa yang perlu dimuatkan"},
     "coverage.load": {
-        "en": "{remedy}; then: python -m reegeo data import {name} FILE --covers \"{state}\"",
-        "ms": "{remedy}; kemudian: python -m reegeo data import {name} FILE --covers \"{state}\"",
+        "en": "{remedy}; then load it for {state} on the Data sources page",
+        "ms": "{remedy}; kemudian muatkannya bagi {state} di halaman Sumber data",
     },
     "coverage.table_title": {"en": "Where the constraint layers are complete", "ms": "Di mana lapisan kekangan lengkap"},
     "coverage.table_intro": {

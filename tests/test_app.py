@@ -265,9 +265,11 @@ def test_map_page_shows_the_eligibility_surface_with_totals():
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.select_slider(key="map_surface_km").value == 10
     totals = at.dataframe[0].value
-    assert {"state", "prohibited_km2", "review_km2", "eligible_km2", "total_km2"} <= set(totals.columns)
-    assert "Pahang" in set(totals["state"])
-    assert totals["prohibited_km2"].sum() > 0
+    # Every heading in words, with its unit.
+    assert {"State", "Prohibited (km²)", "Needs review (km²)", "Eligible (km²)", "Total (km²)", "Eligible (%)"} <= set(totals.columns)
+    assert not [c for c in totals.columns if "_" in c]
+    assert "Pahang" in set(totals["State"])
+    assert totals["Prohibited (km²)"].sum() > 0
 
 
 def test_error_text_from_a_file_is_shown_literally_not_as_markdown():
@@ -415,6 +417,10 @@ def test_a_reload_restores_the_workspace_and_a_saved_project_opens(tmp_path, mon
     session_id = at.query_params.get("project")
     session_id = session_id[0] if isinstance(session_id, list) else session_id
     assert session_id and (tmp_path / "sessions" / f"{session_id}.reegeo").exists()
+    from reegeo.project import read_project
+
+    saved = read_project(at.session_state["project_bytes"][1])  # what the sidebar's "Save project" offers
+    assert saved.sites is not None and saved.rule_changes == ws.rule_changes and saved.rules is not None
 
     reloaded = _app()
     reloaded.query_params["project"] = session_id

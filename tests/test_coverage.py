@@ -377,7 +377,7 @@ def test_reports_count_unverified_sites_and_state_coverage(alpha_only_layers, ru
     html = render_html(result, rules=rules, layers=alpha_only_layers, audit=audit).decode("utf-8")
     assert "Sites the data could not clear" in html
     assert "1 of 2 sites could not be cleared" in html
-    assert "--covers &#34;Beta&#34;" in html
+    assert "then load it for Beta on the Data sources page" in html
     assert "complete in Alpha" in html  # provenance table and audit stamp
     assert "Layer forest_reserves (complete in Alpha)" in html
     ms = render_html(result, rules=rules, layers=alpha_only_layers, audit=audit, lang="ms").decode("utf-8")

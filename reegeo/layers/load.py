@@ -90,7 +90,8 @@ def load_example_sites() -> gpd.GeoDataFrame:
     path = GEODATA_DIR / manifest["examples"]["file"]
     frame = read_layer_frame(path, "examples")
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
-    return frame
+    # The screening finds each site's state itself; the authored one would only come back as input_state.
+    return frame.drop(columns=[c for c in ("state",) if c in frame.columns])
 
 
 def read_layer_file(name: str, path: str | Path, **provenance: Any) -> Layer:

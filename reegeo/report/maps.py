@@ -161,7 +161,7 @@ class SiteMapper:
         line = distance_line(site, self._layers, nearest, epsg)
         if line is not None and nearest is not None:
             added += _draw_distance(axes, line, nearest, self._lang)
-        x0, y0, x1, y1 = _view(site, line)
+        x0, y0, x1, y1 = _clear_of_legend(_view(site, line), self._legend_fraction(figure))
         axes.set_xlim(x0, x1)
         axes.set_ylim(y0, y1)
         added += _scale_bar(axes, x0, y0, x1, y1)
@@ -173,6 +173,13 @@ class SiteMapper:
         finally:
             for artist in added:
                 artist.remove()
+
+    def _legend_fraction(self, figure: Figure) -> float:
+        """The share of the map's width, from the right, that the legend covers."""
+        if self._legend is None or not self._legend[2].size:
+            return 0.0
+        width_px = figure.get_size_inches()[0] * figure.dpi
+        return min(0.6, (width_px - self._legend[1]) / width_px)
 
     def _figure(self, epsg: int):
         if epsg not in self._figures:
@@ -216,11 +223,22 @@ def _view(site: shapely.Geometry, line: shapely.LineString | None) -> tuple[floa
     return cx - half * 4 / 3, cy - half, cx + half * 4 / 3, cy + half
 
 
+def _clear_of_legend(view: tuple[float, float, float, float], fraction: float) -> tuple[float, float, float, float]:
+    """The view widened to the right (and heightened alike, keeping 4:3) so the legend's strip holds no site, ring or line."""
+    x0, y0, x1, y1 = view
+    if fraction <= 0:
+        return view
+    grow = 1.0 / (1.0 - fraction)
+    width, height = (x1 - x0) * grow, (y1 - y0) * grow
+    cy = (y0 + y1) / 2
+    return x0, cy - height / 2, x0 + width, cy + height / 2
+
+
 def _draw_distance(axes, line: shapely.LineString, nearest: tuple[str, str, float], lang: str) -> list:
-    """The measured distance as a dashed line, its end marked, labelled with the distance and the feature."""
+    """The measured distance as a dashed line, its end marked, labelled with the distance (the caption names the feature)."""
     coords = shapely.get_coordinates(line)
     (ax, ay), (bx, by) = coords[0], coords[-1]
-    label = t("report.map.distance_to", lang, distance=format_distance(nearest[2]), feature=nearest[1])
+    label = format_distance(nearest[2])
     return [
         axes.plot([ax, bx], [ay, by], color="#263238", linewidth=1.0, linestyle=(0, (3, 2)), zorder=8)[0],
         axes.scatter([bx], [by], s=14, c="#263238", zorder=8),

@@ -28,6 +28,7 @@ from reegeo.report.maps import SiteMapper, render_national_map
 from reegeo.report.options import ReportOptions
 from reegeo.screening.engine import input_columns
 from reegeo.screening.evidence import (
+    CONSTRAINT_FRAME_M,
     Finding,
     explain_site,
     format_area,
@@ -78,6 +79,7 @@ class ReportModel:
     lang: str
     title: str
     subtitle: str
+    header_note: str
     generated: str
     disclaimer: str
     approximate_note: str
@@ -139,6 +141,7 @@ def build_model(
         lang=lang,
         title=_shortened(options.title, _MAX_ID_CHARS) if options.title else t("report.title", lang),
         subtitle=subtitle,
+        header_note=f"{t('report.reference', lang)}: {_shortened(options.reference, _MAX_INPUT_CHARS)}" if options.reference else t("report.subtitle", lang),
         generated=t("report.generated", lang, time=audit.created_text, version=audit.version),
         disclaimer=t("report.disclaimer", lang),
         approximate_note=approximate_note,
@@ -207,7 +210,7 @@ def _site_section(position, row, anchor, mapper: SiteMapper, rules, layers, lang
         approximate_findings=approximate_findings,
         bodies=tuple(permitting_bodies(state, lang)) or (t("report.no_bodies", lang),),
         map_png=map_png,
-        map_caption=t("report.local_map", lang, crs=_crs_name(f"EPSG:{epsg}")) if map_png else t("report.no_map", lang),
+        map_caption=_map_caption(epsg, nearest, lang) if map_png else t("report.no_map", lang),
     )
 
 
@@ -215,6 +218,13 @@ def _site_section(position, row, anchor, mapper: SiteMapper, rules, layers, lang
 _MAX_ID_CHARS = 160
 # A site page lists at most this many of the input's own attributes, each cut to this many characters.
 _MAX_INPUT_FACTS, _MAX_INPUT_CHARS = 20, 120
+
+
+def _map_caption(epsg: int, nearest: tuple[str, str, float] | None, lang: str) -> str:
+    caption = t("report.local_map", lang, crs=_crs_name(f"EPSG:{epsg}"))
+    if nearest is not None and 0 < nearest[2] <= CONSTRAINT_FRAME_M:
+        caption += " " + t("report.map.line", lang, measured=t("report.map.distance_to", lang, distance=format_distance(nearest[2]), feature=nearest[1]))
+    return caption
 
 
 def _shortened(text: str, limit: int = _MAX_ID_CHARS) -> str:

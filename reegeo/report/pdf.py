@@ -75,13 +75,24 @@ class _ReportPDF(FPDF):
             return
         self.set_font("DejaVu", "", 7.5)
         self.set_text_color(*_MUTED)
-        self.cell(0, 4, _clean(self.model.title), align="L")
+        width = self.w - self.l_margin - self.r_margin
+        right = self._fitted(self.model.header_note, width * 0.38)
+        self.cell(0, 4, self._fitted(self.model.title, width - self.get_string_width(right) - 6), align="L")
         self.set_xy(self.l_margin, self.t_margin)
-        self.cell(0, 4, _clean(self.model.subtitle), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, 4, right, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(201, 209, 214)
         self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
         self.ln(5)
         self.set_text_color(*_INK)
+
+    def _fitted(self, text: str, width: float) -> str:
+        """``text`` cut (with an ellipsis) to fit ``width`` mm in the current font, so header parts never overlap."""
+        text = _clean(text)
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "...") > width:
+            text = text[:-1]
+        return text.rstrip() + "..."
 
     def footer(self) -> None:
         model = self.model

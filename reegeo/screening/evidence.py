@@ -350,7 +350,7 @@ def proximity(
             data.append(t("proximity.incomplete", lang, states=", ".join(incomplete)) if incomplete else t("proximity.complete", lang))
         hits = sorted(i for i in fired if i in {r.id for r in own} or i in {f"{r.id}{UNCERTAIN_SUFFIX}" for r in own} or i == name + UNVERIFIED_SUFFIX)
         if hits:
-            result = ", ".join(hits)
+            result = "; ".join(finding_label(i, rules, lang) for i in hits)
         elif not own:
             result = "–"
         else:

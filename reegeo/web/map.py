@@ -296,8 +296,13 @@ def _centre(bounds: tuple[tuple[float, float], tuple[float, float]]) -> list[flo
 
 
 def _focus_bounds(focus: shapely.Geometry) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Bounds (lat, lon) of ``focus`` with a margin of ``_FOCUS_MARGIN_M`` metres on the display grid."""
-    series = gpd.GeoSeries([focus], crs=4326).to_crs(DISPLAY_CRS).buffer(_FOCUS_MARGIN_M).to_crs(4326)
+    """Bounds (lat, lon) of ``focus`` with a margin on the display grid: ``_FOCUS_MARGIN_M``, or a third of its extent if more.
+
+    The wide margin keeps a site at the end of a framed distance line clear of the map's corners and controls.
+    """
+    shown = gpd.GeoSeries([focus], crs=4326).to_crs(DISPLAY_CRS)
+    x0, y0, x1, y1 = shown.total_bounds
+    series = shown.buffer(max(_FOCUS_MARGIN_M, max(x1 - x0, y1 - y0) / 3)).to_crs(4326)
     west, south, east, north = series.total_bounds
     return (float(south), float(west)), (float(north), float(east))
 
