@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast test-browser lint venv clean
+.PHONY: run test test-fast test-browser lint venv clean bench-app
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,7 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: $(VENV)/.installed
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# N concurrent headless-Chromium sessions against one app server (bench/results-app.md).
+bench-app: $(VENV)/.installed
+	$(PY) bench/app_load.py --sessions 1 5 10 20

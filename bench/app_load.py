@@ -1,0 +1,158 @@
+"""Load benchmark of the dashboard: N planners at once in headless Chromium against one server.
+
+Each session opens the app, goes to Screen sites, uploads 40 points and waits
+for the verdicts. Reported per N: sessions completed, p50/p95 time to a usable
+Screen page and to verdicts, server CPU seconds per session (the server
+process only, from /proc, so browsers on the same machine do not count) and
+the server's peak RSS. It measures; it asserts nothing.
+
+    .venv/bin/python bench/app_load.py --sessions 1 5 10     # writes bench/results-app.md
+
+Needs Debian's chromium (/usr/bin/chromium) and the playwright package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _sites(count: int = 40) -> bytes:
+    features = [
+        {"type": "Feature", "properties": {"name": f"site {i}"}, "geometry": {"type": "Point", "coordinates": [101.0 + (i % 8) * 0.25, 3.0 + (i // 8) * 0.3]}}
+        for i in range(count)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, REEGEO_DATA_DIR=data_dir, REEGEO_SESSIONS_DIR=os.path.join(data_dir, "sessions"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return server, url
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("streamlit did not start")
+
+
+async def _session(browser, url: str, data: bytes, timeout_ms: int) -> dict:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    page.set_default_timeout(timeout_ms)
+    started = time.monotonic()
+    try:
+        await page.goto(url)
+        await page.get_by_role("link", name="Screen sites").click()
+        await page.get_by_role("heading", name="Screen sites").wait_for()
+        await page.get_by_test_id("stMain").locator("input[type=file]").first.wait_for(state="attached")
+        usable = time.monotonic() - started
+        await page.get_by_test_id("stMain").locator("input[type=file]").first.set_input_files({"name": "sites.geojson", "mimeType": "application/geo+json", "buffer": data})
+        await page.get_by_role("heading", name="Results", exact=True).wait_for()
+        return {"ok": True, "usable_s": usable, "verdicts_s": time.monotonic() - started}
+    except Exception as exc:  # a timeout is a result here: the session did not complete
+        return {"ok": False, "error": type(exc).__name__}
+    finally:
+        await context.close()
+
+
+async def _round(url: str, sessions: int, timeout_ms: int) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    data = _sites()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            return await asyncio.gather(*(_session(browser, url, data, timeout_ms) for _ in range(sessions)))
+        finally:
+            await browser.close()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
+    parser.add_argument("--timeout-s", type=float, default=180.0)
+    parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results-app.md")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="reegeo-bench-") as data_dir:
+        server, url = _start_server(data_dir)
+        try:
+            asyncio.run(_round(url, 1, int(args.timeout_s * 1000)))  # warm-up: loads and caches what every session shares
+            for n in args.sessions:
+                before = _cpu_seconds(server.pid)
+                results = asyncio.run(_round(url, n, int(args.timeout_s * 1000)))
+                cpu = _cpu_seconds(server.pid) - before
+                done = [r for r in results if r["ok"]]
+                rows.append({
+                    "sessions": n, "completed": len(done),
+                    "usable_p50": _percentile([r["usable_s"] for r in done], 50), "usable_p95": _percentile([r["usable_s"] for r in done], 95),
+                    "verdicts_p50": _percentile([r["verdicts_s"] for r in done], 50), "verdicts_p95": _percentile([r["verdicts_s"] for r in done], 95),
+                    "cpu_per_session": cpu / n, "peak_rss_mb": _peak_rss_mb(server.pid),
+                })
+                print(rows[-1], file=sys.stderr)
+        finally:
+            server.terminate()
+    lines = [
+        "# Dashboard load benchmark",
+        "",
+        f"`bench/app_load.py` on this machine ({os.cpu_count()} CPUs); browsers run on the same machine, so wall times include their load. "
+        "Each session: open the app, Screen sites, upload 40 points, wait for verdicts. Server CPU is the Streamlit process only. After one warm-up session.",
+        "",
+        "| sessions | completed | usable page p50 / p95 (s) | verdicts p50 / p95 (s) | server CPU per session (s) | server peak RSS (MB) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['sessions']} | {r['completed']} | {r['usable_p50']:.1f} / {r['usable_p95']:.1f} | {r['verdicts_p50']:.1f} / {r['verdicts_p95']:.1f} "
+            f"| {r['cpu_per_session']:.2f} | {r['peak_rss_mb']:,.0f} |"
+        )
+    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
