@@ -326,3 +326,21 @@ def test_five_thousand_sites_screen_and_map(page, app_url):
     frame.locator(".leaflet-control-zoom-in").click()  # the map answers while holding 5,000 sites
     print(f"\n5,000 sites: screened and shown in {screened:.1f} s; map with them drawn in {mapped:.1f} s")
     assert mapped < 30
+
+
+def test_a_sites_own_map_frames_its_nearest_constraint(page, app_url):
+    """Evidence for a site 17 km from a catchment: the map shows the measured line, labelled, and names the feature below."""
+    _open_screen_page(page, app_url)
+    page.get_by_text("Example sites", exact=True).click()
+    page.get_by_role("button", name="Screen the bundled example sites").click()
+    page.get_by_role("heading", name="Results", exact=True).wait_for()
+    picker = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Site").last
+    picker.click()
+    page.keyboard.type("demo-kuantan-port")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="demo-kuantan-port").wait_for()
+    evidence_map = page.frame_locator(MAP_FRAME).last
+    label = evidence_map.locator(".reegeo-distance")
+    label.wait_for()
+    assert label.inner_text().endswith("km")
+    page.get_by_text("km to Sungai Kuantan catchment", exact=False).first.wait_for()
