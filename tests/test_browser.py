@@ -344,3 +344,23 @@ def test_a_sites_own_map_frames_its_nearest_constraint(page, app_url):
     label.wait_for()
     assert label.inner_text().endswith("km")
     page.get_by_text("km to Sungai Kuantan catchment", exact=False).first.wait_for()
+
+
+def test_concurrent_sessions_all_get_their_verdicts(app_url):
+    """Three planners at once (bench/app_load.py's session): every one sees its verdicts; completion, not times, is asserted."""
+    import asyncio
+    import threading
+
+    from bench.app_load import _round
+
+    outcome: dict = {}
+
+    def run() -> None:  # its own thread: the sync Playwright of the other tests owns this one's event loop
+        outcome["results"] = asyncio.run(_round(app_url, 3, 150_000))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=400)
+    results = outcome.get("results")
+    assert results is not None, "the sessions did not finish"
+    assert [r["ok"] for r in results] == [True, True, True], results
