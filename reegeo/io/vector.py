@@ -412,7 +412,8 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
     skipped = len(_KML_NOT_PLACES.findall(data))
     if skipped:
         data = _KML_NOT_PLACES.sub(b"", data)
-    flattened = _flatten_folders(check_kml_safe(data, ctx)) if ctx.layer is None else None
+        root = check_kml_safe(data, ctx)  # the tree without the overlays (parsed again only then)
+    flattened = _flatten_folders(root) if ctx.layer is None else None
     if flattened is not None:
         return _read_flattened_kml(flattened, ctx, fmt, skipped)
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
@@ -429,18 +430,9 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
             if len(chosen) > 1:
                 frame.insert(0, free_column(frame, "folder"), layer)
             frames.append(frame)
-    if not frames:
-        raise UploadError(f"{ctx.name}: the {fmt} holds no placemarks. Add the sites as placemarks (points or polygons) and save again.")
-    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
-    drop = [c for c in KML_BOILERPLATE if c in frame.columns]
-    if "id" in frame.columns and frame["id"].isna().all():
-        drop.append("id")
-    frame = frame.drop(columns=drop)
+    frame = _placemarks(frames, ctx, fmt)
     folder_column = free_column(frames[0].iloc[:, 1:], "folder") if len(frames) > 1 else ""
-    notes = [f"read {len(frames)} KML folders together; the folder of each placemark is in column '{folder_column}'."] if len(frames) > 1 else []
-    if skipped:
-        notes.append(f"skipped {skipped} image overlay(s), photo(s) or 3-D model(s): they are not sites.")
-    return RawRead(_reindex(frame), fmt, notes)
+    return RawRead(_reindex(frame), fmt, _kml_notes(len(frames), folder_column, skipped))
 
 
 def _read_flattened_kml(data: bytes, ctx: ReadContext, fmt: str, skipped: int) -> RawRead:
@@ -448,21 +440,29 @@ def _read_flattened_kml(data: bytes, ctx: ReadContext, fmt: str, skipped: int) -
         path = _scratch_file(tmp, data, "upload.kml")
         layers = [n for n, _ in _gdal_layers(path, ctx, "KML")]
         frames = [f for f in (_read_gdal(path, layer, ctx, "KML") for layer in layers) if len(f)]
+    frame = _placemarks(frames, ctx, fmt)
+    folders = frame.pop(_FOLDER_FIELD).fillna("").astype(str) if _FOLDER_FIELD in frame.columns else pd.Series("", index=frame.index)
+    folder_column = free_column(frame, "folder")
+    frame.insert(0, folder_column, folders)
+    return RawRead(_reindex(frame), fmt, _kml_notes(folders.nunique(), folder_column, skipped))
+
+
+def _placemarks(frames: list[gpd.GeoDataFrame], ctx: ReadContext, fmt: str) -> gpd.GeoDataFrame:
+    """The placemarks read from a KML's layers as one frame, without KML's display fields."""
     if not frames:
         raise UploadError(f"{ctx.name}: the {fmt} holds no placemarks. Add the sites as placemarks (points or polygons) and save again.")
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
     drop = [c for c in KML_BOILERPLATE if c in frame.columns]
     if "id" in frame.columns and frame["id"].isna().all():
         drop.append("id")
-    frame = frame.drop(columns=drop)
-    folders = frame.pop(_FOLDER_FIELD).fillna("").astype(str) if _FOLDER_FIELD in frame.columns else pd.Series("", index=frame.index)
-    folder_column = free_column(frame, "folder")
-    frame.insert(0, folder_column, folders)
-    count = folders.nunique()
-    notes = [f"read {count} KML folders together; the folder of each placemark is in column '{folder_column}'."]
+    return frame.drop(columns=drop)
+
+
+def _kml_notes(folders: int, folder_column: str, skipped: int) -> list[str]:
+    notes = [f"read {folders} KML folders together; the folder of each placemark is in column '{folder_column}'."] if folders > 1 else []
     if skipped:
         notes.append(f"skipped {skipped} image overlay(s), photo(s) or 3-D model(s): they are not sites.")
-    return RawRead(_reindex(frame), fmt, notes)
+    return notes
 
 
 def read_kmz(archive: SafeZip, ctx: ReadContext) -> RawRead:
