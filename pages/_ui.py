@@ -221,7 +221,7 @@ def save_session() -> None:
         return
     session_id = st.session_state.get("session_id") or SessionStore.new_id()
     try:
-        kept = session_store().save(session_id, project_to_bytes(ws.to_project(lang=lang())))
+        kept = session_store().save(session_id, project_bytes())
     except OSError:
         kept = False
     st.session_state["saved"] = state
@@ -400,19 +400,27 @@ def approximate_layers() -> list[str]:
     return [layer_label(name, chosen) for name, layer in layers().items() if layer.approximate]
 
 
-def project_save_button() -> None:
-    """The sidebar's "Save project" button, drawn after the page ran so the file holds what the page just did."""
-    chosen, ws = lang(), workspace()
-    if not ws.revision:
-        return
-    # Built once per change of the workspace (a deferred callable would run outside this session's state).
-    state = (id(ws), ws.revision, chosen)
+def project_bytes() -> bytes:
+    """The workspace as a project file, built once per change of the workspace or language (the session store and the Save button share it).
+
+    Built here rather than in a deferred download callable, which would run outside this session's state.
+    """
+    ws = workspace()
+    state = (id(ws), ws.revision, lang())
     cached = st.session_state.get("project_bytes")
     if cached is None or cached[0] != state:
-        cached = (state, project_to_bytes(ws.to_project(lang=chosen)))
+        cached = (state, project_to_bytes(ws.to_project(lang=lang())))
         st.session_state["project_bytes"] = cached
+    return cached[1]
+
+
+def project_save_button() -> None:
+    """The sidebar's "Save project" button, drawn after the page ran so the file holds what the page just did."""
+    chosen = lang()
+    if not workspace().revision:
+        return
     st.download_button(
-        t("project.save", chosen), data=cached[1], file_name="reegeo-project.reegeo", mime="application/zip",
+        t("project.save", chosen), data=project_bytes(), file_name="reegeo-project.reegeo", mime="application/zip",
         key="project_save", width="stretch", help=t("project.help", chosen),
     )
 
