@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from reegeo.messages import in_language
+
 __all__ = [
     "LIBRARY_ARGUMENTS",
     "ReegeoError",
@@ -69,9 +71,14 @@ class ReegeoError(Exception):
         self.value = value
         self.hint = hint
 
-    def describe(self, arguments: Mapping[str, str] | None = None) -> str:
-        """The full text, naming the argument as ``arguments`` spells it (the library's names by default)."""
-        text = self.what + (f": {self.hint}" if self.hint else "")
+    def describe(self, arguments: Mapping[str, str] | None = None, lang: str = "en") -> str:
+        """The full text in ``lang``, naming the argument as ``arguments`` spells it (the library's names by default).
+
+        The message and hint are given in ``lang`` when they are
+        :class:`reegeo.messages.Message` texts; other texts as they are.
+        """
+        what = in_language(self.what, lang)
+        text = what + (f": {in_language(self.hint, lang)}" if self.hint else "")
         if self.argument is None or "{argument}" not in text:
             return text
         spelling = (arguments or {}).get(self.argument) or LIBRARY_ARGUMENTS.get(self.argument, self.argument)
