@@ -30,6 +30,7 @@ with st.sidebar:
         on_change=_ui.remember_language,
     )
 lang = _ui.lang()
+_ui.translate_uploader_texts()
 
 page = st.navigation(
     [

@@ -6,14 +6,18 @@ pages only; the work is done by ``reegeo``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import folium
+import folium.elements
 import streamlit as st
 import streamlit.components.v1 as components
+import streamlit_folium
 from streamlit_folium import st_folium
 
 from reegeo.errors import ReegeoError
@@ -201,7 +205,7 @@ def _restored() -> Workspace | None:
     try:
         ws = open_workspace(data, filename="saved session")
     except ReegeoError as exc:
-        st.warning(t("project.restore_failed", lang(), error=literal(exc.describe(APP_ARGUMENTS))))
+        st.warning(t("project.restore_failed", lang(), error=literal(exc.describe(app_arguments(), lang()))))
         return None
     st.session_state["session_id"] = session_id
     st.session_state["saved"] = (ws.revision, lang())
@@ -246,7 +250,11 @@ def map_assets() -> MapAssets:
 
 
 def show_map(fmap: folium.Map, *, key: str, returned_objects: Sequence[str] = (), height: int = 620, **kwargs: Any) -> dict:
-    """Render a map; only ``returned_objects`` make the app rerun, so panning and zooming do not."""
+    """Render a map; only ``returned_objects`` make the app rerun, so panning and zooming do not.
+
+    For a map that changes with each run (the draw map, with the session's
+    clicks as ``feature_group_to_add``); :func:`show_cached_map` for the others.
+    """
     return st_folium(
         fmap,
         key=key,
@@ -257,22 +265,99 @@ def show_map(fmap: folium.Map, *, key: str, returned_objects: Sequence[str] = ()
     ) or {}
 
 
-# What stands for the library's arguments in its errors, in the app ({value}: the offending value).
-APP_ARGUMENTS = {
-    "layers": "a {value} layer (Data sources page: load a layer for this session)",
-    "layer": "the layer picker under the upload",
-    "max_features": "the server's REEGEO upload limits (ask the server's administrator)",
-    "coordinate_columns": "the column pickers under the upload",
-    "max_site_km2": "the server's REEGEO upload limits (ask the server's administrator)",
-    "x_column": "the x (longitude) column picker",
-    "y_column": "the y (latitude) column picker",
-    "id_column": "the site-id column picker",
-}
+def map_content(*parts: object) -> str:
+    """A key for what a map shows (the page's choices, the layers' hashes, the workspace's revision)."""
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def layers_token() -> tuple:
+    """What the session's layers are, by content: each layer's name and file hash."""
+    return tuple((name, layer.sha256) for name, layer in sorted(layers().items()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=48, ttl=3600)
+def _rendered_map(content: str, widget_key: str, _build: Callable[[], folium.Map]) -> dict[str, Any]:
+    """The map's component arguments, rendered once per content and shared by every session that shows it.
+
+    The same steps as ``st_folium`` (streamlit-folium's own helpers), kept as
+    strings: a folium map is rendered by one thread only, and never again
+    for a rerun or another planner that shows the same map.
+    """
+    fmap = _build()
+    fmap.get_root().render()
+    fmap.render()
+    html, header = streamlit_folium._get_html(fmap), streamlit_folium._get_header(fmap)
+    script = streamlit_folium._get_map_string(fmap)
+    css_links: list[str] = []
+    js_links: list[str] = []
+    for element in _walk(fmap):
+        css_links.extend(href for _, href in getattr(element, "default_css", []))
+        js_links.extend(src for _, src in getattr(element, "default_js", []))
+    return {
+        "script": script,
+        "header": header,
+        "html": html,
+        "id": streamlit_folium.get_full_id(fmap),
+        "key": streamlit_folium.generate_js_hash(script, widget_key, False),
+        "css_links": list(dict.fromkeys(css_links)),
+        "js_links": list(dict.fromkeys(js_links)),
+    }
+
+
+def _walk(element: Any):
+    if isinstance(element, folium.elements.JSCSSMixin):
+        yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def show_cached_map(content: str, build: Callable[[], folium.Map], *, key: str, height: int = 620) -> None:
+    """Show the map ``build`` makes, rendered once per ``content`` (:func:`map_content`) across reruns and sessions.
+
+    A rerun that changes nothing on the map sends the same component
+    arguments again, which the browser keeps as they are (no redraw). The map
+    returns nothing to the app, so panning and zooming do not rerun it.
+    """
+    parts = _rendered_map(content, key, build)
+    streamlit_folium._component_func(
+        script=parts["script"], header=parts["header"], html=parts["html"], id=parts["id"], key=parts["key"],
+        height=height, width=None, returned_objects=[], default={}, zoom=None, center=None,
+        feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
+        css_links=parts["css_links"], js_links=parts["js_links"], wrap_longitude=False,
+    )
+
+
+# Streamlit's file uploader writes its button and limit in English in its frontend; in another
+# language the app hides those texts and shows its own in their place.
+_UPLOADER_CSS = """
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p::after {{ content: "{upload}"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{limit}"; font-size: 0.75rem; }}
+"""
+
+
+def translate_uploader_texts() -> None:
+    """Show the file uploaders' fixed English texts ("Upload", "50MB per file") in the app's language."""
+    chosen = lang()
+    if chosen == "en":
+        return
+    limit_mb = int(st.get_option("server.maxUploadSize"))
+    css = _UPLOADER_CSS.format(upload=t("widget.upload", chosen), limit=t("widget.upload_limit", chosen, mb=limit_mb))
+    st.html(f"<style>{css}</style>")
+
+
+def app_arguments() -> dict[str, str]:
+    """What stands for the library's arguments in its errors, in the app's language ({value}: the offending value)."""
+    return {name: t(f"argument.{name}", lang()) for name in APP_ARGUMENT_NAMES}
+
+
+APP_ARGUMENT_NAMES = ("layers", "layer", "max_features", "coordinate_columns", "max_site_km2", "x_column", "y_column", "id_column")
 
 
 def show_error(exc: ReegeoError) -> None:
     """Show a reegeo error; its text (file names, cell values) is shown literally, never as Markdown."""
-    st.error(literal(exc.describe(APP_ARGUMENTS)))
+    st.error(literal(exc.describe(app_arguments(), lang())))
 
 
 def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -340,7 +425,7 @@ def download_results(ws: Workspace, *, key: str) -> None:
         suffix, mime = export.suffixes[0], export.mime
         column.download_button(
             f"{fmt.upper()}",
-            data=ws.export(fmt),
+            data=partial(ws.export, fmt),  # made when clicked, not on every run
             file_name=f"reegeo-results{suffix}",
             mime=mime,
             key=f"{key}_{fmt}",

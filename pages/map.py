@@ -23,18 +23,27 @@ if show_surface:
     with st.spinner(t("map.surface_spinner", lang)):
         surface, totals = _ui.attempt(_ui.eligibility_surface, cell_km * 1000.0) or (None, None)
 
-fmap = build_map(
-    _ui.display_layers(lang),
-    results=ws.results,
-    rules=ws.rules,
-    lang=lang,
-    tiles="OpenStreetMap" if tiles else None,
-    assets=_ui.map_assets(),
-    surface=surface,
-    surface_label=t("map.surface_label", lang, cell=cell_label),
-    incomplete=_ui.incomplete_overlay(lang) if show_incomplete else None,
+incomplete = _ui.incomplete_overlay(lang) if show_incomplete else None
+content = _ui.map_content(
+    "overview", lang, _ui.layers_token(), ws.rules, tiles, cell_label if surface is not None else None, show_incomplete,
+    (ws.uid, ws.revision) if ws.results is not None else None,
 )
-_ui.show_map(fmap, key="overview_map", height=680)
+_ui.show_cached_map(
+    content,
+    lambda: build_map(
+        _ui.display_layers(lang),
+        results=ws.results,
+        rules=ws.rules,
+        lang=lang,
+        tiles="OpenStreetMap" if tiles else None,
+        assets=_ui.map_assets(),
+        surface=surface,
+        surface_label=t("map.surface_label", lang, cell=cell_label),
+        incomplete=incomplete,
+    ),
+    key="overview_map",
+    height=680,
+)
 
 if totals is not None:
     st.caption(t("map.surface_caption", lang, cell=cell_label))

@@ -12,6 +12,7 @@ from reegeo.io.sites import read_sites
 from reegeo.io.typed import sites_from_clicks, sites_from_text
 from reegeo.layers.coverage import unverified_site_count, unverified_table
 from reegeo.layers.load import load_example_sites
+from reegeo.messages import in_language
 from reegeo.screening.evidence import explain_site, format_area, permitting_bodies, proximity
 from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.style import VERDICT_COLOURS
@@ -113,7 +114,7 @@ def show_results(results) -> None:
     st.header(t("screen.results", lang))
     st.caption(t("app.sites_loaded", lang, count=count_sites(len(results), lang), source=_ui.literal(ws.source)))
     for note in ws.notes:
-        st.caption(_ui.literal(note))
+        st.caption(_ui.literal(in_language(note, lang)))
 
     for column, (verdict, count) in zip(st.columns(len(VERDICTS)), verdict_counts(results).items()):
         column.metric(verdict_label(verdict, lang), f"{count:,}")
@@ -192,11 +193,15 @@ def show_results(results) -> None:
                 st.markdown("\n".join(f"- {_ui.literal(body)}" for body in bodies))
     with view:
         drawn = focus_evidence(row, layers, ws.rules, lang=lang)
-        focus_map = build_map(
-            _ui.display_layers(lang), results=shown.iloc[[position]], rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets(),
-            evidence=drawn,
+        site = shown.iloc[[position]]
+        _ui.show_cached_map(
+            _ui.map_content("evidence", lang, _ui.layers_token(), ws.uid, ws.revision, site.index[0]),
+            lambda: build_map(
+                _ui.display_layers(lang), results=site, rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets(), evidence=drawn,
+            ),
+            key="evidence_map",
+            height=460,
         )
-        _ui.show_map(focus_map, key="evidence_map", height=460)
         st.caption(_ui.literal(" · ".join(part for part in (drawn.label, drawn.ring_label) if part)))
 
     # What was checked at the site, layer by layer: full width, so every column shows.

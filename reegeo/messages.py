@@ -58,7 +58,7 @@ class Catalog:
                 raise ValueError(f"text {key!r} is declared twice")
             _REGISTRY[key] = entry
 
-    def __call__(self, name: str, **values: Any) -> Message:
+    def __call__(self, name: str, /, **values: Any) -> Message:
         return Message(f"{self.prefix}.{name}", **values)
 
 
@@ -68,7 +68,7 @@ class Message(str):
     key: str
     values: dict[str, Any]
 
-    def __new__(cls, key: str, **values: Any) -> Message:
+    def __new__(cls, key: str, /, **values: Any) -> Message:
         if key not in _REGISTRY:
             raise KeyError(f"no text {key!r} is declared")
         text = super().__new__(cls, _render(key, "en", values))

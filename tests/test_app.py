@@ -441,3 +441,24 @@ def test_a_reload_restores_the_workspace_and_a_saved_project_opens(tmp_path, mon
     broken = _app().run()
     broken.file_uploader(key="project_open").upload("kerja.reegeo", b"PK\x03\x04 broken", "application/zip").run()
     assert broken.error and _workspace(broken).results is None and not broken.exception
+
+
+def test_a_cached_map_sends_what_st_folium_would_send(monkeypatch):
+    """The map rendered once and shared (pages._ui.show_cached_map) gives the component what st_folium gives it."""
+    import streamlit_folium
+
+    from pages import _ui
+    from reegeo.web.map import build_map
+
+    layers = load_layers()
+    sent: list[dict] = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kwargs: sent.append(kwargs) or {})
+    streamlit_folium.st_folium(build_map(layers, lang="ms"), key="m", height=500, use_container_width=True, returned_objects=[])
+    _ui.show_cached_map(_ui.map_content("test", "ms"), lambda: build_map(layers, lang="ms"), key="m", height=500)
+    _ui.show_cached_map(_ui.map_content("test", "ms"), lambda: pytest.fail("rendered twice"), key="m", height=500)
+
+    folium_ids = re.compile(r"_[0-9a-f]{32}")  # folium's random element ids differ between two builds
+    direct, cached, again = ({k: folium_ids.sub("_ID", v) if isinstance(v, str) else v for k, v in call.items() if k != "on_change"} for call in sent)
+    assert cached == again
+    assert {k: v for k, v in cached.items() if k != "key"} == {k: v for k, v in direct.items() if k != "key"}
+    assert "Hutan" in cached["script"]

@@ -19,7 +19,8 @@ from reegeo.messages import Catalog, Message, and_list, in_language, joined, loc
 
 def _import_every_module() -> None:
     for module in pkgutil.walk_packages(reegeo.__path__, prefix="reegeo."):
-        importlib.import_module(module.name)
+        if not module.name.endswith("__main__"):  # runs the CLI
+            importlib.import_module(module.name)
 
 
 def _fields(template: str | tuple[str, str]) -> set[str]:

@@ -100,3 +100,13 @@ def test_where_is_validated_and_round_trips():
     for bad in ('where = { category = [] }', 'where = { a = ["x"], b = ["y"] }', 'where = "state_park"'):
         with pytest.raises(RulesError, match="field 'where'"):
             parse_rules("[[rules]]\n" + base + bad + "\n")
+
+
+def test_a_rules_error_names_the_rule_and_the_field_in_malay():
+    text = '[[rules]]\nid = "p"\nlayer = "protected_areas"\nrelation = "intersects"\nseverity = "bad"\nlegal_basis = "b"\nmessage_en = "e"\nmessage_ms = "m"\n'
+    with pytest.raises(RulesError) as caught:
+        parse_rules(text, source="my.toml")
+    assert str(caught.value) == "my.toml: rule 'p', field 'severity': 'bad' is not allowed; use one of prohibited, review, advisory"
+    assert caught.value.describe(lang="ms") == (
+        "my.toml: peraturan 'p', medan 'severity': 'bad' tidak dibenarkan; gunakan salah satu daripada prohibited, review, advisory"
+    )

@@ -19,6 +19,71 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from reegeo.errors import UploadError
+from reegeo.messages import Catalog, Message
+
+_M = Catalog("io.archives", {
+    "empty_member_name": {"en": "a member has an empty name", "ms": "satu ahli arkib tiada nama"},
+    "absolute_path": {"en": "member {member!r} has an absolute path", "ms": "ahli {member!r} mempunyai laluan mutlak"},
+    "path_traversal": {
+        "en": "member {member!r} points outside the archive folder (path traversal with '..')",
+        "ms": "ahli {member!r} menghala ke luar folder arkib (lintasan laluan dengan '..')",
+    },
+    "nul_in_name": {
+        "en": "member {member!r} has a NUL character in its name",
+        "ms": "nama ahli {member!r} mengandungi aksara NUL",
+    },
+    "symbolic_link": {"en": "member {member!r} is a symbolic link", "ms": "ahli {member!r} ialah pautan simbolik"},
+    "encrypted": {
+        "en": "member {member!r} is encrypted (password-protected)",
+        "ms": "ahli {member!r} disulitkan (dilindungi kata laluan)",
+    },
+    "no_member": {"en": "{file}: the archive has no member {member!r}.", "ms": "{file}: arkib ini tiada ahli {member!r}."},
+    "zip_bomb_produced": {
+        "en": "{file}: decompressing the archive produced more than {limit:,} bytes (the limit for uncompressed "
+              "content), although its directory declared less: it looks like a zip bomb. Upload the data files "
+              "themselves or a smaller archive.",
+        "ms": "{file}: penyahmampatan arkib menghasilkan lebih daripada {limit:,} bait (had bagi kandungan yang tidak "
+              "dimampatkan), walaupun direktorinya mengisytiharkan saiz yang lebih kecil: ia kelihatan seperti bom zip. "
+              "Muat naik fail data itu sendiri atau arkib yang lebih kecil.",
+    },
+    "member_not_decompressed": {
+        "en": "{file}: member {member!r} of the archive cannot be decompressed ({error}). The zip is damaged or "
+              "uses an unsupported compression; create it again with your system's 'Compress' command.",
+        "ms": "{file}: ahli {member!r} dalam arkib tidak dapat dinyahmampat ({error}). Fail zip ini rosak atau "
+              "menggunakan pemampatan yang tidak disokong; cipta semula fail zip dengan arahan 'Compress' sistem anda.",
+    },
+    "not_a_zip": {
+        "en": "{file}: the file starts like a zip archive but cannot be opened ({error}). It is damaged or "
+              "incomplete; create the zip again and re-upload it.",
+        "ms": "{file}: fail ini bermula seperti arkib zip tetapi tidak dapat dibuka ({error}). Fail ini rosak atau "
+              "tidak lengkap; cipta semula fail zip dan muat naik semula.",
+    },
+    "too_many_members": {
+        "en": "{file}: the archive has {count:,} members; at most {limit:,} are accepted. Zip only the files of "
+              "one dataset (for a Shapefile: .shp, .shx, .dbf, .prj and .cpg).",
+        "ms": "{file}: arkib ini mempunyai {count:,} ahli; paling banyak {limit:,} diterima. Zip fail bagi satu set "
+              "data sahaja (bagi Shapefile: .shp, .shx, .dbf, .prj dan .cpg).",
+    },
+    "unsafe_member": {
+        "en": "{file}: {problem}; such archives are refused for safety. Zip the data files again with plain "
+              "relative names (no links, no password) and re-upload.",
+        "ms": "{file}: {problem}; arkib sebegini ditolak atas sebab keselamatan. Zip semula fail data dengan nama "
+              "relatif biasa (tanpa pautan, tanpa kata laluan) dan muat naik semula.",
+    },
+    "declared_too_large": {
+        "en": "{file}: the archive would unpack to {declared:,} bytes, over the limit of {limit:,} bytes (a zip "
+              "bomb or a far too large dataset). Upload a smaller extract of the data.",
+        "ms": "{file}: arkib ini akan dinyahpek menjadi {declared:,} bait, melebihi had {limit:,} bait (bom zip atau "
+              "set data yang terlalu besar). Muat naik petikan data yang lebih kecil.",
+    },
+    "compression_ratio": {
+        "en": "{file}: member {member!r} is compressed {ratio:,.0f} to 1 (at most {limit} to 1 is accepted); it "
+              "looks like a zip bomb. Upload the data files themselves or a normally compressed zip.",
+        "ms": "{file}: ahli {member!r} dimampatkan pada nisbah {ratio:,.0f} berbanding 1 (paling tinggi {limit} "
+              "berbanding 1 diterima); ia kelihatan seperti bom zip. Muat naik fail data itu sendiri atau fail zip "
+              "yang dimampatkan secara biasa.",
+    },
+})
 
 __all__ = ["UnsafeUploadError", "UnsafeArchiveError", "SafeZip", "open_zip"]
 
@@ -46,23 +111,23 @@ class ArchiveLimits:
     max_compression_ratio: int
 
 
-def _member_problem(info: zipfile.ZipInfo) -> str | None:
+def _member_problem(info: zipfile.ZipInfo) -> Message | None:
     """Say what is unsafe about one member, or None when it is fine."""
     name = info.filename
     if not name:
-        return "a member has an empty name"
+        return _M("empty_member_name")
     parts = re.split(r"[\\/]+", name)
     if name.startswith(("/", "\\")) or _DRIVE_NAME.match(name):
-        return f"member {name!r} has an absolute path"
+        return _M("absolute_path", member=name)
     if ".." in parts:
-        return f"member {name!r} points outside the archive folder (path traversal with '..')"
+        return _M("path_traversal", member=name)
     if "\x00" in name:
-        return f"member {name!r} has a NUL character in its name"
+        return _M("nul_in_name", member=name)
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):  # Unix mode bits; zero for archives made on Windows
-        return f"member {name!r} is a symbolic link"
+        return _M("symbolic_link", member=name)
     if info.flag_bits & 0x1:
-        return f"member {name!r} is encrypted (password-protected)"
+        return _M("encrypted", member=name)
     return None
 
 
@@ -100,7 +165,7 @@ class SafeZip:
         for info in self.members:
             if info.filename == name:
                 return info
-        raise UploadError(f"{self._name}: the archive has no member {name!r}.")
+        raise UploadError(_M("no_member", file=self._name, member=name))
 
     def read(self, info: zipfile.ZipInfo) -> bytes:
         """Decompress one member into memory, counting the bytes really produced."""
@@ -122,22 +187,13 @@ class SafeZip:
                 while chunk := member.read(_CHUNK_BYTES):
                     self._produced_bytes += len(chunk)
                     if self._produced_bytes > limit:
-                        raise UnsafeArchiveError(
-                            f"{self._name}: decompressing the archive produced more than "
-                            f"{limit:,} bytes (the limit for uncompressed content), although "
-                            "its directory declared less: it looks like a zip bomb. "
-                            "Upload the data files themselves or a smaller archive."
-                        )
+                        raise UnsafeArchiveError(_M("zip_bomb_produced", file=self._name, limit=limit))
                     handle.write(chunk)
         except UnsafeArchiveError:
             raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, OSError,
                 EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-            raise UploadError(
-                f"{self._name}: member {info.filename!r} of the archive cannot be "
-                f"decompressed ({exc}). The zip is damaged or uses an unsupported "
-                "compression; create it again with your system's 'Compress' command."
-            ) from exc
+            raise UploadError(_M("member_not_decompressed", file=self._name, member=info.filename, error=str(exc))) from exc
 
 
 def open_zip(data: bytes, *, display_name: str, limits: ArchiveLimits) -> SafeZip:
@@ -156,40 +212,21 @@ def open_zip(data: bytes, *, display_name: str, limits: ArchiveLimits) -> SafeZi
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, OSError,
             EOFError, ValueError, NotImplementedError, UnicodeDecodeError) as exc:
-        raise UploadError(
-            f"{display_name}: the file starts like a zip archive but cannot be opened "
-            f"({exc}). It is damaged or incomplete; create the zip again and re-upload it."
-        ) from exc
+        raise UploadError(_M("not_a_zip", file=display_name, error=str(exc))) from exc
 
     if len(infos) > limits.max_members:
-        raise UnsafeArchiveError(
-            f"{display_name}: the archive has {len(infos):,} members; at most "
-            f"{limits.max_members:,} are accepted. Zip only the files of one dataset "
-            "(for a Shapefile: .shp, .shx, .dbf, .prj and .cpg)."
-        )
+        raise UnsafeArchiveError(_M("too_many_members", file=display_name, count=len(infos), limit=limits.max_members))
     for info in infos:
         problem = _member_problem(info)
         if problem:
-            raise UnsafeArchiveError(
-                f"{display_name}: {problem}; such archives are refused for safety. "
-                "Zip the data files again with plain relative names (no links, no "
-                "password) and re-upload."
-            )
+            raise UnsafeArchiveError(_M("unsafe_member", file=display_name, problem=problem))
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_uncompressed_bytes:
-        raise UnsafeArchiveError(
-            f"{display_name}: the archive would unpack to {declared:,} bytes, over the "
-            f"limit of {limits.max_uncompressed_bytes:,} bytes (a zip bomb or a far too "
-            "large dataset). Upload a smaller extract of the data."
-        )
+        raise UnsafeArchiveError(_M("declared_too_large", file=display_name, declared=declared, limit=limits.max_uncompressed_bytes))
     for info in infos:
         if info.file_size > _RATIO_FLOOR_BYTES:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_compression_ratio:
-                raise UnsafeArchiveError(
-                    f"{display_name}: member {info.filename!r} is compressed {ratio:,.0f} "
-                    f"to 1 (at most {limits.max_compression_ratio} to 1 is accepted); it "
-                    "looks like a zip bomb. Upload the data files themselves or a "
-                    "normally compressed zip."
-                )
+                raise UnsafeArchiveError(_M("compression_ratio", file=display_name, member=info.filename, ratio=ratio,
+                                            limit=limits.max_compression_ratio))
     return SafeZip(archive, display_name=display_name, limits=limits)

@@ -19,6 +19,188 @@ from reegeo.io.detect import (
     RawRead,
     list_rows,
 )
+from reegeo.messages import Catalog, and_list
+
+_M = Catalog("io.checks", {
+    "no_geometry": {
+        "en": ("{count:,} row has no geometry and was skipped ({rows}).",
+               "{count:,} rows have no geometry and were skipped ({rows})."),
+        "ms": "{count:,} baris tiada geometri dan dilangkau ({rows}).",
+    },
+    "no_sites": {
+        "en": "{file}: the file holds no sites (points or areas). Check that the right file and layer were chosen "
+              "and that it has coordinates.",
+        "ms": "{file}: fail ini tidak mengandungi tapak (titik atau kawasan). Semak bahawa fail dan lapisan yang betul "
+              "telah dipilih dan fail itu mempunyai koordinat.",
+    },
+    "no_features": {
+        "en": "{file}: the file holds no features with a geometry. Check that the right file and layer were chosen "
+              "and that it has coordinates.",
+        "ms": "{file}: fail ini tidak mengandungi ciri yang mempunyai geometri. Semak bahawa fail dan lapisan yang "
+              "betul telah dipilih dan fail itu mempunyai koordinat.",
+    },
+    "not_finite": {
+        "en": ("{file}: {rows} has coordinates that are not finite numbers (NaN or infinity). Fix or delete "
+               "that row and upload again.",
+               "{file}: {rows} have coordinates that are not finite numbers (NaN or infinity). Fix or delete "
+               "those rows and upload again."),
+        "ms": "{file}: {rows} mempunyai koordinat yang bukan nombor terhingga (NaN atau infiniti). Betulkan atau "
+              "padam baris tersebut dan muat naik semula.",
+    },
+    "heights": {"en": "heights (Z)", "ms": "ketinggian (Z)"},
+    "measures": {"en": "measures (M)", "ms": "nilai ukuran (M)"},
+    "dimensions_dropped": {
+        "en": ("{kinds} dropped from {count:,} geometry; screening uses 2-D positions.",
+               "{kinds} dropped from {count:,} geometries; screening uses 2-D positions."),
+        "ms": "{kinds} dibuang daripada {count:,} geometri; saringan menggunakan kedudukan 2-D.",
+    },
+    "repaired": {
+        "en": ("{count:,} invalid geometry repaired ({rows}).", "{count:,} invalid geometries repaired ({rows})."),
+        "ms": "{count:,} geometri tidak sah telah dibaiki ({rows}).",
+    },
+    "collapsed": {
+        "en": ("{rows}: the geometry collapsed to nothing when repaired (e.g. a polygon with no area) and was skipped.",
+               "{rows}: the geometry collapsed to nothing when repaired (e.g. a polygon with no area) and were skipped."),
+        "ms": "{rows}: geometri menjadi kosong apabila dibaiki (cth. poligon tanpa keluasan) dan dilangkau.",
+    },
+    "nothing_left": {
+        "en": "{file}: no geometry is left after repairing invalid ones. Fix the geometries in your GIS and upload again.",
+        "ms": "{file}: tiada geometri yang tinggal selepas geometri tidak sah dibaiki. Betulkan geometri dalam GIS "
+              "anda dan muat naik semula.",
+    },
+    "feature_too_many_vertices": {
+        "en": ("{file}: {rows} has more than {limit:,} vertices (largest {largest:,}). Simplify the geometry in "
+               "your GIS (e.g. to 1 m) or split it, and upload again.",
+               "{file}: {rows} have more than {limit:,} vertices (largest {largest:,}). Simplify the geometry in "
+               "your GIS (e.g. to 1 m) or split it, and upload again."),
+        "ms": "{file}: {rows} mempunyai lebih daripada {limit:,} bucu (terbesar {largest:,}). Permudahkan geometri "
+              "dalam GIS anda (cth. kepada 1 m) atau pecahkannya, dan muat naik semula.",
+    },
+    "file_too_many_vertices": {
+        "en": "{file}: the file has {total:,} vertices in all; at most {limit:,} are read. Simplify the geometries "
+              "in your GIS (e.g. to 1 m), or split the file, and upload again.",
+        "ms": "{file}: fail ini mempunyai {total:,} bucu kesemuanya; paling banyak {limit:,} dibaca. Permudahkan "
+              "geometri dalam GIS anda (cth. kepada 1 m), atau pecahkan fail, dan muat naik semula.",
+    },
+    "lines": {
+        "en": ("{file}: {rows} is a line (LineString), but a site is a point or an area. Draw each site as a "
+               "point or a polygon, or load this file as a constraint layer instead.",
+               "{file}: {rows} are lines (LineString), but a site is a point or an area. Draw each site as a "
+               "point or a polygon, or load this file as a constraint layer instead."),
+        "ms": "{file}: {rows} ialah garisan (LineString), sedangkan tapak mestilah titik atau kawasan. Lukis setiap "
+              "tapak sebagai titik atau poligon, atau muatkan fail ini sebagai lapisan kekangan.",
+    },
+    "mixed_collections": {
+        "en": "{rows}: geometry collections with both points and areas; the areas were kept.",
+        "ms": "{rows}: koleksi geometri yang mengandungi titik dan kawasan; kawasan dikekalkan.",
+    },
+    "no_crs_not_lonlat": {
+        "en": "{file}: the file has no coordinate system (CRS) and its coordinates (x {minx:,.1f} to {maxx:,.1f}, "
+              "y {miny:,.1f} to {maxy:,.1f}) are not longitude/latitude, so their meaning is unknown. Export the "
+              "file again with its CRS (include the .prj in a Shapefile zip, or save as GeoPackage); projected "
+              "Malaysian systems such as GDM2000 RSO (EPSG:3375/3376) and Kertau RSO (EPSG:3167/3168) are "
+              "accepted. For CSV, give longitude/latitude in decimal degrees.",
+        "ms": "{file}: fail ini tiada sistem koordinat (CRS) dan koordinatnya (x {minx:,.1f} hingga {maxx:,.1f}, "
+              "y {miny:,.1f} hingga {maxy:,.1f}) bukan longitud/latitud, maka maknanya tidak diketahui. Eksport "
+              "semula fail bersama CRSnya (sertakan fail .prj dalam zip Shapefile, atau simpan sebagai GeoPackage); "
+              "sistem unjuran Malaysia seperti GDM2000 RSO (EPSG:3375/3376) dan Kertau RSO (EPSG:3167/3168) "
+              "diterima. Bagi CSV, berikan longitud/latitud dalam darjah perpuluhan.",
+    },
+    "wgs84_assumed_for_columns": {
+        "en": "no CRS in file: coordinates in columns {lon_col!r}/{lat_col!r} fit longitude/latitude, taken as WGS84 (EPSG:4326).",
+        "ms": "tiada CRS dalam fail: koordinat dalam lajur {lon_col!r}/{lat_col!r} sepadan dengan longitud/latitud, "
+              "dianggap sebagai WGS84 (EPSG:4326).",
+    },
+    "wgs84_assumed": {
+        "en": "no CRS in file: coordinates fit longitude/latitude, taken as WGS84 (EPSG:4326).",
+        "ms": "tiada CRS dalam fail: koordinat sepadan dengan longitud/latitud, dianggap sebagai WGS84 (EPSG:4326).",
+    },
+    "not_horizontal_crs": {
+        "en": "{file}: the file's coordinate system {crs!r} is not a horizontal 2-D system (geographic "
+              "longitude/latitude or projected), so positions cannot be read from it. Export the file again in "
+              "WGS84 (EPSG:4326), GDM2000 RSO (EPSG:3375/3376) or Kertau RSO (EPSG:3167/3168).",
+        "ms": "{file}: sistem koordinat fail {crs!r} bukan sistem mendatar 2-D (longitud/latitud geografi atau "
+              "unjuran), maka kedudukan tidak dapat dibaca daripadanya. Eksport semula fail dalam WGS84 "
+              "(EPSG:4326), GDM2000 RSO (EPSG:3375/3376) atau Kertau RSO (EPSG:3167/3168).",
+    },
+    "lonlat_out_of_range": {
+        "en": "{file}: the file says its coordinates are longitude/latitude ({crs}), but they range over "
+              "x {minx:,.1f} to {maxx:,.1f}, y {miny:,.1f} to {maxy:,.1f}, outside ±180/±90. The data is probably "
+              "projected with a wrong or missing CRS label: set the right CRS in your GIS (e.g. EPSG:3375 or "
+              "EPSG:3168) and export again.",
+        "ms": "{file}: fail ini menyatakan koordinatnya dalam longitud/latitud ({crs}), tetapi julatnya "
+              "x {minx:,.1f} hingga {maxx:,.1f}, y {miny:,.1f} hingga {maxy:,.1f}, di luar ±180/±90. Data ini "
+              "mungkin dalam sistem unjuran dengan label CRS yang salah atau tiada: tetapkan CRS yang betul dalam "
+              "GIS anda (cth. EPSG:3375 atau EPSG:3168) dan eksport semula.",
+    },
+    "area_of_use": {
+        "en": " (its area of use: {area}, {west:g} to {east:g} E, {south:g} to {north:g} N)",
+        "ms": " (kawasan penggunaannya: {area}, {west:g} hingga {east:g} T, {south:g} hingga {north:g} U)",
+    },
+    "outside_area_of_use": {
+        "en": "{file}: the coordinates (x {minx:,.1f} to {maxx:,.1f}, y {miny:,.1f} to {maxy:,.1f}) are far outside "
+              "what {crs}{where} can place. The file's CRS label is probably wrong, or the coordinates are in "
+              "other units: set the right CRS in your GIS and export again.",
+        "ms": "{file}: koordinat (x {minx:,.1f} hingga {maxx:,.1f}, y {miny:,.1f} hingga {maxy:,.1f}) jauh di luar "
+              "kawasan yang boleh ditempatkan oleh {crs}{where}. Label CRS fail ini mungkin salah, atau koordinatnya "
+              "dalam unit lain: tetapkan CRS yang betul dalam GIS anda dan eksport semula.",
+    },
+    "swapped_columns": {
+        "en": "{file}: latitude and longitude look swapped: {swapped:,} of {total:,} rows fall outside Malaysia as "
+              "given but inside it when exchanged (row {row}: {lat_col!r} = {y:g}, {lon_col!r} = {x:g}). Column "
+              "{lat_col!r} holds longitudes and {lon_col!r} latitudes: swap the two column headers and upload again.",
+        "ms": "{file}: latitud dan longitud kelihatan tertukar: {swapped:,} daripada {total:,} baris terletak di luar "
+              "Malaysia seperti yang diberikan tetapi di dalamnya apabila ditukar ganti (baris {row}: {lat_col!r} = "
+              "{y:g}, {lon_col!r} = {x:g}). Lajur {lat_col!r} mengandungi longitud dan {lon_col!r} mengandungi "
+              "latitud: tukar kedua-dua pengepala lajur itu dan muat naik semula.",
+    },
+    "swapped_axes": {
+        "en": "{file}: coordinates look swapped: {swapped:,} of {total:,} features fall outside Malaysia as given "
+              "but inside it with x and y exchanged (feature {row}: x = {x:g}, y = {y:g}). The file stores "
+              "(latitude, longitude), but this format requires (longitude, latitude), x first. Swap the axes in "
+              "your GIS (QGIS: 'Swap X and Y coordinates') and export again.",
+        "ms": "{file}: koordinat kelihatan tertukar: {swapped:,} daripada {total:,} ciri terletak di luar Malaysia "
+              "seperti yang diberikan tetapi di dalamnya apabila x dan y ditukar ganti (ciri {row}: x = {x:g}, "
+              "y = {y:g}). Fail ini menyimpan (latitud, longitud), tetapi format ini memerlukan (longitud, latitud), "
+              "x dahulu. Tukar paksi dalam GIS anda (QGIS: 'Swap X and Y coordinates') dan eksport semula.",
+    },
+    "clipped_to_region": {
+        "en": ("{count:,} feature reaches far beyond Malaysia ({rows}) and was cut to the region round it "
+               "({west:g}-{east:g}° E, {south:g}-{north:g}° N).",
+               "{count:,} features reach far beyond Malaysia ({rows}) and were cut to the region round it "
+               "({west:g}-{east:g}° E, {south:g}-{north:g}° N)."),
+        "ms": "{count:,} ciri menjangkau jauh melepasi Malaysia ({rows}) dan dipotong mengikut rantau di sekelilingnya "
+              "({west:g}-{east:g}° T, {south:g}-{north:g}° U).",
+    },
+    "site_too_large": {
+        "en": ("{file}: {rows} is larger than {limit:,.0f} km² (largest {largest:,.0f} km²): a refinery site is a "
+               "few hundred hectares, so this is a district, a state or a footprint that is not a site. Upload the "
+               "candidate parcels themselves, or raise the limit ({argument}).",
+               "{file}: {rows} are larger than {limit:,.0f} km² (largest {largest:,.0f} km²): a refinery site is a "
+               "few hundred hectares, so this is a district, a state or a footprint that is not a site. Upload the "
+               "candidate parcels themselves, or raise the limit ({argument})."),
+        "ms": "{file}: {rows} lebih besar daripada {limit:,.0f} km² (terbesar {largest:,.0f} km²): tapak kilang "
+              "penapisan hanya beberapa ratus hektar, maka ini ialah daerah, negeri atau jejak kawasan yang bukan "
+              "tapak. Muat naik petak tanah calon itu sendiri, atau naikkan had ({argument}).",
+    },
+    "crs_not_convertible": {
+        "en": "{file}: its coordinate system ({crs}) cannot be converted to longitude/latitude ({error}). Export "
+              "the file in WGS84 (EPSG:4326) or a Malaysian system such as EPSG:3375.",
+        "ms": "{file}: sistem koordinatnya ({crs}) tidak dapat ditukar kepada longitud/latitud ({error}). Eksport "
+              "fail dalam WGS84 (EPSG:4326) atau sistem Malaysia seperti EPSG:3375.",
+    },
+    "outside_malaysia": {
+        "en": ("{count:,} site lies outside Malaysia, beyond the area that holds it ({west:g}-{east:g}° E, "
+               "{south:g}-{north:g}° N; {rows}); check its coordinates. Sites inside that area but in the sea or a "
+               "neighbouring country are flagged outside_malaysia when screened.",
+               "{count:,} sites lie outside Malaysia, beyond the area that holds it ({west:g}-{east:g}° E, "
+               "{south:g}-{north:g}° N; {rows}); check their coordinates. Sites inside that area but in the sea or a "
+               "neighbouring country are flagged outside_malaysia when screened."),
+        "ms": "{count:,} tapak terletak di luar Malaysia, melepasi kawasan yang merangkuminya ({west:g}-{east:g}° T, "
+              "{south:g}-{north:g}° U; {rows}); semak koordinatnya. Tapak di dalam kawasan itu tetapi di laut atau "
+              "di negara jiran ditandakan outside_malaysia semasa saringan.",
+    },
+})
 
 __all__ = ["clean_geometries", "note_outside_malaysia", "settle_crs"]
 
@@ -66,22 +248,16 @@ def clean_geometries(frame: gpd.GeoDataFrame, name: str, notes: list[str], *, si
 
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
-        notes.append(f"{int(empty.sum()):,} {'row has' if empty.sum() == 1 else 'rows have'} no geometry "
-                     f"and {'was' if empty.sum() == 1 else 'were'} skipped ({list_rows(rows[empty])}).")
+        notes.append(_M("no_geometry", count=int(empty.sum()), rows=list_rows(rows[empty])))
         frame, geoms, rows = frame[~empty], geoms[~empty], rows[~empty]
     if len(frame) == 0:
-        what = "sites (points or areas)" if sites else "features with a geometry"
-        raise UploadError(f"{name}: the file holds no {what}. Check that the right file and layer were chosen and that it has coordinates.")
+        raise UploadError(_M("no_sites" if sites else "no_features", file=name))
 
     with np.errstate(invalid="ignore"):
         bounds = shapely.bounds(geoms)
     not_finite = ~np.isfinite(bounds).all(axis=1)
     if not_finite.any():
-        raise UploadError(
-            f"{name}: {list_rows(rows[not_finite])} {'has' if not_finite.sum() == 1 else 'have'} "
-            "coordinates that are not finite numbers (NaN or infinity). Fix or delete "
-            f"{'that row' if not_finite.sum() == 1 else 'those rows'} and upload again."
-        )
+        raise UploadError(_M("not_finite", file=name, count=int(not_finite.sum()), rows=list_rows(rows[not_finite])))
 
     _check_vertices(geoms, rows, name)
 
@@ -89,9 +265,9 @@ def clean_geometries(frame: gpd.GeoDataFrame, name: str, notes: list[str], *, si
     has_m = shapely.has_m(geoms) if hasattr(shapely, "has_m") else np.zeros(len(geoms), bool)
     if has_z.any() or has_m.any():
         geoms = shapely.force_2d(geoms)
-        kinds = " and ".join(k for k, on in (("heights (Z)", has_z.any()), ("measures (M)", has_m.any())) if on)
+        kinds = and_list([_M(k) for k, on in (("heights", has_z.any()), ("measures", has_m.any())) if on])
         count = int((has_z | has_m).sum())
-        notes.append(f"{kinds} dropped from {count:,} {'geometry' if count == 1 else 'geometries'}; screening uses 2-D positions.")
+        notes.append(_M("dimensions_dropped", kinds=kinds, count=count))
 
     types = shapely.get_type_id(geoms)
     if sites:
@@ -105,15 +281,13 @@ def clean_geometries(frame: gpd.GeoDataFrame, name: str, notes: list[str], *, si
         repaired = shapely.make_valid(geoms[invalid], method="structure")
         geoms = geoms.copy()
         geoms[invalid] = [_keep_dimension(g, int(d)) for g, d in zip(repaired, dimensions[invalid])]
-        notes.append(f"{int(invalid.sum()):,} invalid {'geometry' if invalid.sum() == 1 else 'geometries'} "
-                     f"repaired ({list_rows(rows[invalid])}).")
+        notes.append(_M("repaired", count=int(invalid.sum()), rows=list_rows(rows[invalid])))
         collapsed = shapely.is_missing(geoms) | shapely.is_empty(geoms)
         if collapsed.any():
-            notes.append(f"{list_rows(rows[collapsed])}: the geometry collapsed to nothing when repaired "
-                         f"(e.g. a polygon with no area) and {'was' if collapsed.sum() == 1 else 'were'} skipped.")
+            notes.append(_M("collapsed", count=int(collapsed.sum()), rows=list_rows(rows[collapsed])))
             frame, geoms, rows = frame[~collapsed], geoms[~collapsed], rows[~collapsed]
             if len(frame) == 0:
-                raise UploadError(f"{name}: no geometry is left after repairing invalid ones. Fix the geometries in your GIS and upload again.")
+                raise UploadError(_M("nothing_left", file=name))
 
     frame = frame.copy()
     frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
@@ -129,16 +303,11 @@ def _check_vertices(geoms: np.ndarray, rows: np.ndarray, name: str) -> None:
     counts = shapely.get_num_coordinates(geoms)
     heavy = counts > MAX_FEATURE_VERTICES
     if heavy.any():
-        raise UploadError(
-            f"{name}: {list_rows(rows[heavy])} {'has' if heavy.sum() == 1 else 'have'} more than {MAX_FEATURE_VERTICES:,} vertices "
-            f"(largest {int(counts.max()):,}). Simplify the geometry in your GIS (e.g. to 1 m) or split it, and upload again."
-        )
+        raise UploadError(_M("feature_too_many_vertices", file=name, count=int(heavy.sum()), rows=list_rows(rows[heavy]),
+                             limit=MAX_FEATURE_VERTICES, largest=int(counts.max())))
     total = int(counts.sum())
     if total > MAX_FILE_VERTICES:
-        raise UploadError(
-            f"{name}: the file has {total:,} vertices in all; at most {MAX_FILE_VERTICES:,} are read. "
-            "Simplify the geometries in your GIS (e.g. to 1 m), or split the file, and upload again."
-        )
+        raise UploadError(_M("file_too_many_vertices", file=name, total=total, limit=MAX_FILE_VERTICES))
 
 
 def _site_geometries(geoms, types, rows, name: str, notes: list[str]):
@@ -156,13 +325,9 @@ def _site_geometries(geoms, types, rows, name: str, notes: list[str]):
         if len(dims) > 1:
             mixed.append(rows[i])
     if lines.any():
-        raise UploadError(
-            f"{name}: {list_rows(rows[lines])} {'is a line' if lines.sum() == 1 else 'are lines'} "
-            "(LineString), but a site is a point or an area. Draw each site as a point or a "
-            "polygon, or load this file as a constraint layer instead."
-        )
+        raise UploadError(_M("lines", file=name, count=int(lines.sum()), rows=list_rows(rows[lines])))
     if mixed:
-        notes.append(f"{list_rows(mixed)}: geometry collections with both points and areas; the areas were kept.")
+        notes.append(_M("mixed_collections", rows=list_rows(mixed)))
     return geoms
 
 
@@ -188,34 +353,17 @@ def settle_crs(frame: gpd.GeoDataFrame, name: str, raw: RawRead, notes: list[str
     fits_lonlat = -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
     if crs is None:
         if not fits_lonlat:
-            raise UploadError(
-                f"{name}: the file has no coordinate system (CRS) and its coordinates "
-                f"(x {minx:,.1f} to {maxx:,.1f}, y {miny:,.1f} to {maxy:,.1f}) are not "
-                "longitude/latitude, so their meaning is unknown. Export the file again with "
-                "its CRS (include the .prj in a Shapefile zip, or save as GeoPackage); "
-                "projected Malaysian systems such as GDM2000 RSO (EPSG:3375/3376) and Kertau "
-                "RSO (EPSG:3167/3168) are accepted. For CSV, give longitude/latitude in decimal degrees."
-            )
+            raise UploadError(_M("no_crs_not_lonlat", file=name, minx=minx, maxx=maxx, miny=miny, maxy=maxy))
         if raw.coordinate_columns:
             lat_col, lon_col = raw.coordinate_columns
-            notes.append(f"no CRS in file: coordinates in columns {lon_col!r}/{lat_col!r} fit "
-                         "longitude/latitude, taken as WGS84 (EPSG:4326).")
+            notes.append(_M("wgs84_assumed_for_columns", lon_col=lon_col, lat_col=lat_col))
         else:
-            notes.append("no CRS in file: coordinates fit longitude/latitude, taken as WGS84 (EPSG:4326).")
+            notes.append(_M("wgs84_assumed"))
         return frame.set_crs(4326)
     if not (crs.is_geographic or crs.is_projected) or crs.is_geocentric or crs.is_vertical:
-        raise UploadError(
-            f"{name}: the file's coordinate system {crs.name!r} is not a horizontal 2-D system "
-            "(geographic longitude/latitude or projected), so positions cannot be read from it. "
-            "Export the file again in WGS84 (EPSG:4326), GDM2000 RSO (EPSG:3375/3376) or Kertau RSO (EPSG:3167/3168)."
-        )
+        raise UploadError(_M("not_horizontal_crs", file=name, crs=crs.name))
     if crs.is_geographic and not fits_lonlat:
-        raise UploadError(
-            f"{name}: the file says its coordinates are longitude/latitude ({crs.name}), but "
-            f"they range over x {minx:,.1f} to {maxx:,.1f}, y {miny:,.1f} to {maxy:,.1f}, "
-            "outside ±180/±90. The data is probably projected with a wrong or missing CRS "
-            "label: set the right CRS in your GIS (e.g. EPSG:3375 or EPSG:3168) and export again."
-        )
+        raise UploadError(_M("lonlat_out_of_range", file=name, crs=crs.name, minx=minx, maxx=maxx, miny=miny, maxy=maxy))
     if crs.is_projected:
         _check_within_area_of_use(crs, (minx, miny, maxx, maxy), name)
     return frame
@@ -241,12 +389,8 @@ def _check_within_area_of_use(crs: pyproj.CRS, bounds: tuple[float, float, float
         and (lat >= south - margin).all() and (lat <= north + margin).all()
     )
     if not inside:
-        where = f" (its area of use: {area.name}, {west:g} to {east:g} E, {south:g} to {north:g} N)" if area else ""
-        raise UploadError(
-            f"{name}: the coordinates (x {minx:,.1f} to {maxx:,.1f}, y {miny:,.1f} to {maxy:,.1f}) are far outside "
-            f"what {crs.name}{where} can place. The file's CRS label is probably wrong, or the coordinates are in "
-            "other units: set the right CRS in your GIS and export again."
-        )
+        where = _M("area_of_use", area=area.name, west=west, east=east, south=south, north=north) if area else ""
+        raise UploadError(_M("outside_area_of_use", file=name, minx=minx, maxx=maxx, miny=miny, maxy=maxy, crs=crs.name, where=where))
 
 
 def _refuse_swapped(frame: gpd.GeoDataFrame, name: str, raw: RawRead) -> None:
@@ -258,19 +402,9 @@ def _refuse_swapped(frame: gpd.GeoDataFrame, name: str, raw: RawRead) -> None:
     row = frame.index[first]
     if raw.coordinate_columns:
         lat_col, lon_col = raw.coordinate_columns
-        raise UploadError(
-            f"{name}: latitude and longitude look swapped: {int(swapped.sum()):,} of {len(frame):,} "
-            f"rows fall outside Malaysia as given but inside it when exchanged (row {row}: "
-            f"{lat_col!r} = {y[first]:g}, {lon_col!r} = {x[first]:g}). Column {lat_col!r} holds "
-            f"longitudes and {lon_col!r} latitudes: swap the two column headers and upload again."
-        )
-    raise UploadError(
-        f"{name}: coordinates look swapped: {int(swapped.sum()):,} of {len(frame):,} features "
-        f"fall outside Malaysia as given but inside it with x and y exchanged (feature {row}: "
-        f"x = {x[first]:g}, y = {y[first]:g}). The file stores (latitude, longitude), but this "
-        "format requires (longitude, latitude), x first. Swap the axes in your GIS (QGIS: "
-        "'Swap X and Y coordinates') and export again."
-    )
+        raise UploadError(_M("swapped_columns", file=name, swapped=int(swapped.sum()), total=len(frame), row=row,
+                             lat_col=lat_col, lon_col=lon_col, y=y[first], x=x[first]))
+    raise UploadError(_M("swapped_axes", file=name, swapped=int(swapped.sum()), total=len(frame), row=row, x=x[first], y=y[first]))
 
 
 # A layer's features are cut to Malaysia's area plus this margin (degrees): a world-sized
@@ -293,9 +427,8 @@ def clip_to_region(frame: gpd.GeoDataFrame, name: str, notes: list[str]) -> gpd.
     frame = frame.copy()
     frame.loc[frame.index[cut], frame.geometry.name] = clipped.to_crs(frame.crs).values if frame.crs is not None else clipped.values
     count = int(cut.sum())
-    notes.append(f"{count:,} {'feature reaches' if count == 1 else 'features reach'} far beyond Malaysia "
-                 f"({list_rows(frame.index.to_numpy()[cut])}) and {'was' if count == 1 else 'were'} cut to the region round it "
-                 f"({region[0]:g}-{region[2]:g}° E, {region[1]:g}-{region[3]:g}° N).")
+    notes.append(_M("clipped_to_region", count=count, rows=list_rows(frame.index.to_numpy()[cut]),
+                    west=region[0], east=region[2], south=region[1], north=region[3]))
     return frame
 
 
@@ -314,9 +447,7 @@ def check_site_areas(frame: gpd.GeoDataFrame, name: str, max_km2: float) -> None
     if large.any():
         rows = frame.index.to_numpy()
         raise UploadError(
-            f"{name}: {list_rows(rows[large])} {'is' if large.sum() == 1 else 'are'} larger than {max_km2:,.0f} km² "
-            f"(largest {areas.max() / 1e6:,.0f} km²): a refinery site is a few hundred hectares, so this is a district, a state or "
-            "a footprint that is not a site. Upload the candidate parcels themselves, or raise the limit ({argument}).",
+            _M("site_too_large", file=name, count=int(large.sum()), rows=list_rows(rows[large]), limit=max_km2, largest=areas.max() / 1e6),
             argument="max_site_km2",
         )
 
@@ -328,15 +459,9 @@ def note_outside_malaysia(frame: gpd.GeoDataFrame, name: str, notes: list[str]) 
             transformer = pyproj.Transformer.from_crs(frame.crs, 4326, always_xy=True)
             x, y = transformer.transform(x, y, errcheck=False)
         except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:
-            raise UploadError(
-                f"{name}: its coordinate system ({frame.crs.name}) cannot be converted to "
-                f"longitude/latitude ({exc}). Export the file in WGS84 (EPSG:4326) or a "
-                "Malaysian system such as EPSG:3375."
-            ) from exc
+            raise UploadError(_M("crs_not_convertible", file=name, crs=frame.crs.name, error=str(exc))) from exc
     outside = ~_in_malaysia(np.asarray(x), np.asarray(y))
     if outside.any():
         count = int(outside.sum())
         west, south, east, north = MALAYSIA_BOUNDS_LONLAT
-        notes.append(f"{count:,} {'site lies' if count == 1 else 'sites lie'} outside Malaysia, beyond the area that holds it "
-                     f"({west:g}-{east:g}° E, {south:g}-{north:g}° N; {list_rows(frame.index[outside])}); check {'its' if count == 1 else 'their'} coordinates. "
-                     "Sites inside that area but in the sea or a neighbouring country are flagged outside_malaysia when screened.")
+        notes.append(_M("outside_malaysia", count=count, west=west, east=east, south=south, north=north, rows=list_rows(frame.index[outside])))

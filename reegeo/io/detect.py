@@ -26,6 +26,141 @@ from reegeo.io.archives import (
     is_junk,
     open_zip,
 )
+from reegeo.messages import Catalog, Message, joined
+
+_M = Catalog("io.detect", {
+    "format_geojson": {"en": "GeoJSON (.geojson, .json)", "ms": "GeoJSON (.geojson, .json)"},
+    "format_shapefile_zip": {
+        "en": "zipped Shapefile (.zip holding .shp, .shx, .dbf and .prj)",
+        "ms": "Shapefile dalam zip (.zip yang mengandungi .shp, .shx, .dbf dan .prj)",
+    },
+    "format_geopackage": {"en": "GeoPackage (.gpkg)", "ms": "GeoPackage (.gpkg)"},
+    "format_kml": {"en": "KML (.kml)", "ms": "KML (.kml)"},
+    "format_kmz": {"en": "KMZ (.kmz)", "ms": "KMZ (.kmz)"},
+    "format_csv": {
+        "en": "CSV (.csv) with latitude/longitude or WKT columns",
+        "ms": "CSV (.csv) dengan lajur latitud/longitud atau WKT",
+    },
+    "format_excel": {
+        "en": "Excel (.xlsx) with latitude/longitude or WKT columns",
+        "ms": "Excel (.xlsx) dengan lajur latitud/longitud atau WKT",
+    },
+    "format_geoparquet": {"en": "GeoParquet (.parquet)", "ms": "GeoParquet (.parquet)"},
+    "format_flatgeobuf": {"en": "FlatGeobuf (.fgb)", "ms": "FlatGeobuf (.fgb)"},
+    "format_mapinfo": {
+        "en": "MapInfo TAB (a .zip holding .tab, .dat, .map and .id, or the .tab beside them)",
+        "ms": "MapInfo TAB (fail .zip yang mengandungi .tab, .dat, .map dan .id, atau fail .tab bersama fail-fail tersebut)",
+    },
+    "format_nested_zips": {
+        "en": "a .zip of zipped Shapefiles (as Protected Planet's WDPA downloads come)",
+        "ms": "fail .zip yang mengandungi Shapefile dalam zip (seperti muat turun WDPA daripada Protected Planet)",
+    },
+    "nested_shapefiles": {"en": "Shapefiles in nested zips", "ms": "Shapefile dalam zip bersarang"},
+    "rows": {"en": ("row {shown}", "rows {shown}"), "ms": "baris {shown}"},
+    "rows_and_more": {
+        "en": ("row {shown} and {more:,} more", "rows {shown} and {more:,} more"),
+        "ms": "baris {shown} dan {more:,} lagi",
+    },
+    "too_complex": {
+        "en": "{file}: {what}: the file is too complex to read ({error}). {fix}",
+        "ms": "{file}: {what}: fail ini terlalu kompleks untuk dibaca ({error}). {fix}",
+    },
+    "xml_entities": {
+        "en": "{file}: {what}: its XML declares entities or a DTD ({error}), which are refused for safety. {fix}",
+        "ms": "{file}: {what}: XML fail ini mengisytiharkan entiti atau DTD ({error}), yang ditolak atas sebab keselamatan. {fix}",
+    },
+    "parser_failed": {"en": "{file}: {what} ({detail}). {fix}", "ms": "{file}: {what} ({detail}). {fix}"},
+    "refused_unknown": {
+        "en": "{file}: {why}, so it is not read (formats are never guessed). Accepted formats: {formats}. "
+              "Export the data from your GIS in one of these formats.",
+        "ms": "{file}: {why}, maka fail ini tidak dibaca (format tidak pernah diteka). Format yang diterima: {formats}. "
+              "Eksport data daripada GIS anda dalam salah satu format ini.",
+    },
+    "empty_file": {
+        "en": "{file}: the file is empty (0 bytes). Upload the file again, or export it again from your GIS.",
+        "ms": "{file}: fail ini kosong (0 bait). Muat naik fail sekali lagi, atau eksport semula daripada GIS anda.",
+    },
+    "old_excel": {
+        "en": "{file}: this is an old-style Excel .xls (or other Office 97-2003) file, which is not accepted. "
+              "Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or .csv.",
+        "ms": "{file}: ini ialah fail Excel .xls jenis lama (atau fail Office 97-2003 lain), yang tidak diterima. "
+              "Buka fail ini dalam Excel atau LibreOffice dan simpan sebagai .xlsx (Excel Workbook) atau .csv.",
+    },
+    "lone_shp": {
+        "en": "{file}: this is the .shp part of a Shapefile on its own; its attributes and coordinate system live "
+              "in the companion files. Zip the .shp, .shx, .dbf, .prj (and .cpg) files together and upload the .zip.",
+        "ms": "{file}: ini hanyalah bahagian .shp bagi sebuah Shapefile; atribut dan sistem koordinatnya terdapat "
+              "dalam fail-fail pengiringnya. Zip fail .shp, .shx, .dbf, .prj (dan .cpg) bersama-sama dan muat naik "
+              "fail .zip tersebut.",
+    },
+    "lone_tab": {
+        "en": "{file}: this is the .tab header of a MapInfo table on its own; its geometry and attributes live "
+              "in the .map, .dat and .id files beside it. Zip the .tab, .dat, .map and .id files together and "
+              "upload the .zip (on the command line, give the .tab with the other files in the same folder).",
+        "ms": "{file}: ini hanyalah pengepala .tab bagi sebuah jadual MapInfo; geometri dan atributnya terdapat "
+              "dalam fail .map, .dat dan .id di sebelahnya. Zip fail .tab, .dat, .map dan .id bersama-sama dan "
+              "muat naik fail .zip tersebut (pada baris perintah, berikan fail .tab bersama fail-fail lain dalam "
+              "folder yang sama).",
+    },
+    "blank_file": {
+        "en": "{file}: the file holds only blank space. Upload the file with your sites or layer in it.",
+        "ms": "{file}: fail ini hanya mengandungi ruang kosong. Muat naik fail yang mengandungi tapak atau lapisan anda.",
+    },
+    "not_geodata": {
+        "en": "the content is not a recognised geodata format",
+        "ms": "kandungannya bukan format data geo yang dikenali",
+    },
+    "xml_not_kml": {
+        "en": "the content is XML but not KML (GPX, GML, HTML and other XML are not accepted)",
+        "ms": "kandungannya ialah XML tetapi bukan KML (GPX, GML, HTML dan XML lain tidak diterima)",
+    },
+    "office_document": {
+        "en": "{file}: this is a Word/PowerPoint or other Office document, not an Excel workbook or geodata. "
+              "Save the sites as .xlsx or .csv with latitude/longitude columns.",
+        "ms": "{file}: ini ialah dokumen Word/PowerPoint atau dokumen Office lain, bukan buku kerja Excel atau "
+              "data geo. Simpan tapak sebagai .xlsx atau .csv dengan lajur latitud/longitud.",
+    },
+    "nothing": {"en": "nothing", "ms": "tiada apa-apa"},
+    "zip_without_data": {
+        "en": "{file}: the zip archive holds no Shapefile (.shp) and no KML; it contains {shown}. Zip the .shp, "
+              ".shx, .dbf and .prj files of one Shapefile, or upload the data file itself. Accepted formats: {formats}.",
+        "ms": "{file}: arkib zip ini tidak mengandungi Shapefile (.shp) mahupun KML; kandungannya: {shown}. Zip fail "
+              ".shp, .shx, .dbf dan .prj bagi satu Shapefile, atau muat naik fail data itu sendiri. Format yang "
+              "diterima: {formats}.",
+    },
+    "suffix_unknown": {
+        "en": "the file name ends in '{suffix}', but the content is {fmt}; read as {fmt}.",
+        "ms": "nama fail berakhir dengan '{suffix}', tetapi kandungannya ialah {fmt}; dibaca sebagai {fmt}.",
+    },
+    "no_suffix": {
+        "en": "the file name has no suffix; the content is {fmt}, read as {fmt}.",
+        "ms": "nama fail tiada akhiran; kandungannya ialah {fmt}, dibaca sebagai {fmt}.",
+    },
+    "suffix_mismatch": {
+        "en": "the file is named '{suffix}' but its content is {fmt}; read as {fmt}.",
+        "ms": "fail ini dinamakan '{suffix}' tetapi kandungannya ialah {fmt}; dibaca sebagai {fmt}.",
+    },
+    "too_many_columns": {
+        "en": "{file}: the file has {count:,} attribute columns (property names); at most {limit} are read. "
+              "Keep the columns you need (or give every feature the same properties) and upload again.",
+        "ms": "{file}: fail ini mempunyai {count:,} lajur atribut (nama sifat); paling banyak {limit} lajur dibaca. "
+              "Kekalkan lajur yang anda perlukan (atau berikan sifat yang sama kepada setiap ciri) dan muat naik semula.",
+    },
+    "too_many_features": {
+        "en": "{file}: the file has {count:,} {unit}; at most {limit:,} are read. "
+              "Split the file or filter it to your area of interest, or raise the limit ({argument}).",
+        "ms": "{file}: fail ini mempunyai {count:,} {unit}; paling banyak {limit:,} dibaca. "
+              "Pecahkan fail atau tapis fail mengikut kawasan yang diminati, atau naikkan had ({argument}).",
+    },
+    "unit_features": {"en": "features", "ms": "ciri"},
+    "unit_rows": {"en": "rows", "ms": "baris"},
+    "unit_rows_or_more": {"en": "rows or more", "ms": "baris atau lebih"},
+    "utf16_undecodable": {
+        "en": "is marked as UTF-16 text but cannot be decoded",
+        "ms": "ditandakan sebagai teks UTF-16 tetapi tidak dapat dinyahkod",
+    },
+    "save_as_utf8": {"en": "Save it again as UTF-8.", "ms": "Simpan semula fail ini sebagai UTF-8."},
+})
 
 __all__ = [
     "ACCEPTED_FORMATS",
@@ -59,17 +194,17 @@ __all__ = [
 ]
 
 ACCEPTED_FORMATS: tuple[str, ...] = (
-    "GeoJSON (.geojson, .json)",
-    "zipped Shapefile (.zip holding .shp, .shx, .dbf and .prj)",
-    "GeoPackage (.gpkg)",
-    "KML (.kml)",
-    "KMZ (.kmz)",
-    "CSV (.csv) with latitude/longitude or WKT columns",
-    "Excel (.xlsx) with latitude/longitude or WKT columns",
-    "GeoParquet (.parquet)",
-    "FlatGeobuf (.fgb)",
-    "MapInfo TAB (a .zip holding .tab, .dat, .map and .id, or the .tab beside them)",
-    "a .zip of zipped Shapefiles (as Protected Planet's WDPA downloads come)",
+    _M("format_geojson"),
+    _M("format_shapefile_zip"),
+    _M("format_geopackage"),
+    _M("format_kml"),
+    _M("format_kmz"),
+    _M("format_csv"),
+    _M("format_excel"),
+    _M("format_geoparquet"),
+    _M("format_flatgeobuf"),
+    _M("format_mapinfo"),
+    _M("format_nested_zips"),
 )
 
 #: Display names of the formats, as reported in ``ReadResult.format``.
@@ -77,7 +212,7 @@ GEOJSON, SHAPEFILE_ZIP, GEOPACKAGE = "GeoJSON", "Shapefile (zip)", "GeoPackage"
 KML, KMZ, CSV, EXCEL = "KML", "KMZ", "CSV", "Excel"
 GEOPARQUET, FLATGEOBUF = "GeoParquet", "FlatGeobuf"
 MAPINFO = "MapInfo TAB"
-NESTED_SHAPEFILES = "Shapefiles in nested zips"
+NESTED_SHAPEFILES: str = _M("nested_shapefiles")
 #: Most inner zips read from one archive (a WDPA download holds three).
 MAX_NESTED_ZIPS = 10
 
@@ -142,12 +277,13 @@ class RawRead:
 # ---------------------------------------------------------------- helpers
 
 
-def list_rows(rows, *, limit: int = 10) -> str:
+def list_rows(rows, *, limit: int = 10) -> Message:
     """'rows 4, 9, 12' or 'row 4'; long lists are cut with 'and N more'."""
     rows = [int(r) for r in rows]
     shown = ", ".join(str(r) for r in rows[:limit])
-    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
-    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+    if len(rows) > limit:
+        return _M("rows_and_more", count=len(rows), shown=shown, more=len(rows) - limit)
+    return _M("rows", count=len(rows), shown=shown)
 
 
 @contextlib.contextmanager
@@ -163,15 +299,12 @@ def parser_errors(name: str, what: str, fix: str):
     except UploadError:
         raise
     except (MemoryError, RecursionError) as exc:
-        raise UploadError(f"{name}: {what}: the file is too complex to read ({type(exc).__name__}). {fix}") from exc
+        raise UploadError(_M("too_complex", file=name, what=what, error=type(exc).__name__, fix=fix)) from exc
     except Exception as exc:  # noqa: BLE001 - translated at the boundary, see docstring
         refused = _defused_cause(exc)
         if refused is not None:
-            raise UnsafeUploadError(
-                f"{name}: {what}: its XML declares entities or a DTD ({type(refused).__name__}), "
-                f"which are refused for safety. {fix}"
-            ) from exc
-        raise UploadError(f"{name}: {what} ({_parser_detail(exc, name)}). {fix}") from exc
+            raise UnsafeUploadError(_M("xml_entities", file=name, what=what, error=type(refused).__name__, fix=fix)) from exc
+        raise UploadError(_M("parser_failed", file=name, what=what, detail=_parser_detail(exc, name), fix=fix)) from exc
 
 
 def _defused_cause(exc: BaseException) -> DefusedXmlException | None:
@@ -199,11 +332,7 @@ def _parser_detail(exc: Exception, name: str) -> str:
 
 
 def refuse_unknown(name: str, why: str) -> UploadError:
-    return UploadError(
-        f"{name}: {why}, so it is not read (formats are never guessed). Accepted formats: "
-        + "; ".join(ACCEPTED_FORMATS)
-        + ". Export the data from your GIS in one of these formats."
-    )
+    return UploadError(_M("refused_unknown", file=name, why=why, formats=joined(list(ACCEPTED_FORMATS), "; ")))
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -230,7 +359,7 @@ def detect_format(data: bytes, ctx: ReadContext) -> tuple[str, SafeZip | None]:
     """
     name = ctx.name
     if not data:
-        raise UploadError(f"{name}: the file is empty (0 bytes). Upload the file again, or export it again from your GIS.")
+        raise UploadError(_M("empty_file", file=name))
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         archive = open_zip(data, display_name=name, limits=ctx.archive_limits)
         return _classify_zip(archive, ctx), archive
@@ -241,34 +370,23 @@ def detect_format(data: bytes, ctx: ReadContext) -> tuple[str, SafeZip | None]:
     if data[:3] == b"fgb" and data[4:7] == b"fgb":
         return FLATGEOBUF, None
     if data.startswith(_MAGIC_OLE):
-        raise UploadError(
-            f"{name}: this is an old-style Excel .xls (or other Office 97-2003) file, which is "
-            "not accepted. Open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or .csv."
-        )
+        raise UploadError(_M("old_excel", file=name))
     if data.startswith(_MAGIC_SHP):
-        raise UploadError(
-            f"{name}: this is the .shp part of a Shapefile on its own; its attributes and "
-            "coordinate system live in the companion files. Zip the .shp, .shx, .dbf, .prj "
-            "(and .cpg) files together and upload the .zip."
-        )
+        raise UploadError(_M("lone_shp", file=name))
     if data[:64].lstrip().lower().startswith(b"!table"):
-        raise UploadError(
-            f"{name}: this is the .tab header of a MapInfo table on its own; its geometry and attributes live "
-            "in the .map, .dat and .id files beside it. Zip the .tab, .dat, .map and .id files together and "
-            "upload the .zip (on the command line, give the .tab with the other files in the same folder)."
-        )
+        raise UploadError(_M("lone_tab", file=name))
     head = _text_head(data)
     if not head:
-        raise UploadError(f"{name}: the file holds only blank space. Upload the file with your sites or layer in it.")
+        raise UploadError(_M("blank_file", file=name))
     if not _looks_like_text(head):
-        raise refuse_unknown(name, "the content is not a recognised geodata format")
+        raise refuse_unknown(name, _M("not_geodata"))
     # "[" opens a JSON array but also a CSV header such as "[site],lat,lon": the suffix decides.
     if head[:1] == b"{" or (head[:1] == b"[" and ctx.suffix not in (".csv", ".txt", ".tsv")):
         return GEOJSON, None
     if head[:1] == b"<":
         if re.search(rb"<(\w+:)?kml[\s>]", head[:4096], re.IGNORECASE) or ctx.suffix == ".kml":
             return KML, None
-        raise refuse_unknown(name, "the content is XML but not KML (GPX, GML, HTML and other XML are not accepted)")
+        raise refuse_unknown(name, _M("xml_not_kml"))
     return CSV, None
 
 
@@ -286,27 +404,20 @@ def _classify_zip(archive: SafeZip, ctx: ReadContext) -> str:
     if any(n.endswith(".zip") for n in lower):
         return NESTED_SHAPEFILES
     if "[content_types].xml" in lower:
-        raise UploadError(
-            f"{ctx.name}: this is a Word/PowerPoint or other Office document, not an Excel "
-            "workbook or geodata. Save the sites as .xlsx or .csv with latitude/longitude columns."
-        )
-    shown = ", ".join(repr(n) for n in names[:10]) or "nothing"
-    raise UploadError(
-        f"{ctx.name}: the zip archive holds no Shapefile (.shp) and no KML; it contains "
-        f"{shown}. Zip the .shp, .shx, .dbf and .prj files of one Shapefile, or upload the "
-        "data file itself. Accepted formats: " + "; ".join(ACCEPTED_FORMATS) + "."
-    )
+        raise UploadError(_M("office_document", file=ctx.name))
+    shown = ", ".join(repr(n) for n in names[:10]) or _M("nothing")
+    raise UploadError(_M("zip_without_data", file=ctx.name, shown=shown, formats=joined(list(ACCEPTED_FORMATS), "; ")))
 
 
-def mismatch_note(fmt: str, ctx: ReadContext) -> str | None:
+def mismatch_note(fmt: str, ctx: ReadContext) -> Message | None:
     """A note when the suffix promised another format than the content holds."""
     expected = _SUFFIX_FORMATS.get(ctx.suffix)
     if expected is None:
         if ctx.suffix:
-            return f"the file name ends in '{ctx.suffix}', but the content is {fmt}; read as {fmt}."
-        return f"the file name has no suffix; the content is {fmt}, read as {fmt}."
+            return _M("suffix_unknown", suffix=ctx.suffix, fmt=fmt)
+        return _M("no_suffix", fmt=fmt)
     if fmt not in expected:
-        return f"the file is named '{ctx.suffix}' but its content is {fmt}; read as {fmt}."
+        return _M("suffix_mismatch", suffix=ctx.suffix, fmt=fmt)
     return None
 
 
@@ -317,17 +428,22 @@ MAX_COLUMNS = 500
 
 def check_column_count(count: int, ctx: ReadContext) -> None:
     if count > MAX_COLUMNS:
-        raise UploadError(
-            f"{ctx.name}: the file has {count:,} attribute columns (property names); at most {MAX_COLUMNS} are read. "
-            "Keep the columns you need (or give every feature the same properties) and upload again."
-        )
+        raise UploadError(_M("too_many_columns", file=ctx.name, count=count, limit=MAX_COLUMNS))
+
+
+# What a file counts in, for callers that name it in English ("rows"): given in the reader's language.
+_UNITS: dict[str, Message] = {
+    "features": _M("unit_features"),
+    "rows": _M("unit_rows"),
+    "rows or more": _M("unit_rows_or_more"),
+}
 
 
 def check_feature_count(count: int, ctx: ReadContext, unit: str = "features") -> None:
     if count > ctx.max_features:
+        shown = unit if isinstance(unit, Message) else _UNITS.get(unit, unit)
         raise UploadError(
-            f"{ctx.name}: the file has {count:,} {unit}; at most {ctx.max_features:,} are read. "
-            "Split the file or filter it to your area of interest, or raise the limit ({argument}).",
+            _M("too_many_features", file=ctx.name, count=count, unit=shown, limit=ctx.max_features),
             argument="max_features",
         )
 
@@ -346,7 +462,7 @@ def free_column(frame: pd.DataFrame, wanted: str) -> str:
 
 def utf16_to_utf8(data: bytes, ctx: ReadContext) -> bytes:
     """Text saved as UTF-16 (Excel's "Unicode text", some KML tools) re-encoded as UTF-8."""
-    with parser_errors(ctx.name, "is marked as UTF-16 text but cannot be decoded", "Save it again as UTF-8."):
+    with parser_errors(ctx.name, _M("utf16_undecodable"), _M("save_as_utf8")):
         text = data.decode("utf-16")
     text = re.sub(r"""(<\?xml[^>]*encoding=)["']utf-16(le|be)?["']""", r'\1"UTF-8"', text, count=1, flags=re.IGNORECASE)
     return text.encode("utf-8")

@@ -22,6 +22,30 @@ import pyogrio
 
 from reegeo.atomic import write_atomically
 from reegeo.errors import ExportError
+from reegeo.messages import Catalog
+
+_M = Catalog("io.exports", {
+    "unknown_format": {
+        "en": "output {file!r}: unknown format {suffix!r}; use one of {formats}",
+        "ms": "fail output {file!r}: format {suffix!r} tidak dikenali; gunakan salah satu daripada {formats}",
+    },
+    "no_suffix": {
+        "en": "output {file!r}: unknown format '(no suffix)'; use one of {formats}",
+        "ms": "fail output {file!r}: format tidak dikenali (tiada akhiran); gunakan salah satu daripada {formats}",
+    },
+    "no_folder": {
+        "en": "output folder {folder} does not exist: create it or write elsewhere",
+        "ms": "folder output {folder} tidak wujud: cipta folder itu atau simpan di tempat lain",
+    },
+    "is_folder": {
+        "en": "cannot write {path}: it is a folder; give a file name",
+        "ms": "tidak dapat menyimpan {path}: ia ialah folder; berikan nama fail",
+    },
+    "cannot_write": {
+        "en": "cannot write {path} ({error}): choose a folder you can write to, with free space",
+        "ms": "tidak dapat menyimpan {path} ({error}): pilih folder yang boleh ditulis dan mempunyai ruang kosong",
+    },
+})
 
 __all__ = [
     "TABLE_FORMATS",
@@ -134,20 +158,20 @@ def write_results(results: gpd.GeoDataFrame, path: str | Path, *, formats: dict 
     table = formats if formats is not None else TABLE_FORMATS
     writer = table.get(path.suffix.lower())
     if writer is None:
-        raise ExportError(
-            f"output {path.name!r}: unknown format {path.suffix or '(no suffix)'!r}; "
-            f"use one of {', '.join(sorted(table))}"
-        )
+        accepted = ", ".join(sorted(table))
+        if path.suffix:
+            raise ExportError(_M("unknown_format", file=path.name, suffix=path.suffix, formats=accepted))
+        raise ExportError(_M("no_suffix", file=path.name, formats=accepted))
     if not path.parent.exists():
-        raise ExportError(f"output folder {path.parent} does not exist: create it or write elsewhere")
+        raise ExportError(_M("no_folder", folder=path.parent))
     if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a folder; give a file name")
+        raise ExportError(_M("is_folder", path=path))
     try:
         write_atomically(path, lambda staged: writer(results, staged))
     except IsADirectoryError:
-        raise ExportError(f"cannot write {path}: it is a folder; give a file name") from None
+        raise ExportError(_M("is_folder", path=path)) from None
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise ExportError(f"cannot write {path} ({exc}): choose a folder you can write to, with free space") from None
+        raise ExportError(_M("cannot_write", path=path, error=str(exc))) from None
     return path
 
 

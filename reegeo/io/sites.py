@@ -39,6 +39,7 @@ from reegeo.io.detect import (
     suffix_of,
 )
 from reegeo.io.formats import layer_names, read_raw
+from reegeo.messages import Catalog, located
 
 # The errors a read raises, importable with the readers.
 __all__ = [
@@ -53,6 +54,49 @@ __all__ = [
     "read_layer",
     "read_sites",
 ]
+
+_M = Catalog("io.sites", {
+    "size_bytes": {"en": "{size:,} bytes", "ms": "{size:,} bait"},
+    "size_mb": {"en": "{size:,.1f} MB", "ms": "{size:,.1f} MB"},
+    "too_large": {
+        "en": "the file is {size}; at most {limit} is accepted. Upload a smaller extract (only the area of interest), "
+              "or raise the limit (UploadLimits(max_bytes=...) in Python; server.maxUploadSize in .streamlit/config.toml for the app).",
+        "ms": "saiz fail ini {size}; paling besar {limit} diterima. Muat naik petikan yang lebih kecil (kawasan yang diperlukan sahaja), "
+              "atau naikkan had (UploadLimits(max_bytes=...) dalam Python; server.maxUploadSize dalam .streamlit/config.toml bagi aplikasi).",
+    },
+    "folder_not_file_zip": {
+        "en": "{path!r} is a folder, not a file. Give the path of the data file itself (zip a Shapefile's files first).",
+        "ms": "{path!r} ialah folder, bukan fail. Berikan laluan fail data itu sendiri (zip fail-fail Shapefile dahulu).",
+    },
+    "no_such_file": {
+        "en": "no such file ({path!r}). Check the path and its spelling.",
+        "ms": "fail tidak wujud ({path!r}). Semak laluan dan ejaannya.",
+    },
+    "permission_denied": {
+        "en": "the file cannot be opened (permission denied). Check its permissions.",
+        "ms": "fail ini tidak dapat dibuka (kebenaran ditolak). Semak kebenarannya.",
+    },
+    "folder_not_file": {
+        "en": "{path!r} is a folder, not a file. Give the path of the data file itself.",
+        "ms": "{path!r} ialah folder, bukan fail. Berikan laluan fail data itu sendiri.",
+    },
+    "mapinfo_permission_denied": {
+        "en": "a file of the MapInfo table cannot be opened (permission denied). Check its permissions.",
+        "ms": "salah satu fail jadual MapInfo tidak dapat dibuka (kebenaran ditolak). Semak kebenarannya.",
+    },
+    "column_name_too_long": {
+        "en": "a column name is {length:,} characters long (starting {start!r}); at most {limit:,} are accepted. Shorten the column name.",
+        "ms": "satu nama lajur mempunyai {length:,} aksara (bermula {start!r}); paling banyak {limit:,} diterima. Pendekkan nama lajur itu.",
+    },
+    "cell_too_long": {
+        "en": ("row {row}, column {column!r} holds {length:,} characters; at most {limit:,} are accepted in one cell "
+               "({count:,} cell is too long). Shorten the text or drop the column, or raise the limit (UploadLimits(max_attribute_chars=...)).",
+               "row {row}, column {column!r} holds {length:,} characters; at most {limit:,} are accepted in one cell "
+               "({count:,} cells are too long). Shorten the text or drop the column, or raise the limit (UploadLimits(max_attribute_chars=...))."),
+        "ms": "baris {row}, lajur {column!r} mengandungi {length:,} aksara; paling banyak {limit:,} diterima dalam satu sel "
+              "({count:,} sel terlalu panjang). Pendekkan teks atau buang lajur itu, atau naikkan had (UploadLimits(max_attribute_chars=...)).",
+    },
+})
 
 
 @dataclass(frozen=True)
@@ -229,16 +273,11 @@ def _display_name(filename: str) -> str:
 
 
 def _size_text(size: int) -> str:
-    return f"{size:,} bytes" if size < 1_000_000 else f"{size / 1e6:,.1f} MB"
+    return _M("size_bytes", size=size) if size < 1_000_000 else _M("size_mb", size=size / 1e6)
 
 
 def _too_large(name: str, size: int, limits: UploadLimits) -> UploadError:
-    return UploadError(
-        f"{name}: the file is {_size_text(size)}; at most {_size_text(limits.max_bytes)} "
-        "is accepted. Upload a smaller extract (only the area of interest), or raise the "
-        "limit (UploadLimits(max_bytes=...) in Python; server.maxUploadSize in "
-        ".streamlit/config.toml for the app)."
-    )
+    return UploadError(located(name, _M("too_large", size=_size_text(size), limit=_size_text(limits.max_bytes))))
 
 
 def _load_bytes(source, filename: str | None, limits: UploadLimits) -> tuple[bytes, str]:
@@ -257,17 +296,17 @@ def _load_bytes(source, filename: str | None, limits: UploadLimits) -> tuple[byt
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise UploadError(f"{name}: {str(path)!r} is a folder, not a file. Give the path of the data file itself (zip a Shapefile's files first).")
+            raise UploadError(located(name, _M("folder_not_file_zip", path=str(path))))
         if size > limits.max_bytes:
             raise _too_large(name, size, limits)
         with path.open("rb") as handle:
             data = handle.read(limits.max_bytes + 1)
     except FileNotFoundError as exc:
-        raise UploadError(f"{name}: no such file ({str(path)!r}). Check the path and its spelling.") from exc
+        raise UploadError(located(name, _M("no_such_file", path=str(path)))) from exc
     except PermissionError as exc:
-        raise UploadError(f"{name}: the file cannot be opened (permission denied). Check its permissions.") from exc
+        raise UploadError(located(name, _M("permission_denied"))) from exc
     except IsADirectoryError as exc:
-        raise UploadError(f"{name}: {str(path)!r} is a folder, not a file. Give the path of the data file itself.") from exc
+        raise UploadError(located(name, _M("folder_not_file", path=str(path)))) from exc
     if len(data) > limits.max_bytes:
         raise _too_large(name, len(data), limits)
     return data, name
@@ -295,7 +334,7 @@ def _mapinfo_bundle(path: Path, name: str, limits: UploadLimits) -> bytes:
                 member = zipfile.ZipInfo(path.stem + part.suffix.lower(), date_time=(1980, 1, 1, 0, 0, 0))
                 bundle.writestr(member, part.read_bytes())
     except PermissionError as exc:
-        raise UploadError(f"{name}: a file of the MapInfo table cannot be opened (permission denied). Check its permissions.") from exc
+        raise UploadError(located(name, _M("mapinfo_permission_denied"))) from exc
     return buffer.getvalue()
 
 
@@ -311,10 +350,7 @@ def _check_attributes(frame: gpd.GeoDataFrame, name: str, limits: UploadLimits) 
         if column == frame.geometry.name:
             continue
         if len(str(column)) > limit:
-            raise UploadError(
-                f"{name}: a column name is {len(str(column)):,} characters long (starting "
-                f"{str(column)[:40]!r}); at most {limit:,} are accepted. Shorten the column name."
-            )
+            raise UploadError(located(name, _M("column_name_too_long", length=len(str(column)), start=str(column)[:40], limit=limit)))
         series = frame[column]
         if series.dtype.kind not in "OSU" and str(series.dtype) not in ("str", "string"):
             continue
@@ -325,9 +361,6 @@ def _check_attributes(frame: gpd.GeoDataFrame, name: str, limits: UploadLimits) 
         over = np.flatnonzero(lengths > limit)
         if over.size:
             row = frame.index[over[0]]
-            raise UploadError(
-                f"{name}: row {row}, column {str(column)!r} holds {lengths[over[0]]:,} characters; "
-                f"at most {limit:,} are accepted in one cell ({over.size:,} "
-                f"{'cell is' if over.size == 1 else 'cells are'} too long). Shorten the text or "
-                "drop the column, or raise the limit (UploadLimits(max_attribute_chars=...))."
-            )
+            raise UploadError(located(name, _M(
+                "cell_too_long", row=row, column=str(column), length=int(lengths[over[0]]), limit=limit, count=int(over.size),
+            )))

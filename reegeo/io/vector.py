@@ -47,6 +47,7 @@ from reegeo.io.detect import (
     free_column,
     parser_errors,
 )
+from reegeo.messages import Catalog, and_list, joined, located
 
 __all__ = [
     "check_kml_safe",
@@ -66,50 +67,211 @@ __all__ = [
 ]
 
 
+_M = Catalog("io.vector", {
+    "cannot_read_as": {"en": "cannot be read as {what}", "ms": "tidak dapat dibaca sebagai {what}"},
+    "check_valid_file": {
+        "en": "Check that it is a valid {what} file, or export it again from your GIS.",
+        "ms": "Semak bahawa ia fail {what} yang sah, atau eksport semula daripada GIS anda.",
+    },
+    "no_geometry_column": {
+        "en": "{what} layer {layer} has no geometry column. Upload a layer with points or polygons.",
+        "ms": "lapisan {what} {layer} tiada lajur geometri. Muat naik lapisan yang mempunyai titik atau poligon.",
+    },
+    "unit_layer": {"en": ("layer", "layers"), "ms": "lapisan"},
+    "unit_shapefile": {"en": ("Shapefile", "Shapefiles"), "ms": "Shapefile"},
+    "unit_mapinfo_table": {"en": ("MapInfo table", "MapInfo tables"), "ms": "jadual MapInfo"},
+    "unit_folder": {"en": ("folder", "folders"), "ms": "folder"},
+    "unit_sheet": {"en": ("sheet", "sheets"), "ms": "helaian"},
+    "no_such_layer": {
+        "en": "the {what} has no {unit} {layer!r}; it holds {shown}. Choose one of them (names are case-sensitive).",
+        "ms": "{what} ini tiada {unit} {layer!r}; kandungannya: {shown}. Pilih salah satu daripadanya (nama peka huruf besar/kecil).",
+    },
+    "several_layers": {
+        "en": "the {what} holds {count} {unit}: {shown}. Choose which one to read with {argument} "
+              "(for a constraint layer, save the one you need as a file of its own).",
+        "ms": "{what} ini mengandungi {count} {unit}: {shown}. Pilih yang hendak dibaca dengan {argument} "
+              "(bagi lapisan kekangan, simpan yang diperlukan sebagai fail tersendiri).",
+    },
+    "not_sqlite": {
+        "en": "the file starts like a GeoPackage but is not a readable SQLite database ({error}). Export it again from your GIS.",
+        "ms": "fail ini bermula seperti GeoPackage tetapi bukan pangkalan data SQLite yang boleh dibaca ({error}). "
+              "Eksport semula daripada GIS anda.",
+    },
+    "view_named": {"en": "view {view!r}", "ms": "paparan {view!r}"},
+    "has_views": {
+        "en": "the GeoPackage holds {count} view(s) ({views}), whose SQL reading would run. "
+              "Export the layer into a new GeoPackage without views (e.g. ogr2ogr out.gpkg in.gpkg LAYER).",
+        "ms": "GeoPackage ini mengandungi {count} paparan ({views}), yang SQL-nya akan dijalankan jika dibaca. "
+              "Eksport lapisan ke dalam GeoPackage baharu tanpa paparan (cth. ogr2ogr out.gpkg in.gpkg LAYER).",
+    },
+    "none": {"en": "none", "ms": "tiada"},
+    "no_spatial_layer": {
+        "en": "the GeoPackage has no layer with geometry (tables: {tables}). Save the sites or constraint layer into it with their geometry.",
+        "ms": "GeoPackage ini tiada lapisan bergeometri (jadual: {tables}). Simpan tapak atau lapisan kekangan ke dalamnya bersama geometrinya.",
+    },
+    "read_gpkg_layer": {"en": "read layer {layer!r} of the GeoPackage.", "ms": "lapisan {layer!r} dalam GeoPackage telah dibaca."},
+    "no_features": {
+        "en": "the {fmt} file holds no features. Export the layer again with its features.",
+        "ms": "fail {fmt} ini tiada ciri. Eksport semula lapisan bersama ciri-cirinya.",
+    },
+    "zip_archive": {"en": "zip archive", "ms": "arkib zip"},
+    "read_shapefile_of": {
+        "en": "read the Shapefile {stem!r} of the {count} in the zip.",
+        "ms": "Shapefile {stem!r} telah dibaca (satu daripada {count} dalam zip).",
+    },
+    "shapefile_lacks": {
+        "en": "the Shapefile {stem!r} in the zip lacks its {missing} file. "
+              "Zip all the files that share its name (.shp, .shx, .dbf, .prj, .cpg) together.",
+        "ms": "Shapefile {stem!r} dalam zip tiada fail {missing}. "
+              "Zip bersama semua fail yang berkongsi namanya (.shp, .shx, .dbf, .prj, .cpg).",
+    },
+    "no_prj": {
+        "en": "the Shapefile {stem!r} has no .prj file, so it carries no coordinate system.",
+        "ms": "Shapefile {stem!r} tiada fail .prj, jadi ia tidak membawa sistem koordinat.",
+    },
+    "truncated_shapefile": {
+        "en": "the Shapefile {stem!r} has a truncated .shx or .dbf file. Export it again.",
+        "ms": "Shapefile {stem!r} mempunyai fail .shx atau .dbf yang terpotong. Eksport semula.",
+    },
+    "record_counts": {
+        "en": "the Shapefile {stem!r} has {shapes:,} shapes but {records:,} attribute records (.dbf): "
+              "rows would be lost or matched to the wrong shapes. Export the Shapefile again from your GIS.",
+        "ms": "Shapefile {stem!r} mempunyai {shapes:,} bentuk tetapi {records:,} rekod atribut (.dbf): "
+              "baris akan hilang atau dipadankan dengan bentuk yang salah. Eksport semula Shapefile daripada GIS anda.",
+    },
+    "too_many_zips": {
+        "en": "the zip holds {count} zip files; at most {limit} are read. Unpack it and upload the Shapefiles you need.",
+        "ms": "zip ini mengandungi {count} fail zip; paling banyak {limit} dibaca. Buka zip itu dan muat naik Shapefile yang anda perlukan.",
+    },
+    "nested_no_prj": {
+        "en": "the Shapefile {member}/{stem} has no .prj file: every Shapefile of a nested zip must declare its coordinate system",
+        "ms": "Shapefile {member}/{stem} tiada fail .prj: setiap Shapefile dalam zip bersarang mesti menyatakan sistem koordinatnya",
+    },
+    "nested_no_shapefile": {
+        "en": "none of the {count} zip file(s) inside holds a Shapefile. Upload the zip of one Shapefile, or the download as it came.",
+        "ms": "tiada satu pun daripada {count} fail zip di dalamnya mengandungi Shapefile. "
+              "Muat naik zip bagi satu Shapefile, atau fail muat turun seperti asalnya.",
+    },
+    "read_nested": {
+        "en": "read {shapefiles} Shapefile(s) from {zips} zip file(s) inside {file}.",
+        "ms": "{shapefiles} Shapefile telah dibaca daripada {zips} fail zip di dalam {file}.",
+    },
+    "mapinfo_lacks": {
+        "en": "the MapInfo table {stem!r} lacks its {missing} file. Zip all the files that share its name (.tab, .dat, .map, .id) together.",
+        "ms": "jadual MapInfo {stem!r} tiada fail {missing}. Zip bersama semua fail yang berkongsi namanya (.tab, .dat, .map, .id).",
+    },
+    "read_mapinfo_of": {
+        "en": "read the MapInfo table {stem!r} of the {count} in the zip.",
+        "ms": "jadual MapInfo {stem!r} telah dibaca (satu daripada {count} dalam zip).",
+    },
+    "kml_doctype": {
+        "en": "the KML declares a DOCTYPE or ENTITY; such declarations can read local files or expand without bound, "
+              "so they are refused. Export the KML again from Google Earth or your GIS (plain KML has no DOCTYPE).",
+        "ms": "KML ini mengisytiharkan DOCTYPE atau ENTITY; pengisytiharan sebegini boleh membaca fail tempatan atau "
+              "berkembang tanpa had, jadi ia ditolak. Eksport semula KML daripada Google Earth atau GIS anda "
+              "(KML biasa tiada DOCTYPE).",
+    },
+    "kml_entities": {
+        "en": "the KML uses XML entities or a DTD ({error}); these are refused for safety. "
+              "Export the KML again from Google Earth or your GIS.",
+        "ms": "KML ini menggunakan entiti XML atau DTD ({error}); ini ditolak demi keselamatan. "
+              "Eksport semula KML daripada Google Earth atau GIS anda.",
+    },
+    "kml_not_well_formed": {
+        "en": "the KML is not well-formed XML ({error}). Export it again from Google Earth or your GIS, "
+              "or open it in a text editor to fix the reported line.",
+        "ms": "KML ini bukan XML yang sempurna bentuknya ({error}). Eksport semula daripada Google Earth atau GIS anda, "
+              "atau buka dalam penyunting teks untuk membetulkan baris yang dilaporkan.",
+    },
+    "xml_not_kml": {
+        "en": "the XML root element is <{tag}>, not <kml>, so this is not a KML file. Accepted formats: {formats}.",
+        "ms": "unsur akar XML ialah <{tag}>, bukan <kml>, jadi ini bukan fail KML. Format yang diterima: {formats}.",
+    },
+    "kml_network_link": {
+        "en": "the KML contains a NetworkLink; linked content on the network is never fetched. Save the linked data "
+              "itself as KML (in Google Earth: right-click, 'Save Place As') and upload that.",
+        "ms": "KML ini mengandungi NetworkLink; kandungan yang dipautkan di rangkaian tidak akan diambil. Simpan data "
+              "yang dipautkan itu sendiri sebagai KML (dalam Google Earth: klik kanan, 'Save Place As') dan muat naik fail itu.",
+    },
+    "no_placemarks": {
+        "en": "the {fmt} holds no placemarks. Add the sites as placemarks (points or polygons) and save again.",
+        "ms": "{fmt} ini tiada penanda tempat (placemark). Tambah tapak sebagai penanda tempat (titik atau poligon) dan simpan semula.",
+    },
+    "read_kml_folders": {
+        "en": "read {count} KML folders together; the folder of each placemark is in column '{column}'.",
+        "ms": "{count} folder KML telah dibaca bersama; folder bagi setiap penanda tempat ada dalam lajur '{column}'.",
+    },
+    "skipped_overlays": {
+        "en": "skipped {count} image overlay(s), photo(s) or 3-D model(s): they are not sites.",
+        "ms": "{count} tindanan imej, foto atau model 3-D dilangkau: ia bukan tapak.",
+    },
+    "parquet_fix": {
+        "en": "Write it again with GeoPandas (GeoDataFrame.to_parquet) or GDAL as GeoParquet.",
+        "ms": "Tulis semula sebagai GeoParquet dengan GeoPandas (GeoDataFrame.to_parquet) atau GDAL.",
+    },
+    "no_geo_metadata": {
+        "en": "the Parquet file has no GeoParquet metadata, so its geometry column is unknown. {fix}",
+        "ms": "fail Parquet ini tiada metadata GeoParquet, jadi lajur geometrinya tidak diketahui. {fix}",
+    },
+    "parquet_too_large": {
+        "en": "the GeoParquet file decodes to {size:,} bytes, over the limit of {limit:,}. "
+              "Split it into smaller files, or screen it in batches from the command line.",
+        "ms": "fail GeoParquet ini dinyahkod kepada {size:,} bait, melebihi had {limit:,}. "
+              "Pecahkan kepada fail yang lebih kecil, atau saring secara berkelompok dari baris perintah.",
+    },
+})
+
+
 # ---------------------------------------------------------------- GDAL-backed formats
 
 
+def _unreadable(what: str) -> tuple[str, str]:
+    """What :func:`parser_errors` says of a file GDAL cannot read as ``what`` (a format name, or a Message)."""
+    return _M("cannot_read_as", what=what), _M("check_valid_file", what=what)
+
+
 def _gdal_layers(path: Path, ctx: ReadContext, what: str) -> list[tuple[str, str | None]]:
-    with parser_errors(ctx.name, f"cannot be read as {what}", f"Check that it is a valid {what} file, or export it again from your GIS."):
+    with parser_errors(ctx.name, *_unreadable(what)):
         return [(str(n), None if g is None else str(g)) for n, g in pyogrio.list_layers(path)]
 
 
 def _feature_count(path: Path, layer: str | None, ctx: ReadContext, what: str) -> int:
-    with parser_errors(ctx.name, f"cannot be read as {what}", f"Check that it is a valid {what} file, or export it again from your GIS."):
+    with parser_errors(ctx.name, *_unreadable(what)):
         return int(pyogrio.read_info(path, layer=layer, force_feature_count=True)["features"])
 
 
 def _read_gdal(path: Path, layer: str | None, ctx: ReadContext, what: str) -> gpd.GeoDataFrame:
-    with parser_errors(ctx.name, f"cannot be read as {what}", f"Check that it is a valid {what} file, or export it again from your GIS."):
+    with parser_errors(ctx.name, *_unreadable(what)):
         info = pyogrio.read_info(path, layer=layer, force_feature_count=True)
     check_feature_count(int(info["features"]), ctx)
     check_column_count(len(info["fields"]), ctx)
-    with parser_errors(ctx.name, f"cannot be read as {what}", f"Check that it is a valid {what} file, or export it again from your GIS."):
+    with parser_errors(ctx.name, *_unreadable(what)):
         frame = pyogrio.read_dataframe(path, layer=layer, max_features=ctx.max_features + 1)
     if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame.columns:
-        raise UploadError(
-            f"{ctx.name}: {what} layer {layer or ''!s} has no geometry column. "
-            "Upload a layer with points or polygons."
-        )
+        raise UploadError(located(ctx.name, _M("no_geometry_column", what=what, layer=layer or "")))
     check_feature_count(len(frame), ctx)
     return frame
 
 
-def choose_layer(layers: list[str], ctx: ReadContext, what: str, unit: str = "layers") -> str:
+def choose_layer(layers: list[str], ctx: ReadContext, what: str, unit: str = "layer") -> str:
+    """The layer of a container to read: the chosen one, or the only one.
+
+    ``what`` is the container (a format name, or a Message such as "zip
+    archive"); ``unit`` the kind of layer it holds: ``"layer"``,
+    ``"shapefile"``, ``"mapinfo_table"``, ``"folder"`` or ``"sheet"``.
+    """
     shown = ", ".join(repr(n) for n in layers)
     if ctx.layer is not None:
         if ctx.layer not in layers:
             raise LayerChoiceError(
-                f"{ctx.name}: the {what} has no {unit[:-1]} {ctx.layer!r}; it holds {shown}. "
-                "Choose one of them (names are case-sensitive).",
+                located(ctx.name, _M("no_such_layer", what=what, unit=_M(f"unit_{unit}", count=1), layer=ctx.layer, shown=shown)),
                 layers,
             )
         return ctx.layer
     if len(layers) == 1:
         return layers[0]
     raise LayerChoiceError(
-        f"{ctx.name}: the {what} holds {len(layers)} {unit}: {shown}. Choose which one to "
-        "read with {argument} (for a constraint layer, save the one you need as a file of its own).",
+        located(ctx.name, _M("several_layers", what=what, count=len(layers), unit=_M(f"unit_{unit}", count=len(layers)), shown=shown)),
         layers,
     )
 
@@ -148,13 +310,10 @@ def _refuse_active_sqlite(path: Path, ctx: ReadContext) -> None:
         finally:
             connection.close()
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-        raise UploadError(f"{ctx.name}: the file starts like a GeoPackage but is not a readable SQLite database ({exc}). Export it again from your GIS.") from None
+        raise UploadError(located(ctx.name, _M("not_sqlite", error=str(exc)))) from None
     if rows:
-        shown = ", ".join(f"{kind} {name!r}" for kind, name in rows[:5])
-        raise UploadError(
-            f"{ctx.name}: the GeoPackage holds {len(rows)} view(s) ({shown}), whose SQL reading would run. "
-            "Export the layer into a new GeoPackage without views (e.g. ogr2ogr out.gpkg in.gpkg LAYER)."
-        )
+        views = joined([_M("view_named", view=name) for _, name in rows[:5]], ", ")
+        raise UploadError(located(ctx.name, _M("has_views", count=len(rows), views=views)))
 
 
 def read_geopackage(data: bytes, ctx: ReadContext) -> RawRead:
@@ -164,14 +323,11 @@ def read_geopackage(data: bytes, ctx: ReadContext) -> RawRead:
         layers = _gdal_layers(path, ctx, "GeoPackage")
         spatial = [n for n, geom in layers if geom is not None]
         if not spatial:
-            raise UploadError(
-                f"{ctx.name}: the GeoPackage has no layer with geometry (tables: "
-                + (", ".join(repr(n) for n, _ in layers) or "none")
-                + "). Save the sites or constraint layer into it with their geometry."
-            )
+            tables = ", ".join(repr(n) for n, _ in layers) or _M("none")
+            raise UploadError(located(ctx.name, _M("no_spatial_layer", tables=tables)))
         layer = choose_layer(spatial, ctx, "GeoPackage")
         frame = _read_gdal(path, layer, ctx, "GeoPackage")
-    notes = [f"read layer {layer!r} of the GeoPackage."] if len(spatial) > 1 else []
+    notes: list[str] = [_M("read_gpkg_layer", layer=layer)] if len(spatial) > 1 else []
     return RawRead(_reindex(frame), GEOPACKAGE, notes)
 
 
@@ -181,7 +337,7 @@ def read_single_gdal(data: bytes, ctx: ReadContext, fmt: str) -> RawRead:
         path = _scratch_file(tmp, data, suffix)
         layers = _gdal_layers(path, ctx, fmt)
         if not layers:
-            raise UploadError(f"{ctx.name}: the {fmt} file holds no features. Export the layer again with its features.")
+            raise UploadError(located(ctx.name, _M("no_features", fmt=fmt)))
         frame = _read_gdal(path, layers[0][0], ctx, fmt)
     return RawRead(_reindex(frame), fmt)
 
@@ -200,10 +356,10 @@ def shapefile_layers(archive: SafeZip) -> dict[str, str]:
 
 def read_shapefile_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
     layers = shapefile_layers(archive)
-    stem = choose_layer(sorted(layers), ctx, "zip archive", "Shapefiles")
+    stem = choose_layer(sorted(layers), ctx, _M("zip_archive"), "shapefile")
     frame, notes = _read_shapefile(archive, stem, ctx)
     if len(layers) > 1:
-        notes.insert(0, f"read the Shapefile {stem!r} of the {len(layers)} in the zip.")
+        notes.insert(0, _M("read_shapefile_of", stem=stem, count=len(layers)))
     return RawRead(_reindex(frame), SHAPEFILE_ZIP, notes)
 
 
@@ -221,14 +377,11 @@ def _read_shapefile(archive: SafeZip, stem: str, ctx: ReadContext) -> tuple[gpd.
     parts = _companions(archive, stem, SHAPEFILE_PARTS)
     missing = [ext for ext in (".shx", ".dbf") if ext not in parts]
     if missing:
-        raise UploadError(
-            f"{ctx.name}: the Shapefile {stem!r} in the zip lacks its {' and '.join(missing)} "
-            "file. Zip all the files that share its name (.shp, .shx, .dbf, .prj, .cpg) together."
-        )
+        raise UploadError(located(ctx.name, _M("shapefile_lacks", stem=stem, missing=and_list(list(missing)))))
     _check_record_counts(archive, parts, stem, ctx)
-    notes = []
+    notes: list[str] = []
     if ".prj" not in parts:
-        notes.append(f"the Shapefile {stem!r} has no .prj file, so it carries no coordinate system.")
+        notes.append(_M("no_prj", stem=stem))
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         for ext, member in parts.items():
             archive.extract(archive.find(member), Path(tmp), as_name=f"layer{ext}")
@@ -241,14 +394,11 @@ def _check_record_counts(archive: SafeZip, parts: dict[str, str], stem: str, ctx
     shx = archive.read(archive.find(parts[".shx"]))
     dbf_head = archive.read(archive.find(parts[".dbf"]))[:8]
     if len(shx) < 100 or len(dbf_head) < 8:
-        raise UploadError(f"{ctx.name}: the Shapefile {stem!r} has a truncated .shx or .dbf file. Export it again.")
+        raise UploadError(located(ctx.name, _M("truncated_shapefile", stem=stem)))
     shapes = (len(shx) - 100) // 8
     records = int.from_bytes(dbf_head[4:8], "little")
     if shapes != records:
-        raise UploadError(
-            f"{ctx.name}: the Shapefile {stem!r} has {shapes:,} shapes but {records:,} attribute records (.dbf): "
-            "rows would be lost or matched to the wrong shapes. Export the Shapefile again from your GIS."
-        )
+        raise UploadError(located(ctx.name, _M("record_counts", stem=stem, shapes=shapes, records=records)))
 
 
 def read_nested_zips(archive: SafeZip, ctx: ReadContext) -> RawRead:
@@ -258,21 +408,22 @@ def read_nested_zips(archive: SafeZip, ctx: ReadContext) -> RawRead:
     """
     inner = [n for n in archive.names if not is_junk(n) and n.lower().endswith(".zip")]
     if len(inner) > MAX_NESTED_ZIPS:
-        raise UploadError(f"{ctx.name}: the zip holds {len(inner)} zip files; at most {MAX_NESTED_ZIPS} are read. Unpack it and upload the Shapefiles you need.")
-    frames, notes = [], []
+        raise UploadError(located(ctx.name, _M("too_many_zips", count=len(inner), limit=MAX_NESTED_ZIPS)))
+    frames: list[gpd.GeoDataFrame] = []
+    notes: list[str] = []
     for member in sorted(inner):
         nested = open_zip(archive.read(archive.find(member)), display_name=f"{ctx.name}/{member}", limits=ctx.archive_limits)
         for stem in sorted(shapefile_layers(nested)):
             frame, more = _read_shapefile(nested, stem, ctx)
             notes += more
             if frame.crs is None:
-                raise UploadError(f"{ctx.name}: the Shapefile {member}/{stem} has no .prj file: every Shapefile of a nested zip must declare its coordinate system")
+                raise UploadError(located(ctx.name, _M("nested_no_prj", member=member, stem=stem)))
             frame = frame.to_crs(4326)
             frame["source_file"] = f"{member}/{stem}"
             frames.append(frame)
     if not frames:
-        raise UploadError(f"{ctx.name}: none of the {len(inner)} zip file(s) inside holds a Shapefile. Upload the zip of one Shapefile, or the download as it came.")
-    notes.insert(0, f"read {len(frames)} Shapefile(s) from {len(inner)} zip file(s) inside {ctx.name}.")
+        raise UploadError(located(ctx.name, _M("nested_no_shapefile", count=len(inner))))
+    notes.insert(0, _M("read_nested", shapefiles=len(frames), zips=len(inner), file=ctx.name))
     combined = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=frames[0].geometry.name, crs=4326)
     check_feature_count(len(combined), ctx)
     return RawRead(_reindex(combined), NESTED_SHAPEFILES, notes)
@@ -286,19 +437,16 @@ def mapinfo_layers(archive: SafeZip) -> dict[str, str]:
 def read_mapinfo_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
     """A MapInfo table (.tab, .dat, .map, .id) from a zip, in the CRS its .tab declares."""
     layers = mapinfo_layers(archive)
-    stem = choose_layer(sorted(layers), ctx, "zip archive", "MapInfo tables")
+    stem = choose_layer(sorted(layers), ctx, _M("zip_archive"), "mapinfo_table")
     parts = _companions(archive, stem, MAPINFO_PARTS)
     missing = [ext for ext in (".dat", ".map") if ext not in parts]
     if missing:
-        raise UploadError(
-            f"{ctx.name}: the MapInfo table {stem!r} lacks its {' and '.join(missing)} file. "
-            "Zip all the files that share its name (.tab, .dat, .map, .id) together."
-        )
-    notes = [f"read the MapInfo table {stem!r} of the {len(layers)} in the zip."] if len(layers) > 1 else []
+        raise UploadError(located(ctx.name, _M("mapinfo_lacks", stem=stem, missing=and_list(list(missing)))))
+    notes: list[str] = [_M("read_mapinfo_of", stem=stem, count=len(layers))] if len(layers) > 1 else []
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         for ext, member in parts.items():
             archive.extract(archive.find(member), Path(tmp), as_name=f"layer{ext}")
-        frame = _read_gdal(Path(tmp) / "layer.tab", None, ctx, "MapInfo table")
+        frame = _read_gdal(Path(tmp) / "layer.tab", None, ctx, _M("unit_mapinfo_table", count=1))
     return RawRead(_reindex(frame), MAPINFO, notes)
 
 
@@ -308,36 +456,19 @@ def read_mapinfo_zip(archive: SafeZip, ctx: ReadContext) -> RawRead:
 def check_kml_safe(data: bytes, ctx: ReadContext) -> Any:
     """Parse the XML with entity, DTD and external-reference handling forbidden; return its root element."""
     if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, re.IGNORECASE):
-        raise UnsafeUploadError(
-            f"{ctx.name}: the KML declares a DOCTYPE or ENTITY; such declarations can read "
-            "local files or expand without bound, so they are refused. Export the KML again "
-            "from Google Earth or your GIS (plain KML has no DOCTYPE)."
-        )
+        raise UnsafeUploadError(located(ctx.name, _M("kml_doctype")))
     try:
         root = SafeElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise UnsafeUploadError(
-            f"{ctx.name}: the KML uses XML entities or a DTD ({type(exc).__name__}); these are "
-            "refused for safety. Export the KML again from Google Earth or your GIS."
-        ) from exc
+        raise UnsafeUploadError(located(ctx.name, _M("kml_entities", error=type(exc).__name__))) from exc
     except (SafeElementTree.ParseError, ValueError, UnicodeError, LookupError, RecursionError) as exc:
-        raise UploadError(
-            f"{ctx.name}: the KML is not well-formed XML ({exc}). Export it again from Google "
-            "Earth or your GIS, or open it in a text editor to fix the reported line."
-        ) from exc
+        raise UploadError(located(ctx.name, _M("kml_not_well_formed", error=str(exc)))) from exc
     tag = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else ""
     if tag.lower() != "kml":
-        raise UploadError(
-            f"{ctx.name}: the XML root element is <{tag}>, not <kml>, so this is not a KML "
-            "file. Accepted formats: " + "; ".join(ACCEPTED_FORMATS) + "."
-        )
+        raise UploadError(located(ctx.name, _M("xml_not_kml", tag=tag, formats=joined(list(ACCEPTED_FORMATS), "; "))))
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.rsplit("}", 1)[-1] == "NetworkLink":
-            raise UnsafeUploadError(
-                f"{ctx.name}: the KML contains a NetworkLink; linked content on the network is "
-                "never fetched. Save the linked data itself as KML (in Google Earth: right-click, "
-                "'Save Place As') and upload that."
-            )
+            raise UnsafeUploadError(located(ctx.name, _M("kml_network_link")))
     return root
 
 
@@ -419,7 +550,7 @@ def read_kml(data: bytes, ctx: ReadContext, fmt: str = KML) -> RawRead:
     with tempfile.TemporaryDirectory(prefix="reegeo-upload-") as tmp:
         path = _scratch_file(tmp, data, "upload.kml")
         layers = [n for n, _ in _gdal_layers(path, ctx, "KML")]
-        chosen = [choose_layer(layers, ctx, "KML", "folders")] if ctx.layer is not None else layers
+        chosen = [choose_layer(layers, ctx, "KML", "folder")] if ctx.layer is not None else layers
         counts = {layer: _feature_count(path, layer, ctx, "KML") for layer in chosen}
         check_feature_count(sum(counts.values()), ctx)
         frames = []
@@ -450,7 +581,7 @@ def _read_flattened_kml(data: bytes, ctx: ReadContext, fmt: str, skipped: int) -
 def _placemarks(frames: list[gpd.GeoDataFrame], ctx: ReadContext, fmt: str) -> gpd.GeoDataFrame:
     """The placemarks read from a KML's layers as one frame, without KML's display fields."""
     if not frames:
-        raise UploadError(f"{ctx.name}: the {fmt} holds no placemarks. Add the sites as placemarks (points or polygons) and save again.")
+        raise UploadError(located(ctx.name, _M("no_placemarks", fmt=fmt)))
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
     drop = [c for c in KML_BOILERPLATE if c in frame.columns]
     if "id" in frame.columns and frame["id"].isna().all():
@@ -459,9 +590,9 @@ def _placemarks(frames: list[gpd.GeoDataFrame], ctx: ReadContext, fmt: str) -> g
 
 
 def _kml_notes(folders: int, folder_column: str, skipped: int) -> list[str]:
-    notes = [f"read {folders} KML folders together; the folder of each placemark is in column '{folder_column}'."] if folders > 1 else []
+    notes: list[str] = [_M("read_kml_folders", count=int(folders), column=folder_column)] if folders > 1 else []
     if skipped:
-        notes.append(f"skipped {skipped} image overlay(s), photo(s) or 3-D model(s): they are not sites.")
+        notes.append(_M("skipped_overlays", count=skipped))
     return notes
 
 
@@ -480,25 +611,19 @@ def read_kmz(archive: SafeZip, ctx: ReadContext) -> RawRead:
 def read_geoparquet(data: bytes, ctx: ReadContext) -> RawRead:
     import pyarrow.parquet as pq
 
-    fix = "Write it again with GeoPandas (GeoDataFrame.to_parquet) or GDAL as GeoParquet."
-    with parser_errors(ctx.name, "cannot be read as Parquet", fix):
+    fix = _M("parquet_fix")
+    with parser_errors(ctx.name, _M("cannot_read_as", what="Parquet"), fix):
         parquet = pq.ParquetFile(io.BytesIO(data))
         count = parquet.metadata.num_rows
         metadata = parquet.schema_arrow.metadata or {}
     if b"geo" not in metadata:
-        raise UploadError(
-            f"{ctx.name}: the Parquet file has no GeoParquet metadata, so its geometry column "
-            f"is unknown. {fix}"
-        )
+        raise UploadError(located(ctx.name, _M("no_geo_metadata", fix=fix)))
     check_feature_count(count, ctx)
     check_column_count(len(parquet.schema_arrow.names) - 1, ctx)
     decoded = sum(parquet.metadata.row_group(i).total_byte_size for i in range(parquet.metadata.num_row_groups))
     if decoded > ctx.archive_limits.max_uncompressed_bytes:
-        raise UploadError(
-            f"{ctx.name}: the GeoParquet file decodes to {decoded:,} bytes, over the limit of "
-            f"{ctx.archive_limits.max_uncompressed_bytes:,}. Split it into smaller files, or screen it in batches from the command line."
-        )
-    with parser_errors(ctx.name, "cannot be read as GeoParquet", fix):
+        raise UploadError(located(ctx.name, _M("parquet_too_large", size=decoded, limit=ctx.archive_limits.max_uncompressed_bytes)))
+    with parser_errors(ctx.name, _M("cannot_read_as", what="GeoParquet"), fix):
         # A full validation catches damaged data (e.g. invalid UTF-8 text) here,
         # not later when a column is first looked at.
         parquet.read().validate(full=True)

@@ -15,9 +15,23 @@ from pathlib import Path
 from reegeo import __version__
 from reegeo.errors import ReegeoError
 from reegeo.layers.model import Layer, file_sha256
+from reegeo.messages import Catalog
 from reegeo.paths import DEFAULT_RULES_PATH
 
 __all__ = ["Audit", "LayerStamp", "build_audit"]
+
+_M = Catalog("report.audit", {
+    "sites": {"en": "sites", "ms": "tapak"},
+    "rules": {"en": "rules", "ms": "peraturan"},
+    "unreadable": {
+        "en": "{what} file {path} cannot be read for the audit stamp ({reason}): check the path",
+        "ms": "fail {what} {path} tidak dapat dibaca untuk cap audit ({reason}): semak laluannya",
+    },
+    "wrong_type": {
+        "en": "{what} for the audit stamp must be a path, bytes or text, not {kind}",
+        "ms": "{what} untuk cap audit mesti laluan, bait atau teks, bukan {kind}",
+    },
+})
 
 
 @dataclass(frozen=True)
@@ -124,10 +138,9 @@ def _stamp_input(value: str | Path | bytes, name: str | None, default_name: str,
         try:
             return name or value.name, file_sha256(value)
         except OSError as exc:
-            raise ReegeoError(f"{what} file {value} cannot be read for the audit stamp ({exc.strerror}): check the path") from None
+            raise ReegeoError(_M("unreadable", what=_M(what), path=value, reason=exc.strerror)) from None
     if isinstance(value, str):
         if what == "sites":
             return _stamp_input(Path(value), name, default_name, what)
         return name or default_name, hashlib.sha256(value.encode("utf-8")).hexdigest()
-    message = f"{what} for the audit stamp must be a path, bytes or text, not {type(value).__name__}"
-    raise ReegeoError(message)
+    raise ReegeoError(_M("wrong_type", what=_M(what), kind=type(value).__name__))

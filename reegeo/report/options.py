@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reegeo.errors import ExportError
+from reegeo.messages import Catalog
 from reegeo.screening.rules import RuleChange
 
 __all__ = ["REPORT_SCOPES", "ReportOptions"]
@@ -14,6 +15,25 @@ REPORT_SCOPES = ("all", "flagged", "summary")
 
 _MAX_CHARS = {"title": 160, "reference": 80, "author": 120}
 _MAX_RULE_CHANGES = 500
+
+_M = Catalog("report.options", {
+    "unknown_scope": {
+        "en": "report scope {scope!r} is not one of {scopes}",
+        "ms": "skop laporan {scope!r} bukan salah satu daripada {scopes}",
+    },
+    "title": {"en": "title", "ms": "tajuk"},
+    "reference": {"en": "reference", "ms": "rujukan"},
+    "author": {"en": "author", "ms": "penyedia"},
+    "not_text": {"en": "report {field} must be text, not {kind}", "ms": "{field} laporan mesti teks, bukan {kind}"},
+    "too_long": {
+        "en": "report {field} has {length:,} characters; at most {limit} are allowed: shorten it",
+        "ms": "{field} laporan mempunyai {length:,} aksara; paling banyak {limit} dibenarkan: pendekkannya",
+    },
+    "too_many_rule_changes": {
+        "en": "{count:,} rule changes to report; at most {maximum} are kept: start a new project",
+        "ms": "{count:,} perubahan peraturan untuk dilaporkan; paling banyak {maximum} disimpan: mulakan projek baharu",
+    },
+})
 
 
 @dataclass(frozen=True)
@@ -40,16 +60,12 @@ class ReportOptions:
 
     def __post_init__(self) -> None:
         if self.scope not in REPORT_SCOPES:
-            raise ExportError(
-                f"report scope {self.scope!r} is not one of {', '.join(REPORT_SCOPES)}", argument="scope", value=self.scope
-            )
+            raise ExportError(_M("unknown_scope", scope=self.scope, scopes=", ".join(REPORT_SCOPES)), argument="scope", value=self.scope)
         for name, limit in _MAX_CHARS.items():
             value = getattr(self, name)
             if not isinstance(value, str):
-                raise ExportError(f"report {name} must be text, not {type(value).__name__}", argument=name, value=value)
+                raise ExportError(_M("not_text", field=_M(name), kind=type(value).__name__), argument=name, value=value)
             if len(value) > limit:
-                raise ExportError(
-                    f"report {name} has {len(value):,} characters; at most {limit} are allowed: shorten it", argument=name, value=value[:40]
-                )
+                raise ExportError(_M("too_long", field=_M(name), length=len(value), limit=limit), argument=name, value=value[:40])
         if len(self.rule_changes) > _MAX_RULE_CHANGES:
-            raise ExportError(f"{len(self.rule_changes):,} rule changes to report; at most {_MAX_RULE_CHANGES} are kept: start a new project")
+            raise ExportError(_M("too_many_rule_changes", count=len(self.rule_changes), maximum=_MAX_RULE_CHANGES))

@@ -34,8 +34,9 @@ import geopandas as gpd
 
 from reegeo.atomic import write_atomically
 from reegeo.errors import ExportError
-from reegeo.i18n import check_language
+from reegeo.i18n import LANGUAGES, check_language
 from reegeo.layers.model import Layer
+from reegeo.messages import Catalog
 from reegeo.report.audit import Audit, build_audit
 from reegeo.report.options import REPORT_SCOPES, ReportOptions
 from reegeo.screening.rules import Rule
@@ -44,6 +45,38 @@ from reegeo.vocab import Progress
 __all__ = ["REPORT_FORMATS", "REPORT_SCOPES", "Audit", "ReportOptions", "build_audit", "render_html", "render_pdf", "write_report"]
 
 _REQUIRED_COLUMNS = ("site_id", "verdict", "violations", "flags", "advisories", "state", "metric_crs")
+
+_M = Catalog("report.write", {
+    "no_suffix": {"en": "(no suffix)", "ms": "(tiada akhiran)"},
+    "unknown_format": {
+        "en": "report {file!r}: unknown format {suffix!r}; use one of {formats}",
+        "ms": "laporan {file!r}: format {suffix!r} tidak dikenali; gunakan salah satu daripada {formats}",
+    },
+    "no_folder": {
+        "en": "report folder {folder} does not exist: create it or write elsewhere",
+        "ms": "folder laporan {folder} tidak wujud: cipta folder itu atau tulis di tempat lain",
+    },
+    "path_is_folder": {
+        "en": "cannot write {path}: it is a folder; give a file name",
+        "ms": "{path} tidak dapat ditulis: ia ialah folder; berikan nama fail",
+    },
+    "permission_denied": {
+        "en": "cannot write {path}: permission denied; choose a folder you can write to",
+        "ms": "{path} tidak dapat ditulis: kebenaran ditolak; pilih folder yang boleh anda tulis",
+    },
+    "cannot_write": {
+        "en": "cannot write {path} ({reason}): choose a folder you can write to, with free space",
+        "ms": "{path} tidak dapat ditulis ({reason}): pilih folder yang boleh anda tulis, yang mempunyai ruang kosong",
+    },
+    "unsupported_language": {
+        "en": "report language {lang!r} is not supported: use one of {languages}",
+        "ms": "bahasa laporan {lang!r} tidak disokong: gunakan salah satu daripada {languages}",
+    },
+    "missing_columns": {
+        "en": "results lack column(s) {columns}: pass the output of reegeo.screening.engine.screen_sites to the report",
+        "ms": "keputusan tiada lajur {columns}: berikan output reegeo.screening.engine.screen_sites kepada laporan",
+    },
+})
 
 
 def render_pdf(
@@ -141,32 +174,30 @@ def write_report(
     render = REPORT_FORMATS.get(path.suffix.lower())
     if render is None:
         raise ExportError(
-            f"report {path.name!r}: unknown format {path.suffix or '(no suffix)'!r}; use one of {', '.join(sorted(REPORT_FORMATS))}"
+            _M("unknown_format", file=path.name, suffix=path.suffix or _M("no_suffix"), formats=", ".join(sorted(REPORT_FORMATS)))
         )
     if not path.parent.exists():
-        raise ExportError(f"report folder {path.parent} does not exist: create it or write elsewhere")
+        raise ExportError(_M("no_folder", folder=path.parent))
     content = render(results, rules=rules, layers=layers, audit=audit, lang=lang, options=options, progress=progress)
     if path.is_dir():
-        raise ExportError(f"cannot write {path}: it is a folder; give a file name")
+        raise ExportError(_M("path_is_folder", path=path))
     try:
         write_atomically(path, lambda staged: staged.write_bytes(content))
     except PermissionError:
-        raise ExportError(f"cannot write {path}: permission denied; choose a folder you can write to") from None
+        raise ExportError(_M("permission_denied", path=path)) from None
     except OSError as exc:
-        raise ExportError(f"cannot write {path} ({exc.strerror or exc}): choose a folder you can write to, with free space") from None
+        raise ExportError(_M("cannot_write", path=path, reason=exc.strerror or str(exc))) from None
     return path
 
 
 def _model(results, rules, layers, audit, lang, options, progress):
     try:
         check_language(lang)
-    except ValueError as exc:
-        raise ExportError(f"report {exc}") from None
+    except ValueError:  # check_language's own text is English only: say it again, translatably
+        raise ExportError(_M("unsupported_language", lang=lang, languages=", ".join(LANGUAGES))) from None
     missing = [c for c in _REQUIRED_COLUMNS if c not in results.columns]
     if missing:
-        raise ExportError(
-            f"results lack column(s) {', '.join(missing)}: pass the output of reegeo.screening.engine.screen_sites to the report"
-        )
+        raise ExportError(_M("missing_columns", columns=", ".join(missing)))
     from reegeo.report.model import (
         build_model,  # matplotlib loads only when a report is made
     )

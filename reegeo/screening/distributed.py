@@ -32,6 +32,7 @@ import pandas as pd
 
 from reegeo.errors import ScreeningError
 from reegeo.layers.model import Layer
+from reegeo.messages import Catalog
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import Rule
 from reegeo.vocab import Progress
@@ -43,6 +44,21 @@ _POSITION = "__reegeo_position"
 _ROW = "__reegeo_row"
 _ROW_INDEX = "row"
 _CONNECT_TIMEOUT_S = 10
+
+_M = Catalog("screening.distributed", {
+    "invalid_npartitions": {
+        "en": "npartitions={npartitions!r}: give a positive whole number of partitions, or None to choose one per {per_partition} sites",
+        "ms": "npartitions={npartitions!r}: berikan bilangan partisi berupa nombor bulat positif, atau None untuk memilih satu bagi setiap {per_partition} tapak",
+    },
+    "invalid_scheduler": {
+        "en": "scheduler={scheduler!r}: give a scheduler address such as tcp://10.0.0.5:8786, a distributed.Client, or None for a local cluster",
+        "ms": "scheduler={scheduler!r}: berikan alamat penjadual seperti tcp://10.0.0.5:8786, distributed.Client, atau None untuk kluster tempatan",
+    },
+    "scheduler_unreachable": {
+        "en": "cannot reach the dask scheduler at {scheduler} ({kind}: {reason}): start one with 'dask scheduler' and workers with 'dask worker ADDRESS', or omit {argument} to use a local cluster",
+        "ms": "penjadual dask di {scheduler} tidak dapat dihubungi ({kind}: {reason}): mulakan satu dengan 'dask scheduler' dan pekerja dengan 'dask worker ADDRESS', atau tinggalkan {argument} untuk menggunakan kluster tempatan",
+    },
+})
 
 
 def screen_sites_dask(
@@ -98,7 +114,7 @@ def screen_sites_dask(
     """
     rules = tuple(rules)
     if npartitions is not None and (isinstance(npartitions, bool) or not isinstance(npartitions, int) or npartitions < 1):
-        raise ScreeningError(f"npartitions={npartitions!r}: give a positive whole number of partitions, or None to choose one per {DEFAULT_SITES_PER_PARTITION} sites")
+        raise ScreeningError(_M("invalid_npartitions", npartitions=npartitions, per_partition=DEFAULT_SITES_PER_PARTITION))
     # Validate on the client, with the input's row numbers in the messages.
     screen_sites(sites.iloc[:0], layers, rules, id_column=id_column)
     _check_geometries(sites)
@@ -190,13 +206,12 @@ def _client_for(scheduler: object | None) -> Iterator[Any]:
             yield client
         return
     if not isinstance(scheduler, str) or not scheduler.strip():
-        raise ScreeningError(f"scheduler={scheduler!r}: give a scheduler address such as tcp://10.0.0.5:8786, a distributed.Client, or None for a local cluster")
+        raise ScreeningError(_M("invalid_scheduler", scheduler=scheduler))
     try:
         client = Client(scheduler, timeout=_CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ScreeningError(
-            f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__}: {exc}): "
-            "start one with 'dask scheduler' and workers with 'dask worker ADDRESS', or omit {argument} to use a local cluster",
+            _M("scheduler_unreachable", scheduler=scheduler, kind=type(exc).__name__, reason=str(exc)),
             argument="scheduler",
         ) from None
     with client:

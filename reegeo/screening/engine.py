@@ -19,6 +19,7 @@ from reegeo.errors import ScreeningError
 from reegeo.geo import metric_crs_for
 from reegeo.layers.coverage import covered_sites, prohibiting_layers
 from reegeo.layers.model import Layer
+from reegeo.messages import Catalog, joined
 from reegeo.screening.measure import (
     PreparedLayer,
     filtered_layer,
@@ -63,6 +64,59 @@ _SITE_ID_COLUMNS = ("site_id", "id", "name", "nama", "site", "tapak", "site_name
 # Sites are measured in batches: large enough to keep the GEOS queries vectorised,
 # small enough that progress moves about ten times in a run and memory stays bounded.
 _CHUNK_MIN, _CHUNK_MAX = 1_000, 25_000
+
+_M = Catalog("screening.engine", {
+    "no_such_id_column": {
+        "en": "{argument}: the sites have no column {column!r}; use one of {columns}",
+        "ms": "{argument}: tapak tiada lajur {column!r}; gunakan salah satu daripada {columns}",
+    },
+    "no_attributes": {
+        "en": "(none: the sites have no attributes)",
+        "ms": "(tiada: tapak tidak mempunyai atribut)",
+    },
+    "ids_from_column": {"en": "site ids from column {column!r}", "ms": "id tapak daripada lajur {column!r}"},
+    "ids_are_row_numbers": {
+        "en": "site ids are the row numbers (no id column found)",
+        "ms": "id tapak ialah nombor baris (tiada lajur id ditemui)",
+    },
+    "renamed_column": {"en": "{old!r} is shown as {new!r}", "ms": "{old!r} ditunjukkan sebagai {new!r}"},
+    "renamed_columns": {
+        "en": "your column {pairs}, because reegeo's results use that name for their own column",
+        "ms": "lajur anda {pairs}, kerana keputusan reegeo menggunakan nama itu untuk lajurnya sendiri",
+    },
+    "negative_accuracy": {
+        "en": "sites at row(s) {rows} have a negative accuracy_m: give each site's accuracy in metres, 0 or more",
+        "ms": "tapak pada baris {rows} mempunyai accuracy_m negatif: berikan ketepatan setiap tapak dalam meter, 0 atau lebih",
+    },
+    "not_a_geodataframe": {
+        "en": "sites must be a GeoDataFrame, not {kind}: read files with reegeo.io.sites.read_sites",
+        "ms": "tapak mesti GeoDataFrame, bukan {kind}: baca fail dengan reegeo.io.sites.read_sites",
+    },
+    "no_crs": {
+        "en": "the sites have no coordinate reference system: set one (e.g. sites.set_crs(4326)) or read them with reegeo.io.sites.read_sites",
+        "ms": "tapak tiada sistem koordinat: tetapkan satu (cth. sites.set_crs(4326)) atau baca tapak dengan reegeo.io.sites.read_sites",
+    },
+    "no_geometry": {
+        "en": "sites at row(s) {rows} have no geometry: remove them or give them coordinates",
+        "ms": "tapak pada baris {rows} tiada geometri: buang tapak itu atau berikan koordinatnya",
+    },
+    "not_point_or_area": {
+        "en": "sites at row(s) {rows} are {kind} geometries: a site is a point or an area (Polygon/MultiPolygon); convert lines to polygons",
+        "ms": "tapak pada baris {rows} ialah geometri {kind}: tapak ialah titik atau kawasan (Polygon/MultiPolygon); tukarkan garisan kepada poligon",
+    },
+    "no_states_layer": {
+        "en": "the 'states' layer is missing: every verdict must name the state a site lies in; load the bundled layers or give {argument}",
+        "ms": "lapisan 'states' tiada: setiap keputusan mesti menamakan negeri tempat tapak terletak; muatkan lapisan yang disertakan atau berikan {argument}",
+    },
+    "layer_not_loaded": {
+        "en": "rule {rule!r} tests layer {layer!r}, which is not loaded (loaded: {loaded}): give it with {argument} or remove the rule",
+        "ms": "peraturan {rule!r} menguji lapisan {layer!r}, yang tidak dimuatkan (dimuatkan: {loaded}): berikan lapisan itu dengan {argument} atau buang peraturan itu",
+    },
+    "where_column_missing": {
+        "en": "rule {rule!r} filters layer {layer!r} on column {column!r}, which the layer lacks (its columns: {columns}): load a layer with that column or change the rule's 'where'",
+        "ms": "peraturan {rule!r} menapis lapisan {layer!r} pada lajur {column!r}, yang tiada dalam lapisan itu (lajurnya: {columns}): muatkan lapisan yang mempunyai lajur itu atau ubah 'where' peraturan itu",
+    },
+})
 
 
 def result_columns(distance_layers: Sequence[str] = DISTANCE_LAYERS) -> list[str]:
@@ -334,7 +388,7 @@ def id_column_of(sites: gpd.GeoDataFrame, id_column: str | None = None) -> str |
     if id_column is not None:
         if id_column not in attributes:
             raise ScreeningError(
-                f"{{argument}}: the sites have no column {id_column!r}; use one of {', '.join(repr(str(c)) for c in attributes) or '(none: the sites have no attributes)'}",
+                _M("no_such_id_column", column=id_column, columns=", ".join(repr(str(c)) for c in attributes) or _M("no_attributes")),
                 argument="id_column",
                 value=id_column,
             )
@@ -356,14 +410,14 @@ def input_columns(columns: Iterable[object]) -> list[str]:
 
 def input_column_notes(results: gpd.GeoDataFrame) -> list[str]:
     """What the user should know about their columns in ``results``: the id column, and any renamed."""
-    notes = []
+    notes: list[str] = []
     id_column = results.attrs.get("id_column")
     if id_column is not None and id_column != "site_id":  # site_id is the obvious case: no note
-        notes.append(f"site ids from column {id_column!r}" if id_column else "site ids are the row numbers (no id column found)")
+        notes.append(_M("ids_from_column", column=id_column) if id_column else _M("ids_are_row_numbers"))
     renamed = results.attrs.get("renamed_inputs") or {}
     if renamed:
-        pairs = ", ".join(f"{old!r} is shown as {new!r}" for old, new in renamed.items())
-        notes.append(f"your column {pairs}, because reegeo's results use that name for their own column")
+        pairs = joined([_M("renamed_column", old=old, new=new) for old, new in renamed.items()], ", ")
+        notes.append(_M("renamed_columns", pairs=pairs))
     return notes
 
 
@@ -403,7 +457,7 @@ def _site_accuracy(sites: gpd.GeoDataFrame) -> np.ndarray:
     bad = np.flatnonzero(values < 0)
     if len(bad):
         rows = ", ".join(str(i + 1) for i in bad[:10])
-        raise ScreeningError(f"sites at row(s) {rows} have a negative accuracy_m: give each site's accuracy in metres, 0 or more")
+        raise ScreeningError(_M("negative_accuracy", rows=rows))
     return np.nan_to_num(values, nan=0.0)
 
 
@@ -422,43 +476,36 @@ def check_sites(sites: gpd.GeoDataFrame) -> None:
     message names the rows (1-based) that fail.
     """
     if not isinstance(sites, gpd.GeoDataFrame):
-        raise ScreeningError(f"sites must be a GeoDataFrame, not {type(sites).__name__}: read files with reegeo.io.sites.read_sites")
+        raise ScreeningError(_M("not_a_geodataframe", kind=type(sites).__name__))
     if sites.crs is None:
-        raise ScreeningError("the sites have no coordinate reference system: set one (e.g. sites.set_crs(4326)) or read them with reegeo.io.sites.read_sites")
+        raise ScreeningError(_M("no_crs"))
     geometry = sites.geometry
     missing = np.flatnonzero((geometry.isna() | geometry.is_empty).to_numpy())
     if len(missing):
         rows = ", ".join(str(i + 1) for i in missing[:10])
-        raise ScreeningError(f"sites at row(s) {rows} have no geometry: remove them or give them coordinates")
+        raise ScreeningError(_M("no_geometry", rows=rows))
     kinds = shapely.get_type_id(geometry.values)
     lines = np.flatnonzero(~np.isin(kinds, _SITE_TYPES))
     if len(lines):
         rows = ", ".join(str(i + 1) for i in lines[:10])
-        raise ScreeningError(
-            f"sites at row(s) {rows} are {geometry.iloc[lines[0]].geom_type} geometries: "
-            "a site is a point or an area (Polygon/MultiPolygon); convert lines to polygons"
-        )
+        raise ScreeningError(_M("not_point_or_area", rows=rows, kind=geometry.iloc[lines[0]].geom_type))
 
 
 def check_layers(layers: Mapping[str, Layer], rules: Sequence[Rule]) -> None:
     """Raise :class:`ScreeningError` unless ``layers`` hold ``states`` and every layer a rule tests."""
     if "states" not in layers:
         raise ScreeningError(
-            "the 'states' layer is missing: every verdict must name the state a site lies in; load the bundled layers or give {argument}",
+            _M("no_states_layer"),
             argument="layers",
             value="states",
         )
     for rule in rules:
         if rule.layer and rule.layer not in layers:
             raise ScreeningError(
-                f"rule {rule.id!r} tests layer {rule.layer!r}, which is not loaded (loaded: {', '.join(sorted(layers))}): "
-                "give it with {argument} or remove the rule",
+                _M("layer_not_loaded", rule=rule.id, layer=rule.layer, loaded=", ".join(sorted(layers))),
                 argument="layers",
                 value=rule.layer,
             )
         if rule.where is not None and rule.layer is not None and rule.where[0] not in layers[rule.layer].frame.columns:
             columns = ", ".join(str(c) for c in layers[rule.layer].frame.columns if c != layers[rule.layer].frame.geometry.name)
-            raise ScreeningError(
-                f"rule {rule.id!r} filters layer {rule.layer!r} on column {rule.where[0]!r}, which the layer lacks "
-                f"(its columns: {columns}): load a layer with that column or change the rule's 'where'"
-            )
+            raise ScreeningError(_M("where_column_missing", rule=rule.id, layer=rule.layer, column=rule.where[0], columns=columns))

@@ -17,6 +17,7 @@ from typing import Any
 import tomli_w
 
 from reegeo.errors import RulesError
+from reegeo.messages import Catalog, Message, registered
 from reegeo.paths import DEFAULT_RULES_PATH
 from reegeo.schema import Check, Field, check_table
 from reegeo.vocab import RELATIONS, SEVERITIES, Relation
@@ -41,6 +42,119 @@ _LAYER_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _MAX_RULES = 200
 _MAX_DISTANCE_M = 200_000.0
 _MAX_WHERE_VALUES = 50
+
+_M = Catalog("screening.rules", {
+    "rules_file_missing": {
+        "en": "rules file {path} does not exist: give the path of a rules TOML file",
+        "ms": "fail peraturan {path} tidak wujud: berikan laluan fail TOML peraturan",
+    },
+    "rules_file_unreadable": {
+        "en": "rules file {path} cannot be read ({reason}): give a UTF-8 TOML file",
+        "ms": "fail peraturan {path} tidak dapat dibaca ({reason}): berikan fail TOML UTF-8",
+    },
+    "default_source": {"en": "rules", "ms": "set peraturan"},
+    "not_utf8": {
+        "en": "{source} is not UTF-8 text (byte {byte}): save it as UTF-8 TOML",
+        "ms": "{source} bukan teks UTF-8 (bait {byte}): simpan sebagai TOML UTF-8",
+    },
+    "not_toml": {
+        "en": "{source} is not valid TOML ({reason}): fix the syntax or start from geodata/rules.toml",
+        "ms": "{source} bukan TOML yang sah ({reason}): betulkan sintaksnya atau mulakan daripada geodata/rules.toml",
+    },
+    "unknown_top_level": {
+        "en": "{source}: unknown top-level key(s) {keys}: a rules file holds only [[rules]] tables",
+        "ms": "{source}: kunci peringkat atas yang tidak dikenali {keys}: fail peraturan hanya mengandungi jadual [[rules]]",
+    },
+    "no_rules": {
+        "en": "{source} has no [[rules]] tables: add at least one rule (see geodata/rules.toml)",
+        "ms": "{source} tiada jadual [[rules]]: tambah sekurang-kurangnya satu peraturan (lihat geodata/rules.toml)",
+    },
+    "too_many_rules": {
+        "en": "{source} has {count} rules; at most {maximum} are allowed",
+        "ms": "{source} mempunyai {count} peraturan; paling banyak {maximum} dibenarkan",
+    },
+    "duplicate_id": {
+        "en": "{source}: rule id {id!r} is used twice: give each rule a unique id",
+        "ms": "{source}: id peraturan {id!r} digunakan dua kali: berikan id yang unik kepada setiap peraturan",
+    },
+    "unknown_rule_id": {
+        "en": "no rule has id {id!r}: known ids are {known}",
+        "ms": "tiada peraturan dengan id {id!r}: id yang dikenali ialah {known}",
+    },
+    "edited_source": {"en": "edited rules", "ms": "peraturan yang disunting"},
+    "label_empty": {
+        "en": "is empty: give a short name for the rule, or leave the field out",
+        "ms": "kosong: berikan nama ringkas untuk peraturan ini, atau tinggalkan medan ini",
+    },
+    "label_too_long": {
+        "en": "longer than 80 characters: a label is a short name (the message says the rest)",
+        "ms": "melebihi 80 aksara: label ialah nama ringkas (mesej menerangkan selebihnya)",
+    },
+    "text_missing": {
+        "en": "missing or empty: every rule needs its legal basis and its message in English (en) and Bahasa Malaysia (ms)",
+        "ms": "tiada atau kosong: setiap peraturan memerlukan asas undang-undang dan mesejnya dalam bahasa Inggeris (en) dan Bahasa Malaysia (ms)",
+    },
+    "text_too_long": {
+        "en": "longer than 2000 characters: shorten it (at most 2000 are allowed)",
+        "ms": "melebihi 2000 aksara: pendekkannya (paling banyak 2000 dibenarkan)",
+    },
+    "invalid_id": {
+        "en": "{value!r} is not a valid id: use lower_snake_case letters, digits and _ (e.g. forest_reserve)",
+        "ms": "{value!r} bukan id yang sah: gunakan huruf lower_snake_case, digit dan _ (cth. forest_reserve)",
+    },
+    "not_allowed": {
+        "en": "{value!r} is not allowed; use one of {allowed}",
+        "ms": "{value!r} tidak dibenarkan; gunakan salah satu daripada {allowed}",
+    },
+    "not_a_layer_name": {
+        "en": "{value!r} is not a layer name: name a layer such as forest_reserves or water_catchments",
+        "ms": "{value!r} bukan nama lapisan: namakan lapisan seperti forest_reserves atau water_catchments",
+    },
+    "layer_with_always": {
+        "en": "a rule with relation 'always' tests no layer: remove the field",
+        "ms": "peraturan dengan hubungan 'always' tidak menguji sebarang lapisan: buang medan ini",
+    },
+    "distance_not_a_number": {
+        "en": "{value!r} is not a number: give the buffer in metres, e.g. distance_m = 500",
+        "ms": "{value!r} bukan nombor: berikan zon penampan dalam meter, cth. distance_m = 500",
+    },
+    "distance_out_of_range": {
+        "en": "{value:g} m is out of range: use more than 0 and at most {maximum:g} m",
+        "ms": "{value:g} m di luar julat: gunakan lebih daripada 0 dan paling banyak {maximum:g} m",
+    },
+    "distance_not_taken": {
+        "en": "only rules with relation 'within_distance' take a distance (this one is {entry[relation]!r}): remove the field",
+        "ms": "hanya peraturan dengan hubungan 'within_distance' mengambil jarak (peraturan ini ialah {entry[relation]!r}): buang medan ini",
+    },
+    "where_not_a_table": {
+        "en": "must be a table with one column and its values, e.g. where = {{ category = [\"national_park\"] }}",
+        "ms": "mesti jadual dengan satu lajur dan nilainya, cth. where = {{ category = [\"national_park\"] }}",
+    },
+    "where_bad_values": {
+        "en": "{value!r}: the column needs a list of 1 to {maximum} text values, e.g. [\"national_park\"]",
+        "ms": "{value!r}: lajur itu memerlukan senarai 1 hingga {maximum} nilai teks, cth. [\"national_park\"]",
+    },
+    "where_with_always": {
+        "en": "a rule with relation 'always' tests no layer, so it cannot filter one: remove the field",
+        "ms": "peraturan dengan hubungan 'always' tidak menguji sebarang lapisan, jadi ia tidak boleh menapis lapisan: buang medan ini",
+    },
+    "rule_not_a_table": {
+        "en": "{source}: rule #{position} is not a table: write it as [[rules]] with key = value lines",
+        "ms": "{source}: peraturan #{position} bukan jadual: tulis sebagai [[rules]] dengan baris kunci = nilai",
+    },
+    "rule_by_id": {"en": "rule {id!r}", "ms": "peraturan {id!r}"},
+    "rule_by_position": {"en": "rule #{position}", "ms": "peraturan #{position}"},
+    "field_problem": {
+        "en": "{source}: {rule}, field '{field}': {problem}",
+        "ms": "{source}: {rule}, medan '{field}': {problem}",
+    },
+    "unknown_field": {
+        "en": "unknown field; allowed fields are {fields}",
+        "ms": "medan tidak dikenali; medan yang dibenarkan ialah {fields}",
+    },
+})
+# What a rules text is called in messages when the caller gives it no name.
+_DEFAULT_SOURCE = _M("default_source")
 
 
 @dataclass(frozen=True)
@@ -166,9 +280,9 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RulesError(f"rules file {path} does not exist: give the path of a rules TOML file") from None
+        raise RulesError(_M("rules_file_missing", path=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"rules file {path} cannot be read ({exc}): give a UTF-8 TOML file") from None
+        raise RulesError(_M("rules_file_unreadable", path=path, reason=str(exc))) from None
     return parse_rules(text, source=str(path))
 
 
@@ -177,7 +291,7 @@ def default_rules() -> tuple[Rule, ...]:
     return load_rules(DEFAULT_RULES_PATH)
 
 
-def parse_rules_bytes(data: bytes, *, source: str = "rules") -> tuple[Rule, ...]:
+def parse_rules_bytes(data: bytes, *, source: str = _DEFAULT_SOURCE) -> tuple[Rule, ...]:
     """Parse rules from an uploaded file's bytes (UTF-8, as TOML requires).
 
     Raises
@@ -188,11 +302,11 @@ def parse_rules_bytes(data: bytes, *, source: str = "rules") -> tuple[Rule, ...]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RulesError(f"{source} is not UTF-8 text (byte {exc.start}): save it as UTF-8 TOML") from None
+        raise RulesError(_M("not_utf8", source=source, byte=exc.start)) from None
     return parse_rules(text, source=source)
 
 
-def parse_rules(text: str, *, source: str = "rules") -> tuple[Rule, ...]:
+def parse_rules(text: str, *, source: str = _DEFAULT_SOURCE) -> tuple[Rule, ...]:
     """Parse and validate rules from TOML text.
 
     Parameters
@@ -211,23 +325,20 @@ def parse_rules(text: str, *, source: str = "rules") -> tuple[Rule, ...]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{source} is not valid TOML ({exc}): fix the syntax or start from geodata/rules.toml") from None
+        raise RulesError(_M("not_toml", source=source, reason=str(exc))) from None
     unknown_top = sorted(set(data) - {"rules"})
     if unknown_top:
-        raise RulesError(
-            f"{source}: unknown top-level key(s) {', '.join(unknown_top)}: "
-            "a rules file holds only [[rules]] tables"
-        )
+        raise RulesError(_M("unknown_top_level", source=source, keys=", ".join(unknown_top)))
     entries = data.get("rules")
     if not isinstance(entries, list) or not entries:
-        raise RulesError(f"{source} has no [[rules]] tables: add at least one rule (see geodata/rules.toml)")
+        raise RulesError(_M("no_rules", source=source))
     if len(entries) > _MAX_RULES:
-        raise RulesError(f"{source} has {len(entries)} rules; at most {_MAX_RULES} are allowed")
+        raise RulesError(_M("too_many_rules", source=source, count=len(entries), maximum=_MAX_RULES))
     rules = tuple(_parse_rule(entry, position, source) for position, entry in enumerate(entries, start=1))
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
-            raise RulesError(f"{source}: rule id {rule.id!r} is used twice: give each rule a unique id")
+            raise RulesError(_M("duplicate_id", source=source, id=rule.id))
         seen.add(rule.id)
     return rules
 
@@ -272,7 +383,7 @@ def update_rule(
     """
     rules = tuple(rules)
     if rule_id not in {rule.id for rule in rules}:
-        raise RulesError(f"no rule has id {rule_id!r}: known ids are {', '.join(r.id for r in rules)}")
+        raise RulesError(_M("unknown_rule_id", id=rule_id, known=", ".join(r.id for r in rules)))
     updated = []
     for rule in rules:
         if rule.id == rule_id:
@@ -282,7 +393,7 @@ def update_rule(
             if distance_m is not None:
                 changes["distance_m"] = distance_m
             candidate = replace(rule, **changes)
-            rule = _parse_rule(_rule_table(candidate), 1, "edited rules")
+            rule = _parse_rule(_rule_table(candidate), 1, _M("edited_source"))
         updated.append(rule)
     return tuple(updated)
 
@@ -311,33 +422,55 @@ def _where_values(value: Mapping) -> bool:
     return isinstance(values, list) and 0 < len(values) <= _MAX_WHERE_VALUES and all(isinstance(v, str) and v for v in values)
 
 
+class _Problem(str):
+    """A check's message for :func:`reegeo.schema.check_table`, filled in as a translatable Message.
+
+    ``check_table`` fills in a failed check's message with
+    ``problem.format(value=..., entry=...)``; a ``_Problem`` answers with the
+    catalog's Message for ``name`` (its own ``values`` added), so the error
+    speaks either language. As a string it is the English template.
+    """
+
+    name: str
+    values: dict[str, Any]
+
+    def __new__(cls, name: str, **values: Any) -> _Problem:
+        template = registered()[f"{_M.prefix}.{name}"]["en"]
+        text = super().__new__(cls, template if isinstance(template, str) else template[1])
+        text.name, text.values = name, values
+        return text
+
+    def format(self, *args: Any, **kwargs: Any) -> Message:  # what check_table calls, with value= and entry=
+        return _M(self.name, **self.values, **kwargs)
+
+
 _LABEL_CHECKS: tuple[Check, ...] = (
-    (_is_text, "is empty: give a short name for the rule, or leave the field out"),
-    (lambda v: len(v) <= 80, "longer than 80 characters: a label is a short name (the message says the rest)"),
+    (_is_text, _Problem("label_empty")),
+    (lambda v: len(v) <= 80, _Problem("label_too_long")),
 )
 _TEXT_CHECKS: tuple[Check, ...] = (
-    (_is_text, "missing or empty: every rule needs its legal basis and its message in English (en) and Bahasa Malaysia (ms)"),
-    (lambda v: len(v) <= 2000, "longer than 2000 characters: shorten it (at most 2000 are allowed)"),
+    (_is_text, _Problem("text_missing")),
+    (lambda v: len(v) <= 2000, _Problem("text_too_long")),
 )
 # The schema of one [[rules]] table, checked in this order (the first problem is reported).
 RULE_SCHEMA: tuple[Field, ...] = (
-    Field("id", ((lambda v: isinstance(v, str) and bool(_ID_PATTERN.match(v)), "{value!r} is not a valid id: use lower_snake_case letters, digits and _ (e.g. forest_reserve)"),)),
-    Field("relation", ((lambda v: v in RELATIONS, "{value!r} is not allowed; use one of " + ", ".join(RELATIONS)),)),
-    Field("severity", ((lambda v: v in SEVERITIES, "{value!r} is not allowed; use one of " + ", ".join(SEVERITIES)),)),
+    Field("id", ((lambda v: isinstance(v, str) and bool(_ID_PATTERN.match(v)), _Problem("invalid_id")),)),
+    Field("relation", ((lambda v: v in RELATIONS, _Problem("not_allowed", allowed=", ".join(RELATIONS))),)),
+    Field("severity", ((lambda v: v in SEVERITIES, _Problem("not_allowed", allowed=", ".join(SEVERITIES))),)),
     Field(
         "layer",
-        ((lambda v: isinstance(v, str) and bool(_LAYER_PATTERN.match(v)), "{value!r} is not a layer name: name a layer such as forest_reserves or water_catchments"),),
+        ((lambda v: isinstance(v, str) and bool(_LAYER_PATTERN.match(v)), _Problem("not_a_layer_name")),),
         when=lambda e: e.get("relation") != Relation.ALWAYS,
-        absent="a rule with relation 'always' tests no layer: remove the field",
+        absent=_Problem("layer_with_always"),
     ),
     Field(
         "distance_m",
         (
-            (_is_number, "{value!r} is not a number: give the buffer in metres, e.g. distance_m = 500"),
-            (lambda v: 0 < v <= _MAX_DISTANCE_M, "{value:g} m is out of range: use more than 0 and at most " + f"{_MAX_DISTANCE_M:g} m"),
+            (_is_number, _Problem("distance_not_a_number")),
+            (lambda v: 0 < v <= _MAX_DISTANCE_M, _Problem("distance_out_of_range", maximum=_MAX_DISTANCE_M)),
         ),
         when=lambda e: e.get("relation") == Relation.WITHIN_DISTANCE,
-        absent="only rules with relation 'within_distance' take a distance (this one is {entry[relation]!r}): remove the field",
+        absent=_Problem("distance_not_taken"),
         convert=float,
     ),
     Field("legal_basis", _TEXT_CHECKS, convert=str.strip),
@@ -346,12 +479,12 @@ RULE_SCHEMA: tuple[Field, ...] = (
     Field(
         "where",
         (
-            (_is_where, "must be a table with one column and its values, e.g. where = {{ category = [\"national_park\"] }}"),
-            (_where_values, "{value!r}: the column needs a list of 1 to " + f"{_MAX_WHERE_VALUES}" + " text values, e.g. [\"national_park\"]"),
+            (_is_where, _Problem("where_not_a_table")),
+            (_where_values, _Problem("where_bad_values", maximum=_MAX_WHERE_VALUES)),
         ),
         required=False,
         when=lambda e: e.get("relation") != Relation.ALWAYS,
-        absent="a rule with relation 'always' tests no layer, so it cannot filter one: remove the field",
+        absent=_Problem("where_with_always"),
         convert=lambda v: next((str(column), tuple(values)) for column, values in v.items()),
     ),
     Field("label_en", _LABEL_CHECKS, required=False, convert=str.strip),
@@ -362,12 +495,13 @@ RULE_SCHEMA: tuple[Field, ...] = (
 
 def _parse_rule(entry: Any, position: int, source: str) -> Rule:
     if not isinstance(entry, Mapping):
-        raise RulesError(f"{source}: rule #{position} is not a table: write it as [[rules]] with key = value lines")
+        raise RulesError(_M("rule_not_a_table", source=source, position=position))
     raw_id = entry.get("id")
-    label = f"rule {raw_id!r}" if isinstance(raw_id, str) and raw_id else f"rule #{position}"
+    label = _M("rule_by_id", id=raw_id) if isinstance(raw_id, str) and raw_id else _M("rule_by_position", position=position)
 
     def fail(field: str, problem: str) -> RulesError:
-        return RulesError(f"{source}: {label}, field '{field}': {problem}")
+        return RulesError(_M("field_problem", source=source, rule=label, field=field, problem=problem))
 
-    values = check_table(entry, RULE_SCHEMA, fail, unknown="unknown field; allowed fields are " + ", ".join(f.name for f in RULE_SCHEMA))
+    unknown = _M("unknown_field", fields=", ".join(f.name for f in RULE_SCHEMA))
+    values = check_table(entry, RULE_SCHEMA, fail, unknown=unknown)
     return Rule(**values)

@@ -35,6 +35,7 @@ import shapely
 from reegeo.errors import ExportError, ScreeningError
 from reegeo.geo import metric_crs_for, polygonal_parts
 from reegeo.layers.model import Layer
+from reegeo.messages import Catalog
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import Rule
 from reegeo.vocab import UNVERIFIED_SUFFIX, VERDICTS, Progress
@@ -61,6 +62,34 @@ MAX_CELLS = 3_000_000
 _TOTAL_ROW = "Malaysia"
 # Cells screened per screen_sites call: bounds the memory a fine grid needs.
 _SCREEN_BATCH = 50_000
+
+_M = Catalog("screening.surface", {
+    "no_states_layer": {
+        "en": "the 'states' layer is missing: the surface covers the states; load the bundled layers or give {argument}",
+        "ms": "lapisan 'states' tiada: permukaan meliputi negeri-negeri; muatkan lapisan yang disertakan atau berikan {argument}",
+    },
+    "no_suffix": {"en": "(no suffix)", "ms": "(tiada akhiran)"},
+    "unknown_format": {
+        "en": "surface output {file!r}: unknown format {suffix!r}; use one of {formats}",
+        "ms": "output permukaan {file!r}: format {suffix!r} tidak dikenali; gunakan salah satu daripada {formats}",
+    },
+    "cannot_write": {
+        "en": "cannot write the surface to {path} ({reason}): check the folder exists and is writable",
+        "ms": "permukaan tidak dapat ditulis ke {path} ({reason}): pastikan folder itu wujud dan boleh ditulis",
+    },
+    "grid_too_large": {
+        "en": "cell_m={cell_m:g} would make about {cells:,.0f} grid cells (at most {maximum:,} are allowed, to bound memory): give a cell size of {finest:,.0f} m or more",
+        "ms": "cell_m={cell_m:g} akan menghasilkan kira-kira {cells:,.0f} sel grid (paling banyak {maximum:,} dibenarkan, untuk mengehadkan memori): berikan saiz sel {finest:,.0f} m atau lebih",
+    },
+    "too_many_cells": {
+        "en": "cell_m={cell_m:g} would make {cells:,} grid cells (more than {maximum:,}): give a larger cell size",
+        "ms": "cell_m={cell_m:g} akan menghasilkan {cells:,} sel grid (lebih daripada {maximum:,}): berikan saiz sel yang lebih besar",
+    },
+    "invalid_cell_m": {
+        "en": "cell_m={cell_m!r}: give the cell side in metres, {minimum:g} or more (e.g. 5000 for 5 km cells)",
+        "ms": "cell_m={cell_m!r}: berikan sisi sel dalam meter, {minimum:g} atau lebih (cth. 5000 untuk sel 5 km)",
+    },
+})
 
 
 def surface_columns() -> list[str]:
@@ -113,7 +142,7 @@ def build_surface(
     rules = tuple(rules)
     _check_cell_m(cell_m)
     if "states" not in layers:
-        raise ScreeningError("the 'states' layer is missing: the surface covers the states; load the bundled layers or give {argument}", argument="layers", value="states")
+        raise ScreeningError(_M("no_states_layer"), argument="layers", value="states")
     pieces = _grid_pieces(layers["states"].frame, float(cell_m))
     if len(pieces) == 0:
         return gpd.GeoDataFrame(columns=surface_columns(), geometry=gpd.GeoSeries([], crs=4326), crs=4326)
@@ -214,15 +243,14 @@ def write_surface(surface: gpd.GeoDataFrame, path: str | Path) -> Path:
     writer = SURFACE_FORMATS.get(path.suffix.lower())
     if writer is None:
         raise ExportError(
-            f"surface output {path.name!r}: unknown format {path.suffix or '(no suffix)'!r}; "
-            f"use one of {', '.join(sorted(SURFACE_FORMATS))}"
+            _M("unknown_format", file=path.name, suffix=path.suffix or _M("no_suffix"), formats=", ".join(sorted(SURFACE_FORMATS)))
         )
     if path.exists() and path.suffix.lower() == ".gpkg":
         path.unlink()  # a GeoPackage would otherwise gain a second copy of the layer
     try:
         writer(surface, path)
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise ExportError(f"cannot write the surface to {path} ({exc}): check the folder exists and is writable") from None
+        raise ExportError(_M("cannot_write", path=path, reason=str(exc))) from None
     return path
 
 
@@ -289,10 +317,7 @@ def _check_grid_size(states: gpd.GeoDataFrame, zones: np.ndarray, cell_m: float)
     cells = area_m2 / (cell_m * cell_m)
     if cells > MAX_CELLS:
         finest = math.ceil(math.sqrt(area_m2 / MAX_CELLS) / 100.0) * 100.0
-        raise ScreeningError(
-            f"cell_m={cell_m:g} would make about {cells:,.0f} grid cells (at most {MAX_CELLS:,} are allowed, to bound memory): "
-            f"give a cell size of {finest:,.0f} m or more"
-        )
+        raise ScreeningError(_M("grid_too_large", cell_m=cell_m, cells=cells, maximum=MAX_CELLS, finest=finest))
 
 
 def _cells(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -302,9 +327,7 @@ def _cells(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
     xs = np.arange(x0, bounds[2], cell_m)
     ys = np.arange(y0, bounds[3], cell_m)
     if len(xs) * len(ys) > MAX_CELLS:
-        raise ScreeningError(
-            f"cell_m={cell_m:g} would make {len(xs) * len(ys):,} grid cells (more than {MAX_CELLS:,}): give a larger cell size"
-        )
+        raise ScreeningError(_M("too_many_cells", cell_m=cell_m, cells=len(xs) * len(ys), maximum=MAX_CELLS))
     grid_x, grid_y = np.meshgrid(xs, ys)
     gx, gy = grid_x.ravel(), grid_y.ravel()
     return shapely.box(gx, gy, gx + cell_m, gy + cell_m), np.column_stack([gx, gy])
@@ -312,4 +335,4 @@ def _cells(bounds: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_cell_m(cell_m: object) -> None:
     if isinstance(cell_m, bool) or not isinstance(cell_m, (int, float)) or not math.isfinite(cell_m) or cell_m < MIN_CELL_M:
-        raise ScreeningError(f"cell_m={cell_m!r}: give the cell side in metres, {MIN_CELL_M:g} or more (e.g. 5000 for 5 km cells)")
+        raise ScreeningError(_M("invalid_cell_m", cell_m=cell_m, minimum=MIN_CELL_M))

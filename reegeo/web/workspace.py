@@ -14,6 +14,7 @@ saved as a project (:meth:`Workspace.to_project`) and opened again
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -64,6 +65,9 @@ class Workspace:
         The report's title, reference, author and scope.
     revision : int
         Counts the changes, so the app saves the project only when something changed.
+    uid : str
+        Random and unique to this workspace: with ``revision`` it names what is
+        on screen, so what the app renders for it can be cached and reused.
     """
 
     rules: tuple[Rule, ...]
@@ -78,6 +82,7 @@ class Workspace:
     layer_files: dict[str, LayerFile] = field(default_factory=dict)
     report_options: ReportOptions = ReportOptions()
     revision: int = 0
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
     _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
