@@ -41,7 +41,9 @@ from reegeo.io.archives import ArchiveLimits, open_zip
 from reegeo.io.sites import ReadResult, UploadLimits, read_layer, read_sites
 from reegeo.layers.coverage import ALL_STATES, Coverage
 from reegeo.layers.load import layer_from_upload
+from reegeo.layers.manifest import CheckText
 from reegeo.layers.model import Layer
+from reegeo.messages import Catalog, Message, located
 from reegeo.report.options import REPORT_SCOPES, ReportOptions
 from reegeo.schema import Field, check_table
 from reegeo.screening.rules import Rule, RuleChange, default_rules, parse_rules_bytes
@@ -67,6 +69,76 @@ MAX_PROJECT_BYTES = 200 * 1024 * 1024
 _MAX_LAYERS = 12
 _MAX_MEMBERS = 2 + _MAX_LAYERS
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+_M = Catalog("project", {
+    "too_large": {
+        "en": "{size:,} bytes; a project may hold at most {limit:,}: save a smaller one",
+        "ms": "{size:,} bait; projek boleh memuatkan paling banyak {limit:,}: simpan projek yang lebih kecil",
+    },
+    "no_such_file": {
+        "en": "no such file ({path!r}). Check the path and its spelling.",
+        "ms": "fail tidak wujud ({path!r}). Semak laluan dan ejaannya.",
+    },
+    "is_folder": {
+        "en": "{file} is a folder: give the project file (.reegeo) itself",
+        "ms": "{file} ialah folder: berikan fail projek (.reegeo) itu sendiri",
+    },
+    "permission_denied": {
+        "en": "permission denied: make the file readable",
+        "ms": "kebenaran ditolak: jadikan fail itu boleh dibaca",
+    },
+    "not_a_project": {
+        "en": "{file} is not a reegeo project (a .reegeo zip saved from the app's Projects panel)",
+        "ms": "{file} bukan projek reegeo (zip .reegeo yang disimpan daripada panel Projek aplikasi)",
+    },
+    "no_manifest": {
+        "en": "{file} has no {manifest}: it is a zip but not a reegeo project; open a file saved by reegeo",
+        "ms": "{file} tiada {manifest}: ia zip tetapi bukan projek reegeo; buka fail yang disimpan oleh reegeo",
+    },
+    "member_sites": {"en": "sites", "ms": "tapak"},
+    "member_rules": {"en": "rules", "ms": "peraturan"},
+    "member_layer": {"en": "layer", "ms": "lapisan"},
+    "member_altered": {
+        "en": "the {what} file {member!r} does not match its SHA-256 in {manifest}: the project was altered or damaged",
+        "ms": "fail {what} {member!r} tidak sepadan dengan SHA-256nya dalam {manifest}: projek telah diubah atau rosak",
+    },
+    "manifest_unreadable": {
+        "en": "{manifest} cannot be read ({reason}): open a project saved by reegeo",
+        "ms": "{manifest} tidak dapat dibaca ({reason}): buka projek yang disimpan oleh reegeo",
+    },
+    "manifest_field": {
+        "en": "{manifest}, {section}field '{field}': {problem}",
+        "ms": "{manifest}, {section}medan '{field}': {problem}",
+    },
+    "rules_source": {"en": "the project's rules.toml", "ms": "rules.toml projek"},
+    "must_be_text": {"en": "must be text", "ms": "mesti berupa teks"},
+    "too_long": {"en": "is longer than {limit} characters", "ms": "melebihi {limit} aksara"},
+    "not_a_digest": {"en": "must be a SHA-256 hex digest", "ms": "mesti berupa nilai cincang SHA-256 dalam heksadesimal"},
+    "not_a_member": {
+        "en": "must name a file of the project (sites/..., layers/... or rules.toml)",
+        "ms": "mesti menamakan fail dalam projek (sites/..., layers/... atau rules.toml)",
+    },
+    "wrong_format": {
+        "en": "must be {format!r}: this is not a reegeo project",
+        "ms": "mesti {format!r}: ini bukan projek reegeo",
+    },
+    "wrong_version": {
+        "en": "{value!r} is not a project version this reegeo reads (it reads {version}): update reegeo",
+        "ms": "{value!r} bukan versi projek yang dibaca oleh reegeo ini (ia membaca {version}): kemas kini reegeo",
+    },
+    "one_of": {"en": "must be one of {choices}", "ms": "mesti salah satu daripada {choices}"},
+    "must_be_table": {"en": "must be a table", "ms": "mesti berupa jadual"},
+    "too_many_tables": {"en": "must be a list of at most {limit} tables", "ms": "mesti berupa senarai yang mengandungi paling banyak {limit} jadual"},
+    "layer_name": {
+        "en": "must be a layer name such as forest_reserves",
+        "ms": "mesti berupa nama lapisan seperti forest_reserves",
+    },
+    "true_or_false": {"en": "must be true or false", "ms": "mesti true atau false"},
+    "state_names": {
+        "en": "must be a list of state names (or [{all!r}])",
+        "ms": "mesti berupa senarai nama negeri (atau [{all!r}])",
+    },
+})
 
 
 @dataclass(frozen=True)
@@ -192,35 +264,35 @@ def read_project(source: str | os.PathLike | bytes, *, filename: str | None = No
         try:
             size = path.stat().st_size
             if size > MAX_PROJECT_BYTES:
-                raise UploadError(f"{name}: {size:,} bytes; a project may hold at most {MAX_PROJECT_BYTES:,}: save a smaller one")
+                raise UploadError(located(name, _M("too_large", size=size, limit=MAX_PROJECT_BYTES)))
             data = path.read_bytes()
         except FileNotFoundError:
-            raise UploadError(f"{name}: no such file ({str(path)!r}). Check the path and its spelling.") from None
+            raise UploadError(located(name, _M("no_such_file", path=str(path)))) from None
         except IsADirectoryError:
-            raise UploadError(f"{name} is a folder: give the project file (.reegeo) itself") from None
+            raise UploadError(_M("is_folder", file=name)) from None
         except PermissionError:
-            raise UploadError(f"{name}: permission denied: make the file readable") from None
+            raise UploadError(located(name, _M("permission_denied"))) from None
     if len(data) > MAX_PROJECT_BYTES:
-        raise UploadError(f"{name}: {len(data):,} bytes; a project may hold at most {MAX_PROJECT_BYTES:,}: save a smaller one")
+        raise UploadError(located(name, _M("too_large", size=len(data), limit=MAX_PROJECT_BYTES)))
     if not data.startswith(b"PK"):
-        raise UploadError(f"{name} is not a reegeo project (a .reegeo zip saved from the app's Projects panel)")
+        raise UploadError(_M("not_a_project", file=name))
     archive = open_zip(data, display_name=name, limits=ArchiveLimits(_MAX_MEMBERS + 1, 4 * MAX_PROJECT_BYTES, 250))
     if _MANIFEST not in archive.names:
-        raise UploadError(f"{name} has no {_MANIFEST}: it is a zip but not a reegeo project; open a file saved by reegeo")
+        raise UploadError(_M("no_manifest", file=name, manifest=_MANIFEST))
 
-    def member(entry: Mapping[str, Any], what: str) -> bytes:
+    def member(entry: Mapping[str, Any], what: Message) -> bytes:
         content = archive.read(archive.find(entry["file"]))
         if _sha256(content) != entry["sha256"]:
-            raise UploadError(f"{name}: the {what} file {entry['file']!r} does not match its SHA-256 in {_MANIFEST}: the project was altered or damaged")
+            raise UploadError(located(name, _M("member_altered", what=what, member=entry["file"], manifest=_MANIFEST)))
         return content
 
     try:
         manifest = tomllib.loads(archive.read(archive.find(_MANIFEST)).decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise UploadError(f"{name}: {_MANIFEST} cannot be read ({exc}): open a project saved by reegeo") from None
+        raise UploadError(located(name, _M("manifest_unreadable", manifest=_MANIFEST, reason=str(exc)))) from None
 
     def fail(section: str) -> Any:
-        return lambda key, problem: UploadError(f"{name}: {_MANIFEST}, {section}field '{key}': {problem}")
+        return lambda key, problem: UploadError(located(name, _M("manifest_field", manifest=_MANIFEST, section=section, field=key, problem=problem)))
 
     top = check_table(manifest, _TOP_SCHEMA, fail(""))
     report = check_table(top["report"] or {}, _REPORT_SCHEMA, fail("[report] "))
@@ -228,12 +300,12 @@ def read_project(source: str | os.PathLike | bytes, *, filename: str | None = No
     if top["sites"] is not None:
         entry = check_table(top["sites"], _SITES_SCHEMA, fail("[sites] "))
         sites = SitesFile(
-            entry["filename"], member(entry, "sites"), source=entry["source"] or "", layer=entry["layer"],
+            entry["filename"], member(entry, _M("member_sites")), source=entry["source"] or "", layer=entry["layer"],
             x_column=entry["x_column"], y_column=entry["y_column"], id_column=entry["id_column"],
         )
     rules = None
     if top["rules"] is not None:
-        rules = member(check_table(top["rules"], _FILE_SCHEMA, fail("[rules] ")), "rules")
+        rules = member(check_table(top["rules"], _FILE_SCHEMA, fail("[rules] ")), _M("member_rules"))
     changes = tuple(
         RuleChange(c["rule"], c["change"], c["author"] or "", c["reason"] or "", c["time"] or "")
         for position, raw in enumerate(top["rule_changes"] or [], start=1)
@@ -242,7 +314,7 @@ def read_project(source: str | os.PathLike | bytes, *, filename: str | None = No
     layers = []
     for position, raw in enumerate(top["layers"] or [], start=1):
         entry = check_table(raw, _LAYER_SCHEMA, fail(f"[[layers]] #{position} "))
-        layers.append(LayerFile(entry["name"], entry["filename"], member(entry, "layer"), layer=entry["layer"],
+        layers.append(LayerFile(entry["name"], entry["filename"], member(entry, _M("member_layer")), layer=entry["layer"],
                                 authoritative=entry["authoritative"] or False, covers=tuple(entry["covers"] or ())))
     return Project(
         sites=sites, rules=rules, rule_changes=changes, layers=tuple(layers), lang=top["lang"],
@@ -259,7 +331,7 @@ def open_project(project: Project, *, limits: UploadLimits = UploadLimits()) -> 
         From reading the sites or a layer, or parsing the rules, naming the
         file inside the project.
     """
-    rules = default_rules() if project.rules is None else parse_rules_bytes(project.rules, source="the project's rules.toml")
+    rules = default_rules() if project.rules is None else parse_rules_bytes(project.rules, source=_M("rules_source"))
     sites = None
     if project.sites is not None:
         s = project.sites
@@ -283,36 +355,36 @@ def _safe(name: str) -> str:
 
 def _text(limit: int) -> tuple:
     return (
-        (lambda v: isinstance(v, str), "must be text"),
-        (lambda v: len(v) <= limit, f"is longer than {limit} characters"),
+        (lambda v: isinstance(v, str), CheckText(_M, "must_be_text")),
+        (lambda v: len(v) <= limit, CheckText(_M, "too_long", limit=limit)),
     )
 
 
 def _sha_checks() -> tuple:
-    return ((lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None, "must be a SHA-256 hex digest"),)
+    return ((lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None, CheckText(_M, "not_a_digest")),)
 
 
 def _member_checks() -> tuple:
     return ((lambda v: isinstance(v, str) and re.fullmatch(r"(sites|layers)/[A-Za-z0-9._-]{1,120}|rules\.toml", v) is not None,
-             "must name a file of the project (sites/..., layers/... or rules.toml)"),)
+             CheckText(_M, "not_a_member")),)
 
 
 _TOP_SCHEMA: tuple[Field, ...] = (
-    Field("format", ((lambda v: v == _FORMAT, f"must be {_FORMAT!r}: this is not a reegeo project"),)),
-    Field("version", ((lambda v: type(v) is int and v == _VERSION, f"{{value!r}} is not a project version this reegeo reads (it reads {_VERSION}): update reegeo"),)),
+    Field("format", ((lambda v: v == _FORMAT, CheckText(_M, "wrong_format", format=_FORMAT)),)),
+    Field("version", ((lambda v: type(v) is int and v == _VERSION, CheckText(_M, "wrong_version", version=_VERSION)),)),
     Field("reegeo", _text(40), required=False),
-    Field("lang", ((lambda v: v in LANGUAGES, "must be one of " + ", ".join(LANGUAGES)),), required=False, default="en"),
-    Field("report", ((lambda v: isinstance(v, dict), "must be a table"),), required=False),
-    Field("sites", ((lambda v: isinstance(v, dict), "must be a table"),), required=False),
-    Field("rules", ((lambda v: isinstance(v, dict), "must be a table"),), required=False),
-    Field("rule_changes", ((lambda v: isinstance(v, list) and len(v) <= 500, "must be a list of at most 500 tables"),), required=False),
-    Field("layers", ((lambda v: isinstance(v, list) and len(v) <= _MAX_LAYERS, f"must be a list of at most {_MAX_LAYERS} tables"),), required=False),
+    Field("lang", ((lambda v: v in LANGUAGES, CheckText(_M, "one_of", choices=", ".join(LANGUAGES))),), required=False, default="en"),
+    Field("report", ((lambda v: isinstance(v, dict), CheckText(_M, "must_be_table")),), required=False),
+    Field("sites", ((lambda v: isinstance(v, dict), CheckText(_M, "must_be_table")),), required=False),
+    Field("rules", ((lambda v: isinstance(v, dict), CheckText(_M, "must_be_table")),), required=False),
+    Field("rule_changes", ((lambda v: isinstance(v, list) and len(v) <= 500, CheckText(_M, "too_many_tables", limit=500)),), required=False),
+    Field("layers", ((lambda v: isinstance(v, list) and len(v) <= _MAX_LAYERS, CheckText(_M, "too_many_tables", limit=_MAX_LAYERS)),), required=False),
 )
 _REPORT_SCHEMA: tuple[Field, ...] = (
     Field("title", _text(160), required=False),
     Field("reference", _text(80), required=False),
     Field("author", _text(120), required=False),
-    Field("scope", ((lambda v: v in REPORT_SCOPES, "must be one of " + ", ".join(REPORT_SCOPES)),), required=False),
+    Field("scope", ((lambda v: v in REPORT_SCOPES, CheckText(_M, "one_of", choices=", ".join(REPORT_SCOPES))),), required=False),
 )
 _FILE_SCHEMA: tuple[Field, ...] = (Field("file", _member_checks()), Field("sha256", _sha_checks()))
 _COLUMN = _text(200)
@@ -334,10 +406,10 @@ _CHANGE_SCHEMA: tuple[Field, ...] = (
 )
 _LAYER_SCHEMA: tuple[Field, ...] = (
     *_FILE_SCHEMA,
-    Field("name", ((lambda v: isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,63}", v) is not None, "must be a layer name such as forest_reserves"),)),
+    Field("name", ((lambda v: isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,63}", v) is not None, CheckText(_M, "layer_name")),)),
     Field("filename", _text(255)),
     Field("layer", _text(255), required=False),
-    Field("authoritative", ((lambda v: isinstance(v, bool), "must be true or false"),), required=False),
+    Field("authoritative", ((lambda v: isinstance(v, bool), CheckText(_M, "true_or_false")),), required=False),
     Field("covers", ((lambda v: isinstance(v, list) and len(v) <= 40 and all(isinstance(s, str) and len(s) <= 60 for s in v),
-                      f"must be a list of state names (or [{ALL_STATES!r}])"),), required=False),
+                      CheckText(_M, "state_names", all=ALL_STATES)),), required=False),
 )

@@ -111,3 +111,18 @@ def test_broken_manifest_names_the_layer_and_field(tmp_path):
     )
     with pytest.raises(LayerError, match="field 'file'"):
         load_manifest(manifest)
+
+
+def test_a_layer_error_and_a_project_error_speak_malay(tmp_path):
+    from reegeo.errors import UploadError
+    from reegeo.project import read_project
+
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text('[layers.forest_reserves]\ntitle = "x"\nfile = "x.gpkg"\n')
+    with pytest.raises(LayerError) as layer_error:
+        load_manifest(manifest)
+    assert layer_error.value.describe(lang="ms").endswith("lapisan 'forest_reserves', medan 'source': tiada; setiap lapisan memerlukan "
+                                                          "title, file, source, licence, date, accuracy_m, authoritative")
+    with pytest.raises(UploadError) as project_error:
+        read_project(b"not a zip", filename="kerja.reegeo")
+    assert project_error.value.describe(lang="ms") == "kerja.reegeo bukan projek reegeo (zip .reegeo yang disimpan daripada panel Projek aplikasi)"

@@ -23,10 +23,18 @@ from reegeo.geo import polygonal_parts
 from reegeo.layers.coverage import ALL_STATES, Coverage
 from reegeo.layers.load import layer_from_frame, read_layer_frame
 from reegeo.layers.model import Layer, LayerPart
+from reegeo.messages import Catalog
 
 __all__ = ["PROVENANCE_COLUMNS", "assemble_layer", "count_outside"]
 # Per-feature provenance columns an assembled layer carries.
 PROVENANCE_COLUMNS = ("source", "licence", "authoritative", "part")
+
+_M = Catalog("layers.assemble", {
+    "no_states_layer": {
+        "en": "layer {layer!r}: an import covers {states} but no states layer is loaded to locate them",
+        "ms": "lapisan {layer!r}: satu import meliputi {states} tetapi tiada lapisan negeri dimuatkan untuk menentukan kedudukannya",
+    },
+})
 
 
 def assemble_layer(name: str, entry: Mapping[str, Any], folder: Path, *, base: Layer | None, states: Layer | None) -> Layer:
@@ -109,7 +117,7 @@ def _states_area(states: Layer | None, names: tuple[str, ...], layer: str) -> sh
     if ALL_STATES in names:
         return None
     if states is None:
-        raise LayerError(f"layer {layer!r}: an import covers {', '.join(names)} but no states layer is loaded to locate them")
+        raise LayerError(_M("no_states_layer", layer=layer, states=", ".join(names)))
     frame = states.frame
     chosen = frame[frame["name"].astype(str).isin(names)]
     area = shapely.union_all(shapely.make_valid(np.asarray(chosen.geometry.values), method="structure"))

@@ -29,6 +29,7 @@ import pandas as pd
 
 from reegeo.errors import LayerError
 from reegeo.i18n import TEXTS, t
+from reegeo.messages import Catalog
 from reegeo.vocab import UNVERIFIED_SUFFIX
 
 if TYPE_CHECKING:
@@ -54,6 +55,23 @@ __all__ = [
 ]
 
 ALL_STATES = "all"
+
+_M = Catalog("layers.coverage", {
+    "no_state_given": {
+        "en": "{argument}: no state given: name one or more of {states}, or 'all'",
+        "ms": "{argument}: tiada negeri diberikan: namakan satu atau lebih daripada {states}, atau 'all'",
+    },
+    "unknown_states": {
+        "en": (
+            "{argument}: {unknown} is not a state of the states layer: "
+            "use {states} (any case; Penang, Kuala Lumpur, Labuan, Putrajaya also work), or 'all'",
+            "{argument}: {unknown} are not states of the states layer: "
+            "use {states} (any case; Penang, Kuala Lumpur, Labuan, Putrajaya also work), or 'all'",
+        ),
+        "ms": "{argument}: {unknown} bukan negeri dalam lapisan negeri: "
+              "gunakan {states} (huruf besar atau kecil; Penang, Kuala Lumpur, Labuan, Putrajaya juga diterima), atau 'all'",
+    },
+})
 
 # Usual short and older forms of state names, keyed by their normalised text.
 _STATE_ALIASES = {
@@ -180,7 +198,7 @@ def parse_states(
     items = [values] if isinstance(values, str) else list(values)
     names = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
     if not names:
-        raise LayerError(f"{{argument}}: no state given: name one or more of {', '.join(sorted(valid))}, or 'all'", argument=argument)
+        raise LayerError(_M("no_state_given", states=", ".join(sorted(valid))), argument=argument)
     lookup = {_normalised(state): state for state in valid}
     for alias, state in _STATE_ALIASES.items():
         if state in valid:
@@ -204,9 +222,7 @@ def parse_states(
             found.add(known)
     if unknown:
         raise LayerError(
-            f"{{argument}}: {', '.join(repr(u) for u in unknown)} "
-            f"{'is not a state' if len(unknown) == 1 else 'are not states'} of the states layer: "
-            f"use {', '.join(sorted(valid))} (any case; Penang, Kuala Lumpur, Labuan, Putrajaya also work), or 'all'",
+            _M("unknown_states", count=len(unknown), unknown=", ".join(repr(u) for u in unknown), states=", ".join(sorted(valid))),
             argument=argument,
         )
     return tuple(sorted(found))

@@ -23,11 +23,35 @@ from reegeo.layers.manifest import (
     USER_MANIFEST_NAME,
     checked_installed_entry,
 )
+from reegeo.messages import Catalog
 from reegeo.paths import user_data_dir
 
 __all__ = ["installed_manifest"]
 
 _LOCK_NAME = ".lock"
+
+_M = Catalog("layers.folder", {
+    "manifest_unreadable": {
+        "en": "installed layer manifest {path} cannot be read ({reason}): fix it or remove the folder {folder}",
+        "ms": "manifes lapisan terpasang {path} tidak dapat dibaca ({reason}): betulkan manifes itu atau buang folder {folder}",
+    },
+    "layers_not_table": {
+        "en": "installed layer manifest {path}: 'layers' must be a table of [layers.NAME] tables",
+        "ms": "manifes lapisan terpasang {path}: 'layers' mesti berupa jadual yang mengandungi jadual [layers.NAME]",
+    },
+    "cannot_create": {
+        "en": "cannot create the data folder {folder} ({reason}): set REEGEO_DATA_DIR to a folder you can write",
+        "ms": "folder data {folder} tidak dapat dicipta ({reason}): tetapkan REEGEO_DATA_DIR kepada folder yang boleh anda tulis",
+    },
+    "cannot_lock": {
+        "en": "cannot lock the data folder {folder} ({reason}): set REEGEO_DATA_DIR to a folder you can write",
+        "ms": "folder data {folder} tidak dapat dikunci ({reason}): tetapkan REEGEO_DATA_DIR kepada folder yang boleh anda tulis",
+    },
+    "cannot_write": {
+        "en": "cannot write {path} ({reason}): free some space or set REEGEO_DATA_DIR to a folder you can write",
+        "ms": "{path} tidak dapat ditulis ({reason}): kosongkan sedikit ruang storan atau tetapkan REEGEO_DATA_DIR kepada folder yang boleh anda tulis",
+    },
+})
 
 
 def installed_manifest(data_dir: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -44,10 +68,10 @@ def installed_manifest(data_dir: Path | None = None) -> dict[str, dict[str, Any]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise LayerError(f"installed layer manifest {path} cannot be read ({exc}): fix it or remove the folder {folder}") from None
+        raise LayerError(_M("manifest_unreadable", path=path, reason=str(exc), folder=folder)) from None
     layers = data.get("layers", {})
     if not isinstance(layers, dict):
-        raise LayerError(f"installed layer manifest {path}: 'layers' must be a table of [layers.NAME] tables")
+        raise LayerError(_M("layers_not_table", path=path))
     return {name: checked_installed_entry(path, name, entry) for name, entry in layers.items()}
 
 
@@ -55,7 +79,7 @@ def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LayerError(f"cannot create the data folder {folder} ({exc.strerror}): set REEGEO_DATA_DIR to a folder you can write") from None
+        raise LayerError(_M("cannot_create", folder=folder, reason=exc.strerror)) from None
 
 
 @contextlib.contextmanager
@@ -64,7 +88,7 @@ def _locked(folder: Path) -> Iterator[None]:
     try:
         handle = open(folder / _LOCK_NAME, "a+b")
     except OSError as exc:
-        raise LayerError(f"cannot lock the data folder {folder} ({exc.strerror}): set REEGEO_DATA_DIR to a folder you can write") from None
+        raise LayerError(_M("cannot_lock", folder=folder, reason=exc.strerror)) from None
     with handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
@@ -78,9 +102,9 @@ def _write_atomically(target: Path, write: Any) -> None:
     try:
         write_atomically(target, write)
     except OSError as exc:
-        raise LayerError(f"cannot write {target} ({exc.strerror or exc}): free some space or set REEGEO_DATA_DIR to a folder you can write") from None
+        raise LayerError(_M("cannot_write", path=target, reason=exc.strerror or str(exc))) from None
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise LayerError(f"cannot write {target} ({exc}): free some space or set REEGEO_DATA_DIR to a folder you can write") from None
+        raise LayerError(_M("cannot_write", path=target, reason=str(exc))) from None
 
 
 def _write_manifest(folder: Path, entries: dict[str, dict[str, Any]]) -> None:

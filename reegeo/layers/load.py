@@ -23,6 +23,7 @@ from reegeo.errors import LayerError
 from reegeo.layers.coverage import Coverage
 from reegeo.layers.manifest import check_layer_name, load_manifest, manifest_coverage
 from reegeo.layers.model import Layer, feature_names, file_sha256
+from reegeo.messages import Catalog, joined
 from reegeo.paths import GEODATA_DIR, MANIFEST_PATH
 
 __all__ = [
@@ -35,6 +36,38 @@ __all__ = [
     "read_layer_file",
     "read_layer_frame",
 ]
+
+_M = Catalog("layers.load", {
+    "no_examples": {
+        "en": "{manifest} has no 'examples' layer: reinstall reegeo",
+        "ms": "{manifest} tiada lapisan 'examples': pasang semula reegeo",
+    },
+    "no_crs": {
+        "en": "layer {layer!r} has no coordinate reference system: supply a file that declares its CRS",
+        "ms": "lapisan {layer!r} tiada sistem koordinat: berikan fail yang menyatakan sistem koordinatnya",
+    },
+    "negative_accuracy": {
+        "en": "layer {layer!r}: column accuracy_m has negative values: give accuracy in metres, 0 or more",
+        "ms": "lapisan {layer!r}: lajur accuracy_m mempunyai nilai negatif: berikan ketepatan dalam meter, 0 atau lebih",
+    },
+    "listed_file_missing": {
+        "en": "layer {layer!r}: file {path} listed in the manifest is missing: {remedy}",
+        "ms": "lapisan {layer!r}: fail {path} yang disenaraikan dalam manifes tiada: {remedy}",
+    },
+    "reinstall": {"en": "reinstall reegeo", "ms": "pasang semula reegeo"},
+    "reset_or_import": {
+        "en": "run 'python -m reegeo data reset {layer}' or import it again",
+        "ms": "jalankan 'python -m reegeo data reset {layer}' atau import lapisan itu semula",
+    },
+    "unreadable": {
+        "en": "layer {layer!r}: {path} cannot be read ({reason}): restore or re-import the file",
+        "ms": "lapisan {layer!r}: {path} tidak dapat dibaca ({reason}): pulihkan atau import semula fail itu",
+    },
+    "file_without_crs": {
+        "en": "layer {layer!r}: {path} has no CRS: layer files must declare one",
+        "ms": "lapisan {layer!r}: {path} tiada sistem koordinat: fail lapisan mesti menyatakannya",
+    },
+})
 
 
 def load_layers(
@@ -86,7 +119,7 @@ def load_example_sites() -> gpd.GeoDataFrame:
     """The bundled example candidate sites (the ``examples`` layer)."""
     manifest = load_manifest(MANIFEST_PATH)
     if "examples" not in manifest:
-        raise LayerError(f"{MANIFEST_PATH} has no 'examples' layer: reinstall reegeo")
+        raise LayerError(_M("no_examples", manifest=MANIFEST_PATH))
     path = GEODATA_DIR / manifest["examples"]["file"]
     frame = read_layer_frame(path, "examples")
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
@@ -151,7 +184,7 @@ def layer_from_upload(
         sha256=read.sha256,
         authoritative=authoritative,
         approximate=not authoritative,
-        notes=provenance.pop("notes", "; ".join(read.notes)),
+        notes=provenance.pop("notes", joined(list(read.notes), "; ")),
         coverage=coverage,
         **provenance,
     )
@@ -175,14 +208,14 @@ def layer_from_frame(
     """
     check_layer_name(name)
     if frame.crs is None:
-        raise LayerError(f"layer {name!r} has no coordinate reference system: supply a file that declares its CRS")
+        raise LayerError(_M("no_crs", layer=name))
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].copy()
     frame = frame.to_crs(4326)
     frame["name"] = feature_names(frame, name)
     if "accuracy_m" in frame.columns:
         values = pd.to_numeric(frame["accuracy_m"], errors="coerce")
         if (values < 0).any():
-            raise LayerError(f"layer {name!r}: column accuracy_m has negative values: give accuracy in metres, 0 or more")
+            raise LayerError(_M("negative_accuracy", layer=name))
         frame["accuracy_m"] = values.fillna(float(accuracy_m)).astype(float)
     else:
         frame["accuracy_m"] = float(accuracy_m)
@@ -204,10 +237,8 @@ def layer_from_frame(
 def layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, origin: str) -> Layer:
     path = folder / entry["file"]
     if not path.exists():
-        raise LayerError(
-            f"layer {name!r}: file {path} listed in the manifest is missing: "
-            + ("reinstall reegeo" if origin == "bundled" else f"run 'python -m reegeo data reset {name}' or import it again")
-        )
+        remedy = _M("reinstall") if origin == "bundled" else _M("reset_or_import", layer=name)
+        raise LayerError(_M("listed_file_missing", layer=name, path=path, remedy=remedy))
     frame = read_layer_frame(path, name)
     known = {"title", "title_ms", "source", "licence", "date", "authoritative", "approximate", "notes", "role"}
     metadata = {key: entry[key] for key in known if key in entry}
@@ -229,7 +260,7 @@ def read_layer_frame(path: Path, name: str) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
-        raise LayerError(f"layer {name!r}: {path} cannot be read ({exc}): restore or re-import the file") from None
+        raise LayerError(_M("unreadable", layer=name, path=path, reason=str(exc))) from None
     if frame.crs is None:
-        raise LayerError(f"layer {name!r}: {path} has no CRS: layer files must declare one")
+        raise LayerError(_M("file_without_crs", layer=name, path=path))
     return frame

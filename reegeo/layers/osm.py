@@ -41,6 +41,7 @@ from shapely.geometry import LineString, Polygon
 from reegeo import __version__
 from reegeo.errors import FetchError
 from reegeo.geo import metric_epsg, polygonal_parts
+from reegeo.messages import Catalog
 
 __all__ = [
     "OSM_LAYERS",
@@ -70,6 +71,79 @@ _WILDLIFE = re.compile(r"\b(wildlife\s+(reserve|sanctuary)|hidupan\s+liar|santua
 _NOT_PROTECTED = re.compile(r"\b(hutan\s+lipur|recreational\s+forest|eco\s*park)\b", re.I)
 _PLANTATION = re.compile(r"^\s*ladang\b|\bplantation\b|\bestate\b", re.I)
 _NAME_KEYS = ("name", "name:ms", "name:en", "official_name", "protection_title")
+
+_M = Catalog("layers.osm", {
+    "not_fetchable": {
+        "en": "layer {layer!r} cannot be fetched from OpenStreetMap: use one of {layers}",
+        "ms": "lapisan {layer!r} tidak boleh diambil daripada OpenStreetMap: gunakan salah satu daripada {layers}",
+    },
+    "fetching": {
+        "en": "fetching {layer} for {state} ({code}) from {endpoint} ({number}/{total})",
+        "ms": "mengambil {layer} bagi {state} ({code}) daripada {endpoint} ({number}/{total})",
+    },
+    "fetched": {
+        "en": "{state}: {count} element(s) returned, {kept} kept as {layer}",
+        "ms": "{state}: {count} elemen diterima, {kept} dikekalkan sebagai {layer}",
+    },
+    "retry_status": {
+        "en": "the server answered HTTP {status}; trying again in {wait:g} s",
+        "ms": "pelayan menjawab HTTP {status}; mencuba semula dalam {wait:g} s",
+    },
+    "refused": {
+        "en": "the Overpass API at {endpoint} refused the request (HTTP {status} {reason}): {advice}, "
+              "or use {argument} (or {env}) for a mirror or your agency's own instance",
+        "ms": "Overpass API di {endpoint} menolak permintaan (HTTP {status} {reason}): {advice}, "
+              "atau gunakan {argument} (atau {env}) untuk pelayan cermin atau pelayan agensi anda sendiri",
+    },
+    "busy": {"en": "it is busy; try again later", "ms": "pelayan itu sibuk; cuba lagi kemudian"},
+    "check_endpoint": {"en": "check the endpoint", "ms": "semak alamat pelayan itu"},
+    "unreachable": {
+        "en": "cannot reach the Overpass API at {endpoint} ({reason}): check the network connection, "
+              "or use {argument} (or {env}) for a reachable mirror or your agency's own instance",
+        "ms": "Overpass API di {endpoint} tidak dapat dihubungi ({reason}): semak sambungan rangkaian, "
+              "atau gunakan {argument} (atau {env}) untuk pelayan cermin yang boleh dihubungi atau pelayan agensi anda sendiri",
+    },
+    "too_large": {
+        "en": "the Overpass API at {endpoint} sent more than {limit} MB: fetch fewer states at a time",
+        "ms": "Overpass API di {endpoint} menghantar lebih daripada {limit} MB: ambil lebih sedikit negeri pada satu masa",
+    },
+    "retry_cut_off": {
+        "en": "the answer was cut off; trying again in {wait:g} s",
+        "ms": "jawapan terputus; mencuba semula dalam {wait:g} s",
+    },
+    "cut_off": {"en": "a cut-off JSON answer", "ms": "jawapan JSON yang terputus"},
+    "not_json": {"en": "something that is not JSON ({text!r})", "ms": "sesuatu yang bukan JSON ({text!r})"},
+    "bad_answer": {
+        "en": "the Overpass API at {endpoint} sent {what}: try again later, or use {argument} (or {env}) for another server",
+        "ms": "Overpass API di {endpoint} menghantar {what}: cuba lagi kemudian, atau gunakan {argument} (atau {env}) untuk pelayan lain",
+    },
+    "no_elements": {
+        "en": "the Overpass API at {endpoint} sent JSON without an 'elements' list: is it an Overpass interpreter URL (ending in /api/interpreter)?",
+        "ms": "Overpass API di {endpoint} menghantar JSON tanpa senarai 'elements': adakah ia URL interpreter Overpass (berakhir dengan /api/interpreter)?",
+    },
+    "unfinished": {
+        "en": "the Overpass API at {endpoint} did not finish the query ({remark}): try again later or fetch one state at a time",
+        "ms": "Overpass API di {endpoint} tidak menyiapkan pertanyaan ({remark}): cuba lagi kemudian atau ambil satu negeri pada satu masa",
+    },
+    "covers_not_fetched": {
+        "en": "{argument} {states}: not fetched; a state can only be covered by what is fetched for it: fetch {first} too",
+        "ms": "{argument} {states}: tidak diambil; negeri hanya boleh diliputi oleh data yang diambil baginya: ambil {first} juga",
+    },
+    "no_iso_code": {
+        "en": "{argument} {state}: the states layer has no ISO 3166-2 code for it, so its OSM area cannot be named",
+        "ms": "{argument} {state}: lapisan negeri tiada kod ISO 3166-2 baginya, jadi kawasan OSMnya tidak dapat dinamakan",
+    },
+    "covered_empty": {
+        "en": "OpenStreetMap at {endpoint} returned no {layer} for {states}: nothing installed; "
+              "a state cannot be declared complete with no features (drop it from {argument})",
+        "ms": "OpenStreetMap di {endpoint} tidak memulangkan sebarang {layer} bagi {states}: tiada apa-apa dipasang; "
+              "negeri tidak boleh diisytiharkan lengkap tanpa ciri (keluarkannya daripada {argument})",
+    },
+    "nothing_returned": {
+        "en": "OpenStreetMap at {endpoint} returned no {layer} for {states}: nothing installed",
+        "ms": "OpenStreetMap di {endpoint} tidak memulangkan sebarang {layer} bagi {states}: tiada apa-apa dipasang",
+    },
+})
 
 # What each layer asks the server for; the answer is classified again by tags.
 _SELECTORS = {
@@ -111,7 +185,7 @@ class OsmFetch:
 def build_query(layer: str, iso_code: str, *, timeout_s: int = 180) -> str:
     """The Overpass QL for ``layer`` inside the state whose ISO 3166-2 code is ``iso_code``."""
     if layer not in _SELECTORS:
-        raise FetchError(f"layer {layer!r} cannot be fetched from OpenStreetMap: use one of {', '.join(OSM_LAYERS)}")
+        raise FetchError(_M("not_fetchable", layer=layer, layers=", ".join(OSM_LAYERS)))
     body = "\n  ".join(_SELECTORS[layer])
     return f'[out:json][timeout:{int(timeout_s)}];\narea["ISO3166-2"="{iso_code}"]->.s;\n(\n  {body}\n);\nout geom;\n'
 
@@ -164,7 +238,7 @@ def classify_tags(layer: str, tags: Mapping[str, str]) -> tuple[str, str] | None
         if leisure == "nature_reserve":
             return "protected_area", "leisure=nature_reserve"
         return None
-    raise FetchError(f"layer {layer!r} cannot be fetched from OpenStreetMap: use one of {', '.join(OSM_LAYERS)}")
+    raise FetchError(_M("not_fetchable", layer=layer, layers=", ".join(OSM_LAYERS)))
 
 
 def _line(points: Any) -> LineString | None:
@@ -290,13 +364,13 @@ def fetch_osm(
     for number, (name, code, polygon) in enumerate(states, start=1):
         query = build_query(layer, code, timeout_s=int(timeout_s))
         if progress is not None:
-            progress(f"fetching {layer} for {name} ({code}) from {endpoint} ({number}/{len(states)})")
+            progress(_M("fetching", layer=layer, state=name, code=code, endpoint=endpoint, number=number, total=len(states)))
         answer = _post(endpoint, query, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s, progress=progress)
         elements = answer.get("elements", [])
         frame = elements_to_frame(elements, layer, state=name)
         frame = _clip(frame, polygon, clip_margin_m)
         if progress is not None:
-            progress(f"{name}: {len(elements)} element(s) returned, {len(frame)} kept as {layer}")
+            progress(_M("fetched", state=name, count=len(elements), kept=len(frame), layer=layer))
         results.append(OsmFetch(name, frame, len(elements), len(frame), query))
     return results
 
@@ -325,43 +399,35 @@ def _post(endpoint: str, query: str, *, timeout_s: float, retries: int, backoff_
                 body = response.read(_MAX_BODY_BYTES + 1)
         except urllib.error.HTTPError as exc:
             if exc.code in _RETRY_STATUSES and not last:
-                _pause(progress, f"the server answered HTTP {exc.code}; trying again in {wait:g} s", wait)
+                _pause(progress, _M("retry_status", status=exc.code, wait=wait), wait)
                 wait *= 2
                 continue
+            advice = _M("busy") if exc.code in _RETRY_STATUSES else _M("check_endpoint")
             raise FetchError(
-                f"the Overpass API at {endpoint} refused the request (HTTP {exc.code} {exc.reason}): "
-                f"{'it is busy; try again later' if exc.code in _RETRY_STATUSES else 'check the endpoint'}, "
-                f"or use {{argument}} (or {ENDPOINT_ENV}) for a mirror or your agency's own instance",
+                _M("refused", endpoint=endpoint, status=exc.code, reason=str(exc.reason), advice=advice, env=ENDPOINT_ENV),
                 argument="endpoint",
             ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise FetchError(
-                f"cannot reach the Overpass API at {endpoint} ({reason}): check the network connection, "
-                f"or use {{argument}} (or {ENDPOINT_ENV}) for a reachable mirror or your agency's own instance",
-                argument="endpoint",
-            ) from None
+            raise FetchError(_M("unreachable", endpoint=endpoint, reason=str(reason), env=ENDPOINT_ENV), argument="endpoint") from None
         if len(body) > _MAX_BODY_BYTES:
-            raise FetchError(f"the Overpass API at {endpoint} sent more than {_MAX_BODY_BYTES // 2**20} MB: fetch fewer states at a time")
+            raise FetchError(_M("too_large", endpoint=endpoint, limit=_MAX_BODY_BYTES // 2**20))
         try:
             answer = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             text = body[:200].decode("utf-8", "replace")
             looks_cut = body.lstrip().startswith(b"{")
             if looks_cut and not last:
-                _pause(progress, f"the answer was cut off; trying again in {wait:g} s", wait)
+                _pause(progress, _M("retry_cut_off", wait=wait), wait)
                 wait *= 2
                 continue
-            what = "a cut-off JSON answer" if looks_cut else f"something that is not JSON ({' '.join(text.split())[:120]!r})"
-            raise FetchError(
-                f"the Overpass API at {endpoint} sent {what}: try again later, or use {{argument}} (or {ENDPOINT_ENV}) for another server",
-                argument="endpoint",
-            ) from None
+            what = _M("cut_off") if looks_cut else _M("not_json", text=" ".join(text.split())[:120])
+            raise FetchError(_M("bad_answer", endpoint=endpoint, what=what, env=ENDPOINT_ENV), argument="endpoint") from None
         if not isinstance(answer, dict) or not isinstance(answer.get("elements"), list):
-            raise FetchError(f"the Overpass API at {endpoint} sent JSON without an 'elements' list: is it an Overpass interpreter URL (ending in /api/interpreter)?")
+            raise FetchError(_M("no_elements", endpoint=endpoint))
         remark = str(answer.get("remark") or "")
         if "error" in remark.lower() or "timed out" in remark.lower():
-            raise FetchError(f"the Overpass API at {endpoint} did not finish the query ({' '.join(remark.split())[:160]}): try again later or fetch one state at a time")
+            raise FetchError(_M("unfinished", endpoint=endpoint, remark=" ".join(remark.split())[:160]))
         return answer
     raise AssertionError("unreachable")
 
@@ -414,14 +480,11 @@ def fetch_and_install(
     covered = wanted if covered == ("all",) else covered
     stray = sorted(set(covered) - set(wanted))
     if stray:
-        raise FetchError(
-            f"{{argument}} {', '.join(stray)}: not fetched; a state can only be covered by what is fetched for it: fetch {stray[0]} too",
-            argument="covers",
-        )
+        raise FetchError(_M("covers_not_fetched", states=", ".join(stray), first=stray[0]), argument="covers")
     iso = {name: code for code, name in codes.items()}
     missing = [s for s in wanted if s not in iso]
     if missing:
-        raise FetchError(f"{{argument}} {missing[0]}: the states layer has no ISO 3166-2 code for it, so its OSM area cannot be named", argument="states")
+        raise FetchError(_M("no_iso_code", state=missing[0]), argument="states")
     polygons = states_layer.frame.set_index("name")
     fetched = fetch_osm(
         layer, [(s, iso[s], polygons.loc[s, "geometry"]) for s in wanted], endpoint=endpoint,
@@ -429,14 +492,10 @@ def fetch_and_install(
     )
     empty = [f.state for f in fetched if f.kept == 0 and f.state in covered]
     if empty:
-        raise FetchError(
-            f"OpenStreetMap at {endpoint} returned no {layer} for {', '.join(empty)}: nothing installed; "
-            "a state cannot be declared complete with no features (drop it from {argument})",
-            argument="covers",
-        )
+        raise FetchError(_M("covered_empty", endpoint=endpoint, layer=layer, states=", ".join(empty)), argument="covers")
     combined = gpd.GeoDataFrame(pd.concat([f.frame for f in fetched], ignore_index=True), geometry="geometry", crs=4326)
     if not len(combined):
-        raise FetchError(f"OpenStreetMap at {endpoint} returned no {layer} for {', '.join(wanted)}: nothing installed")
+        raise FetchError(_M("nothing_returned", endpoint=endpoint, layer=layer, states=", ".join(wanted)))
     combined = combined.drop_duplicates(subset=["osm_type", "osm_id"]).reset_index(drop=True)
     report = install_frame(
         layer, combined, covers=list(covered) or None,

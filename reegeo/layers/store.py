@@ -56,6 +56,7 @@ from reegeo.layers.manifest import (
 )
 from reegeo.layers.model import Layer, file_sha256, find_name_column
 from reegeo.layers.wdpa import protected_areas_from
+from reegeo.messages import Catalog
 from reegeo.paths import MANIFEST_PATH, user_data_dir
 
 __all__ = [
@@ -68,6 +69,13 @@ __all__ = [
     "reset_layer",
 ]
 _CONSTRAINT_NAMES = ("forest_reserves", "water_catchments")
+
+_M = Catalog("layers.store", {
+    "no_states_layer": {
+        "en": "no states layer: {manifest} lists none; reinstall reegeo",
+        "ms": "tiada lapisan negeri: {manifest} tidak menyenaraikannya; pasang semula reegeo",
+    },
+})
 
 
 @dataclass(frozen=True)
@@ -419,5 +427,5 @@ def _states_in_use(folder: Path) -> Layer:
     if entry is not None:
         return assemble_layer("states", entry, folder, base=bundled if entry.get("base") == "bundled" else None, states=bundled)
     if bundled is None:
-        raise LayerError(f"no states layer: {MANIFEST_PATH} lists none; reinstall reegeo")
+        raise LayerError(_M("no_states_layer", manifest=MANIFEST_PATH))
     return bundled

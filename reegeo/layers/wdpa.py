@@ -25,12 +25,36 @@ import pandas as pd
 import shapely
 
 from reegeo.errors import LayerError
+from reegeo.messages import Catalog
 
 __all__ = ["is_wdpa", "wdpa_to_protected_areas", "protected_areas_from", "WDPA_LICENCE"]
 
 WDPA_LICENCE = "UNEP-WCMC and IUCN, Protected Planet: WDPA terms of use (non-commercial; attribution required)"
 _REQUIRED = ("WDPAID", "NAME", "DESIG_ENG", "STATUS", "ISO3")
 _NOT_GAZETTED = ("proposed", "not reported")
+
+_M = Catalog("layers.wdpa", {
+    "outside_malaysia": {
+        "en": "WDPA: {count} record(s) outside Malaysia (ISO3 without MYS) dropped.",
+        "ms": "WDPA: {count} rekod di luar Malaysia (ISO3 tanpa MYS) digugurkan.",
+    },
+    "no_malaysian_record": {
+        "en": "the WDPA file holds no record with ISO3 'MYS': download the Malaysia extract from Protected Planet",
+        "ms": "fail WDPA tidak mengandungi sebarang rekod dengan ISO3 'MYS': muat turun ekstrak Malaysia daripada Protected Planet",
+    },
+    "not_gazetted": {
+        "en": "WDPA: {count} record(s) with status Proposed or Not Reported kept, labelled, and screened as review only.",
+        "ms": "WDPA: {count} rekod berstatus Proposed atau Not Reported dikekalkan, dilabel, dan disaring sebagai semakan sahaja.",
+    },
+    "points_drawn": {
+        "en": "WDPA: {count} point record(s) with no boundary drawn as circles of their reported area (approximate).",
+        "ms": "WDPA: {count} rekod titik tanpa sempadan dilukis sebagai bulatan seluas kawasan yang dilaporkan (anggaran).",
+    },
+    "points_dropped": {
+        "en": "WDPA: {count} point record(s) with no reported area dropped (no extent to screen against).",
+        "ms": "WDPA: {count} rekod titik tanpa keluasan yang dilaporkan digugurkan (tiada kawasan untuk disaring).",
+    },
+})
 
 
 def is_wdpa(frame: pd.DataFrame) -> bool:
@@ -79,12 +103,12 @@ def wdpa_to_protected_areas(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, 
     column = lambda name: frame[upper[name]] if name in upper else pd.Series([""] * len(frame), index=frame.index)  # noqa: E731
     iso = column("ISO3").astype(str) + ";" + column("PARENT_ISO").astype(str)
     malaysian = iso.str.contains("MYS", regex=False).to_numpy()
-    notes = []
+    notes: list[str] = []
     if (~malaysian).any():
-        notes.append(f"WDPA: {int((~malaysian).sum())} record(s) outside Malaysia (ISO3 without MYS) dropped.")
+        notes.append(_M("outside_malaysia", count=int((~malaysian).sum())))
     frame = frame[malaysian].to_crs(4326)
     if not len(frame):
-        raise LayerError("the WDPA file holds no record with ISO3 'MYS': download the Malaysia extract from Protected Planet")
+        raise LayerError(_M("no_malaysian_record"))
     upper = {str(c).upper(): c for c in frame.columns}
     status = column("STATUS").astype(str).to_numpy()
     designation = column("DESIG_ENG").astype(str).to_numpy()
@@ -107,12 +131,12 @@ def wdpa_to_protected_areas(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, 
     labelled = np.isin(np.char.lower(status.astype(str)), _NOT_GAZETTED)
     if labelled.any():
         result.loc[labelled, "name"] = result.loc[labelled, "name"] + " (status: " + result.loc[labelled, "status"] + ")"
-        notes.append(f"WDPA: {int(labelled.sum())} record(s) with status Proposed or Not Reported kept, labelled, and screened as review only.")
+        notes.append(_M("not_gazetted", count=int(labelled.sum())))
     result, drawn, dropped = _points_as_circles(result, pd.to_numeric(column("REP_AREA"), errors="coerce").to_numpy())
     if drawn:
-        notes.append(f"WDPA: {drawn} point record(s) with no boundary drawn as circles of their reported area (approximate).")
+        notes.append(_M("points_drawn", count=drawn))
     if dropped:
-        notes.append(f"WDPA: {dropped} point record(s) with no reported area dropped (no extent to screen against).")
+        notes.append(_M("points_dropped", count=dropped))
     return result, notes
 
 
