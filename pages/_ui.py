@@ -24,7 +24,7 @@ from reegeo.errors import ReegeoError
 from reegeo.i18n import count_sites, layer_label, t
 from reegeo.io.detect import CSV, EXCEL
 from reegeo.io.exports import EXPORTS
-from reegeo.io.sites import ReadResult, list_layers
+from reegeo.io.sites import ReadResult, list_layers, server_limits
 from reegeo.layers.coverage import incomplete_states, prohibiting_layers
 from reegeo.layers.load import load_layers
 from reegeo.layers.model import Layer
@@ -352,7 +352,7 @@ def app_arguments() -> dict[str, str]:
     return {name: t(f"argument.{name}", lang()) for name in APP_ARGUMENT_NAMES}
 
 
-APP_ARGUMENT_NAMES = ("layers", "layer", "max_features", "coordinate_columns", "max_site_km2", "x_column", "y_column", "id_column")
+APP_ARGUMENT_NAMES = ("layers", "layer", "max_features", "coordinate_columns", "max_site_km2", "max_read_s", "x_column", "y_column", "id_column")
 
 
 def show_error(exc: ReegeoError) -> None:
@@ -381,16 +381,20 @@ def read_upload_once(upload: Any, reader: Callable[..., ReadResult], *, key: str
     here, so earlier sites and results stay.
     """
     data = upload.getvalue()
-    try:
-        choices = list_layers(data, filename=upload.name)
-    except ReegeoError:
-        choices = []  # the read below says what is wrong with the file, once
+    listed = st.session_state.get(f"{key}_choices")
+    if listed is None or listed[0] != upload.file_id:  # once per file: listing reads it (in a child process)
+        try:
+            listed = (upload.file_id, list_layers(data, filename=upload.name, limits=server_limits()))
+        except ReegeoError:
+            listed = (upload.file_id, [])  # the read below says what is wrong with the file, once
+        st.session_state[f"{key}_choices"] = listed
+    choices = listed[1]
     layer = st.selectbox(t("screen.choose_layer", lang()), choices, key=f"{key}_layer") if len(choices) > 1 else None
     token = f"{key}:{upload.file_id}:{layer}:{context}"
     if not first_time(token):
         return None
     try:
-        read = reader(data, filename=upload.name, layer=layer)
+        read = reader(data, filename=upload.name, layer=layer, limits=server_limits())
     except ReegeoError as exc:
         show_error(exc)
         forget(token)

@@ -47,6 +47,7 @@ CLI_ARGUMENTS = {
     "scope": "--report-sites",
     "coordinate_columns": "--x-column/--y-column",
     "max_site_km2": "--max-site-km2 N",
+    "max_read_s": "--max-read-s S",
     "x_column": "--x-column {value}",
     "y_column": "--y-column {value}",
     "max_features": "--max-features N",
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--id-column", metavar="NAME", help="column holding the site ids (default: the first of site_id, id, name, nama, site, tapak, ... in any case)")
     screen.add_argument("--max-features", type=int, metavar="N", help="most sites to accept from SITES (default 100000)")
     screen.add_argument("--max-site-km2", type=float, metavar="N", help="largest area of one site in km² (default 5000): larger ones are refused as not a site")
+    screen.add_argument("--max-read-s", type=float, metavar="S", help="longest time reading SITES may take, in seconds (default 120): a slower file is stopped and refused")
     screen.add_argument("--engine", choices=("memory", "dask"), default="memory", help="screen in this process (memory, default) or partitioned on a dask cluster (dask)")
     screen.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     screen.set_defaults(handler=_screen)
@@ -196,6 +198,10 @@ def _screen(args: argparse.Namespace) -> int:
         if not args.max_site_km2 > 0:
             raise _UsageError(f"--max-site-km2 {args.max_site_km2:g}: give a positive area in km²")
         limits = replace(limits, max_site_km2=args.max_site_km2)
+    if args.max_read_s is not None:
+        if not args.max_read_s > 0:
+            raise _UsageError(f"--max-read-s {args.max_read_s:g}: give a positive number of seconds")
+        limits = replace(limits, max_read_s=args.max_read_s)
     if args.scheduler and args.engine != "dask":
         raise _UsageError(f"--scheduler {args.scheduler} needs --engine dask: add --engine dask or drop --scheduler")
     if args.sites is None and args.project is None:

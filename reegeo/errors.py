@@ -44,6 +44,7 @@ LIBRARY_ARGUMENTS: dict[str, str] = {
     "id_column": "id_column={value!r}",
     "coordinate_columns": "x_column=/y_column=",
     "max_site_km2": "UploadLimits(max_site_km2=...)",
+    "max_read_s": "UploadLimits(max_read_s=...)",
     "x_column": "x_column={value!r}",
     "y_column": "y_column={value!r}",
 }

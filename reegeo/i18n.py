@@ -57,6 +57,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "argument.max_features": {"en": "the server's REEGEO upload limits (ask the server's administrator)", "ms": "had muat naik REEGEO pelayan (tanya pentadbir pelayan)"},
     "argument.coordinate_columns": {"en": "the column pickers under the upload", "ms": "pemilih lajur di bawah muat naik"},
     "argument.max_site_km2": {"en": "the server's REEGEO upload limits (ask the server's administrator)", "ms": "had muat naik REEGEO pelayan (tanya pentadbir pelayan)"},
+    "argument.max_read_s": {"en": "REEGEO_MAX_READ_S on the server (ask the server's administrator)", "ms": "REEGEO_MAX_READ_S pada pelayan (tanya pentadbir pelayan)"},
     "argument.x_column": {"en": "the x (longitude) column picker", "ms": "pemilih lajur x (longitud)"},
     "argument.y_column": {"en": "the y (latitude) column picker", "ms": "pemilih lajur y (latitud)"},
     "argument.id_column": {"en": "the site-id column picker", "ms": "pemilih lajur id tapak"},

@@ -31,7 +31,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["LANGUAGES", "Catalog", "Message", "and_list", "in_language", "joined", "located", "registered"]
+__all__ = ["LANGUAGES", "Catalog", "Deferred", "Message", "and_list", "in_language", "joined", "located", "registered"]
 
 LANGUAGES = ("en", "ms")
 
@@ -61,6 +61,10 @@ class Catalog:
     def __call__(self, name: str, /, **values: Any) -> Message:
         return Message(f"{self.prefix}.{name}", **values)
 
+    def later(self, name: str, /, **values: Any) -> Deferred:
+        """The text ``name``, to be filled in by ``.format(**more)`` (as :mod:`reegeo.schema` fills a check's message)."""
+        return Deferred(self, name, **values)
+
 
 class Message(str):
     """A text in English that can be given in Bahasa Malaysia too (see the module docstring)."""
@@ -81,6 +85,29 @@ class Message(str):
 
     def __reduce__(self):  # pickled (Dask, session copies) as its key and values, not its English text
         return _rebuild, (self.key, self.values)
+
+
+class Deferred(str):
+    """A catalog text whose other values come later: ``.format(value=..., entry=...)`` gives the :class:`Message`.
+
+    :func:`reegeo.schema.check_table` fills in a failed check's message with
+    ``problem.format(value=..., entry=...)``; a ``Deferred`` answers with the
+    catalog's Message, so the error speaks either language. As a string it is
+    the English template.
+    """
+
+    catalog: Catalog
+    name: str
+    values: dict[str, Any]
+
+    def __new__(cls, catalog: Catalog, name: str, /, **values: Any) -> Deferred:
+        template = _REGISTRY[f"{catalog.prefix}.{name}"]["en"]
+        text = super().__new__(cls, template if isinstance(template, str) else template[1])
+        text.catalog, text.name, text.values = catalog, name, values
+        return text
+
+    def format(self, *args: Any, **kwargs: Any) -> Message:  # noqa: ARG002 - str.format's signature
+        return self.catalog(self.name, **self.values, **kwargs)
 
 
 def _rebuild(key: str, values: dict[str, Any]) -> Message:

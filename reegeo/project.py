@@ -41,7 +41,6 @@ from reegeo.io.archives import ArchiveLimits, open_zip
 from reegeo.io.sites import ReadResult, UploadLimits, read_layer, read_sites
 from reegeo.layers.coverage import ALL_STATES, Coverage
 from reegeo.layers.load import layer_from_upload
-from reegeo.layers.manifest import CheckText
 from reegeo.layers.model import Layer
 from reegeo.messages import Catalog, Message, located
 from reegeo.report.options import REPORT_SCOPES, ReportOptions
@@ -355,36 +354,36 @@ def _safe(name: str) -> str:
 
 def _text(limit: int) -> tuple:
     return (
-        (lambda v: isinstance(v, str), CheckText(_M, "must_be_text")),
-        (lambda v: len(v) <= limit, CheckText(_M, "too_long", limit=limit)),
+        (lambda v: isinstance(v, str), _M.later("must_be_text")),
+        (lambda v: len(v) <= limit, _M.later("too_long", limit=limit)),
     )
 
 
 def _sha_checks() -> tuple:
-    return ((lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None, CheckText(_M, "not_a_digest")),)
+    return ((lambda v: isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None, _M.later("not_a_digest")),)
 
 
 def _member_checks() -> tuple:
     return ((lambda v: isinstance(v, str) and re.fullmatch(r"(sites|layers)/[A-Za-z0-9._-]{1,120}|rules\.toml", v) is not None,
-             CheckText(_M, "not_a_member")),)
+             _M.later("not_a_member")),)
 
 
 _TOP_SCHEMA: tuple[Field, ...] = (
-    Field("format", ((lambda v: v == _FORMAT, CheckText(_M, "wrong_format", format=_FORMAT)),)),
-    Field("version", ((lambda v: type(v) is int and v == _VERSION, CheckText(_M, "wrong_version", version=_VERSION)),)),
+    Field("format", ((lambda v: v == _FORMAT, _M.later("wrong_format", format=_FORMAT)),)),
+    Field("version", ((lambda v: type(v) is int and v == _VERSION, _M.later("wrong_version", version=_VERSION)),)),
     Field("reegeo", _text(40), required=False),
-    Field("lang", ((lambda v: v in LANGUAGES, CheckText(_M, "one_of", choices=", ".join(LANGUAGES))),), required=False, default="en"),
-    Field("report", ((lambda v: isinstance(v, dict), CheckText(_M, "must_be_table")),), required=False),
-    Field("sites", ((lambda v: isinstance(v, dict), CheckText(_M, "must_be_table")),), required=False),
-    Field("rules", ((lambda v: isinstance(v, dict), CheckText(_M, "must_be_table")),), required=False),
-    Field("rule_changes", ((lambda v: isinstance(v, list) and len(v) <= 500, CheckText(_M, "too_many_tables", limit=500)),), required=False),
-    Field("layers", ((lambda v: isinstance(v, list) and len(v) <= _MAX_LAYERS, CheckText(_M, "too_many_tables", limit=_MAX_LAYERS)),), required=False),
+    Field("lang", ((lambda v: v in LANGUAGES, _M.later("one_of", choices=", ".join(LANGUAGES))),), required=False, default="en"),
+    Field("report", ((lambda v: isinstance(v, dict), _M.later("must_be_table")),), required=False),
+    Field("sites", ((lambda v: isinstance(v, dict), _M.later("must_be_table")),), required=False),
+    Field("rules", ((lambda v: isinstance(v, dict), _M.later("must_be_table")),), required=False),
+    Field("rule_changes", ((lambda v: isinstance(v, list) and len(v) <= 500, _M.later("too_many_tables", limit=500)),), required=False),
+    Field("layers", ((lambda v: isinstance(v, list) and len(v) <= _MAX_LAYERS, _M.later("too_many_tables", limit=_MAX_LAYERS)),), required=False),
 )
 _REPORT_SCHEMA: tuple[Field, ...] = (
     Field("title", _text(160), required=False),
     Field("reference", _text(80), required=False),
     Field("author", _text(120), required=False),
-    Field("scope", ((lambda v: v in REPORT_SCOPES, CheckText(_M, "one_of", choices=", ".join(REPORT_SCOPES))),), required=False),
+    Field("scope", ((lambda v: v in REPORT_SCOPES, _M.later("one_of", choices=", ".join(REPORT_SCOPES))),), required=False),
 )
 _FILE_SCHEMA: tuple[Field, ...] = (Field("file", _member_checks()), Field("sha256", _sha_checks()))
 _COLUMN = _text(200)
@@ -406,10 +405,10 @@ _CHANGE_SCHEMA: tuple[Field, ...] = (
 )
 _LAYER_SCHEMA: tuple[Field, ...] = (
     *_FILE_SCHEMA,
-    Field("name", ((lambda v: isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,63}", v) is not None, CheckText(_M, "layer_name")),)),
+    Field("name", ((lambda v: isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,63}", v) is not None, _M.later("layer_name")),)),
     Field("filename", _text(255)),
     Field("layer", _text(255), required=False),
-    Field("authoritative", ((lambda v: isinstance(v, bool), CheckText(_M, "true_or_false")),), required=False),
+    Field("authoritative", ((lambda v: isinstance(v, bool), _M.later("true_or_false")),), required=False),
     Field("covers", ((lambda v: isinstance(v, list) and len(v) <= 40 and all(isinstance(s, str) and len(s) <= 60 for s in v),
-                      CheckText(_M, "state_names", all=ALL_STATES)),), required=False),
+                      _M.later("state_names", all=ALL_STATES)),), required=False),
 )

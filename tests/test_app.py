@@ -365,7 +365,7 @@ def test_report_title_reference_author_and_scope_are_set_in_the_app():
     assert f"Site pages follow for {flagged} sites only (prohibited or needs review)" in html
 
 
-PLANNER_CSV = "Nama Tapak,E,N,Keluasan\nGebeng lot 5,103.377,4.003,12\nKemaman,103.42,4.23,30\n".encode()
+PLANNER_CSV = b"Nama Tapak,E,N,Keluasan\nGebeng lot 5,103.377,4.003,12\nKemaman,103.42,4.23,30\n"
 
 
 def _run_shell(at: AppTest) -> AppTest:

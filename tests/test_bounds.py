@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -105,3 +106,72 @@ def test_an_excel_sheet_over_the_row_limit_is_refused_while_streaming(monkeypatc
     monkeypatch.setattr(pd, "read_excel", no_full_parse)
     with pytest.raises(UploadError, match=r"at most 1,000 are read"):
         read_sites(buffer.getvalue(), filename="many.xlsx", limits=UploadLimits(max_features=1_000))
+
+
+# ---------------------------------------------------------------- the wall-clock limit on reading a file
+
+def test_a_read_over_its_time_limit_is_stopped_with_a_clear_error():
+    from reegeo.errors import UploadError
+    from reegeo.io.bounded import call_within
+
+    started = time.monotonic()
+    with pytest.raises(UploadError) as caught:
+        call_within(0.5, "slow.gpkg", time.sleep, 60)
+    assert time.monotonic() - started < 30  # stopped, not waited for
+    message = caught.value.describe()
+    assert message.startswith("slow.gpkg: reading the file took longer than 0.5 s")
+    assert "UploadLimits(max_read_s=...)" in message
+    assert "0,5 s" not in caught.value.describe(lang="ms") and "membaca fail ini" in caught.value.describe(lang="ms")
+
+
+def test_the_bounded_reader_gives_the_result_or_the_readers_own_error():
+    from reegeo.errors import UploadError
+    from reegeo.io.bounded import call_within
+    from reegeo.io.sites import UploadLimits, read_sites
+
+    data = b"name,lat,lon\nKuantan Port,3.975,103.326\n"
+    bounded = read_sites(data, filename="s.csv")
+    inline = read_sites(data, filename="s.csv", limits=UploadLimits(max_read_s=None))
+    assert bounded.frame.equals(inline.frame) and bounded.notes == inline.notes and bounded.sha256 == inline.sha256
+    with pytest.raises(UploadError, match="s.csv") as caught:
+        call_within(30, "s.csv", read_sites, b"\x00\x01garbage", filename="s.csv")
+    assert caught.value.describe(lang="ms") != caught.value.describe()  # the Message survived the trip
+    with pytest.raises(RuntimeError, match="ValueError"):  # a bug in the child is a bug here
+        call_within(30, "x", int, "not a number")
+    with pytest.raises(UploadError, match="stopped by the system"):  # killed (as by the kernel's OOM killer)
+        call_within(30, "big.shp", signal.raise_signal, signal.SIGKILL)
+
+
+def test_the_bounded_reader_works_from_a_threaded_server():
+    """With other threads running (the app's server) the child comes from the fork server, not a fork of this process."""
+    import threading
+
+    from reegeo.io.sites import read_sites
+
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(read_sites(b"name,lat,lon\nA,3.9,103.3\n", filename="s.csv")))
+    worker.start()
+    worker.join(120)
+    assert len(answers) == 1 and list(answers[0].frame["name"]) == ["A"]
+
+
+def test_the_servers_read_time_limit_comes_from_its_environment():
+    from reegeo.errors import UploadError
+    from reegeo.io.sites import UploadLimits, server_limits
+
+    assert server_limits({}) == UploadLimits()
+    assert server_limits({"REEGEO_MAX_READ_S": "30"}).max_read_s == 30.0
+    for bad in ("soon", "0", "-5", "inf"):
+        with pytest.raises(UploadError, match="REEGEO_MAX_READ_S"):
+            server_limits({"REEGEO_MAX_READ_S": bad})
+
+
+def test_the_cli_stops_a_read_over_its_time_limit(tmp_path):
+    rows = "".join(f"s{i},{3.0 + (i % 1000) * 1e-3},{101.5 + (i // 1000) * 1e-3}\n" for i in range(100_000))
+    sites = tmp_path / "many.csv"
+    sites.write_text("name,lat,lon\n" + rows, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "reegeo", "screen", str(sites), "-o", str(tmp_path / "out.csv"), "--max-read-s", "0.05"],
+                          cwd=REPO, capture_output=True, text=True, timeout=TIME_BOUND_S)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "longer than 0.05 s" in done.stderr and "--max-read-s S" in done.stderr
+    assert not (tmp_path / "out.csv").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,18 +32,18 @@ KUANTAN_PORT = Point(103.43, 3.98)
 GEBENG_SOLAR = Point(103.3682, 3.9924)  # inside the Gebeng industrial estate
 
 
-@lru_cache(maxsize=None)
+@cache
 def manifest() -> dict:
     with open(GEODATA / "manifest.toml", "rb") as fh:
         return tomllib.load(fh)["layers"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def layer(name: str) -> gpd.GeoDataFrame:
     return gpd.read_file(GEODATA / manifest()[name]["file"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def raw(name: str) -> dict:
     return json.loads((GEODATA / manifest()[name]["file"]).read_text(encoding="utf-8"))
 

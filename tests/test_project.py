@@ -21,11 +21,11 @@ from reegeo.web.workspace import Workspace
 
 # A planner's table: their own names for the coordinates and the id, Malay headers, an extra attribute.
 PLANNER_CSV = (
-    "Nama Tapak,E,N,Keluasan\n"
-    "Gebeng lot 5,103.377,4.003,12\n"
-    "Kemaman,103.42,4.23,30\n"
-    "Gurun,100.49,5.65,8\n"
-).encode()
+    b"Nama Tapak,E,N,Keluasan\n"
+    b"Gebeng lot 5,103.377,4.003,12\n"
+    b"Kemaman,103.42,4.23,30\n"
+    b"Gurun,100.49,5.65,8\n"
+)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import geopandas as gpd
@@ -26,7 +26,7 @@ from reegeo.report.write import REPORT_FORMATS, render_html, render_pdf, write_r
 from reegeo.screening.engine import screen_sites
 from reegeo.screening.evidence import finding_label
 
-NOON = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
 HOSTILE_SCRIPT = "<script>alert('x')</script>"
 

@@ -22,6 +22,7 @@ import hashlib
 import io
 import os
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -30,6 +31,7 @@ import numpy as np
 
 from reegeo.errors import UploadError
 from reegeo.io.archives import ArchiveLimits, UnsafeArchiveError, UnsafeUploadError
+from reegeo.io.bounded import call_within
 from reegeo.io.checks import check_site_areas, clean_geometries, clip_to_region, note_outside_malaysia, settle_crs
 from reegeo.io.detect import (
     ACCEPTED_FORMATS,
@@ -44,6 +46,7 @@ from reegeo.messages import Catalog, located
 # The errors a read raises, importable with the readers.
 __all__ = [
     "ACCEPTED_FORMATS",
+    "READ_TIME_ENV",
     "LayerChoiceError",
     "ReadResult",
     "UnsafeArchiveError",
@@ -53,9 +56,14 @@ __all__ = [
     "list_layers",
     "read_layer",
     "read_sites",
+    "server_limits",
 ]
 
 _M = Catalog("io.sites", {
+    "bad_read_time": {
+        "en": "{env}={value!r} is not a number of seconds: set it to a positive number, e.g. {env}=120, and restart the server.",
+        "ms": "{env}={value!r} bukan bilangan saat: tetapkan kepada nombor positif, cth. {env}=120, dan mulakan semula pelayan.",
+    },
     "size_bytes": {"en": "{size:,} bytes", "ms": "{size:,} bait"},
     "size_mb": {"en": "{size:,.1f} MB", "ms": "{size:,.1f} MB"},
     "too_large": {
@@ -121,6 +129,10 @@ class UploadLimits:
     max_site_km2
         Largest area of one site: a refinery site is a few hundred hectares, so a
         bigger one is a district, a state or a mistaken footprint, not a site.
+    max_read_s
+        Wall-clock seconds one file may take to read (the CLI's ``--max-read-s``,
+        ``REEGEO_MAX_READ_S`` for the app); the reader runs in a child process
+        that is stopped when the time is up. None reads in this process, unbounded.
     """
 
     max_bytes: int = 50 * 1024 * 1024
@@ -130,6 +142,30 @@ class UploadLimits:
     max_uncompressed_bytes: int = 512 * 1024 * 1024
     max_compression_ratio: int = 250
     max_site_km2: float = 5_000.0
+    max_read_s: float | None = 120.0
+
+
+READ_TIME_ENV = "REEGEO_MAX_READ_S"
+
+
+def server_limits(environ: Mapping[str, str] = os.environ) -> UploadLimits:
+    """A server's upload limits: the defaults, with ``REEGEO_MAX_READ_S`` (seconds per file) when it is set.
+
+    Raises
+    ------
+    UploadError
+        ``REEGEO_MAX_READ_S`` is not a positive number of seconds.
+    """
+    value = environ.get(READ_TIME_ENV, "").strip()
+    if not value:
+        return UploadLimits()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise UploadError(_M("bad_read_time", env=READ_TIME_ENV, value=value))
+    return UploadLimits(max_read_s=seconds)
 
 
 @dataclass(frozen=True)
@@ -220,14 +256,19 @@ def read_layer(
     return _read(source, filename=filename, layer=layer, limits=limits, sites=False)
 
 
-def list_layers(source: str | os.PathLike | bytes, *, filename: str | None = None) -> list[str]:
+def list_layers(source: str | os.PathLike | bytes, *, filename: str | None = None, limits: UploadLimits = UploadLimits()) -> list[str]:
     """Names of the layers a user can choose from in ``source``.
 
     Spatial layers of a GeoPackage, Shapefiles in a zip, KML folders, Excel sheets;
     ``[]`` for single-layer formats (GeoJSON, CSV, GeoParquet, FlatGeobuf).
+    Bounded by ``limits`` like a read, its time limit included.
     """
-    data, name = _load_bytes(source, filename, UploadLimits())
-    return layer_names(data, _context(name, None, UploadLimits()))
+    data, name = _load_bytes(source, filename, limits)
+    return call_within(limits.max_read_s, name, _layer_names, data, name, limits)
+
+
+def _layer_names(data: bytes, name: str, limits: UploadLimits) -> list[str]:
+    return layer_names(data, _context(name, None, limits))
 
 
 # ---------------------------------------------------------------- pipeline
@@ -235,6 +276,10 @@ def list_layers(source: str | os.PathLike | bytes, *, filename: str | None = Non
 
 def _read(source, *, filename, layer, limits: UploadLimits, sites: bool, columns: tuple[str | None, str | None] = (None, None)) -> ReadResult:
     data, name = _load_bytes(source, filename, limits)
+    return call_within(limits.max_read_s, name, _read_bytes, data, name, layer, limits, sites, columns)
+
+
+def _read_bytes(data: bytes, name: str, layer: str | None, limits: UploadLimits, sites: bool, columns: tuple[str | None, str | None]) -> ReadResult:
     digest = hashlib.sha256(data).hexdigest()
     raw = read_raw(data, _context(name, layer, limits, columns))
     notes = list(raw.notes)

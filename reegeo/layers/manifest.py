@@ -16,7 +16,7 @@ from typing import Any
 from reegeo.errors import LayerError
 from reegeo.layers.coverage import ALL_STATES, Coverage
 from reegeo.layers.model import CANONICAL_LAYERS
-from reegeo.messages import Catalog, Message, located, registered
+from reegeo.messages import Catalog, located
 from reegeo.paths import MANIFEST_PATH
 from reegeo.schema import Field, check_table
 
@@ -24,7 +24,6 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "PART_FIELDS",
     "USER_MANIFEST_NAME",
-    "CheckText",
     "check_layer_name",
     "check_manifest_entry",
     "checked_installed_entry",
@@ -97,29 +96,6 @@ _M = Catalog("layers.manifest", {
 })
 
 
-class CheckText(str):
-    """The message of a :mod:`reegeo.schema` check, given as a translatable :class:`~reegeo.messages.Message`.
-
-    :func:`reegeo.schema.check_table` fills in a failed check's message with
-    ``problem.format(value=..., entry=...)``; a ``CheckText`` answers with
-    ``catalog(name, value=value, **values)``, so the error still speaks
-    either language. As a string it is the English template.
-    """
-
-    catalog: Catalog
-    name: str
-    values: dict[str, Any]
-
-    def __new__(cls, catalog: Catalog, name: str, **values: Any) -> CheckText:
-        template = registered()[f"{catalog.prefix}.{name}"]["en"]
-        text = super().__new__(cls, template if isinstance(template, str) else template[1])
-        text.catalog, text.name, text.values = catalog, name, values
-        return text
-
-    def format(self, *args: Any, **kwargs: Any) -> Message:  # what check_table calls
-        return self.catalog(self.name, **self.values, value=kwargs.get("value"))
-
-
 def load_manifest(path: str | Path = MANIFEST_PATH) -> dict[str, dict[str, Any]]:
     """Read and validate a layer manifest.
 
@@ -163,24 +139,24 @@ def _is_plain_file_name(value: Any) -> bool:
     return isinstance(value, str) and Path(value).name == value
 
 
-_REQUIRED_MESSAGE = CheckText(_M, "required_field_missing", fields=", ".join(_REQUIRED_FIELDS))
+_REQUIRED_MESSAGE = _M.later("required_field_missing", fields=", ".join(_REQUIRED_FIELDS))
 # The schema of one layer entry of a manifest (bundled or legacy installed).
 MANIFEST_SCHEMA: tuple[Field, ...] = (
     Field("title", missing=_REQUIRED_MESSAGE),
-    Field("file", ((_is_plain_file_name, CheckText(_M, "plain_file_name")),), missing=_REQUIRED_MESSAGE),
+    Field("file", ((_is_plain_file_name, _M.later("plain_file_name")),), missing=_REQUIRED_MESSAGE),
     Field("source", missing=_REQUIRED_MESSAGE),
     Field("licence", missing=_REQUIRED_MESSAGE),
     Field("date", missing=_REQUIRED_MESSAGE),
     Field(
         "accuracy_m",
-        ((lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0, CheckText(_M, "not_a_distance")),),
+        ((lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0, _M.later("not_a_distance")),),
         missing=_REQUIRED_MESSAGE,
     ),
-    Field("authoritative", ((lambda v: isinstance(v, bool), CheckText(_M, "true_or_false")),), missing=_REQUIRED_MESSAGE),
-    Field("role", ((lambda v: v in _ROLES, CheckText(_M, "not_a_role", roles=", ".join(_ROLES))),), required=False, default="constraint"),
+    Field("authoritative", ((lambda v: isinstance(v, bool), _M.later("true_or_false")),), missing=_REQUIRED_MESSAGE),
+    Field("role", ((lambda v: v in _ROLES, _M.later("not_a_role", roles=", ".join(_ROLES))),), required=False, default="constraint"),
     Field(
         "coverage",
-        ((lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v), CheckText(_M, "not_a_coverage", all=ALL_STATES)),),
+        ((lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v), _M.later("not_a_coverage", all=ALL_STATES)),),
         required=False,
         default=[],
     ),

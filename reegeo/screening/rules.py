@@ -17,7 +17,7 @@ from typing import Any
 import tomli_w
 
 from reegeo.errors import RulesError
-from reegeo.messages import Catalog, Message, registered
+from reegeo.messages import Catalog
 from reegeo.paths import DEFAULT_RULES_PATH
 from reegeo.schema import Check, Field, check_table
 from reegeo.vocab import RELATIONS, SEVERITIES, Relation
@@ -422,55 +422,33 @@ def _where_values(value: Mapping) -> bool:
     return isinstance(values, list) and 0 < len(values) <= _MAX_WHERE_VALUES and all(isinstance(v, str) and v for v in values)
 
 
-class _Problem(str):
-    """A check's message for :func:`reegeo.schema.check_table`, filled in as a translatable Message.
-
-    ``check_table`` fills in a failed check's message with
-    ``problem.format(value=..., entry=...)``; a ``_Problem`` answers with the
-    catalog's Message for ``name`` (its own ``values`` added), so the error
-    speaks either language. As a string it is the English template.
-    """
-
-    name: str
-    values: dict[str, Any]
-
-    def __new__(cls, name: str, **values: Any) -> _Problem:
-        template = registered()[f"{_M.prefix}.{name}"]["en"]
-        text = super().__new__(cls, template if isinstance(template, str) else template[1])
-        text.name, text.values = name, values
-        return text
-
-    def format(self, *args: Any, **kwargs: Any) -> Message:  # what check_table calls, with value= and entry=
-        return _M(self.name, **self.values, **kwargs)
-
-
 _LABEL_CHECKS: tuple[Check, ...] = (
-    (_is_text, _Problem("label_empty")),
-    (lambda v: len(v) <= 80, _Problem("label_too_long")),
+    (_is_text, _M.later("label_empty")),
+    (lambda v: len(v) <= 80, _M.later("label_too_long")),
 )
 _TEXT_CHECKS: tuple[Check, ...] = (
-    (_is_text, _Problem("text_missing")),
-    (lambda v: len(v) <= 2000, _Problem("text_too_long")),
+    (_is_text, _M.later("text_missing")),
+    (lambda v: len(v) <= 2000, _M.later("text_too_long")),
 )
 # The schema of one [[rules]] table, checked in this order (the first problem is reported).
 RULE_SCHEMA: tuple[Field, ...] = (
-    Field("id", ((lambda v: isinstance(v, str) and bool(_ID_PATTERN.match(v)), _Problem("invalid_id")),)),
-    Field("relation", ((lambda v: v in RELATIONS, _Problem("not_allowed", allowed=", ".join(RELATIONS))),)),
-    Field("severity", ((lambda v: v in SEVERITIES, _Problem("not_allowed", allowed=", ".join(SEVERITIES))),)),
+    Field("id", ((lambda v: isinstance(v, str) and bool(_ID_PATTERN.match(v)), _M.later("invalid_id")),)),
+    Field("relation", ((lambda v: v in RELATIONS, _M.later("not_allowed", allowed=", ".join(RELATIONS))),)),
+    Field("severity", ((lambda v: v in SEVERITIES, _M.later("not_allowed", allowed=", ".join(SEVERITIES))),)),
     Field(
         "layer",
-        ((lambda v: isinstance(v, str) and bool(_LAYER_PATTERN.match(v)), _Problem("not_a_layer_name")),),
+        ((lambda v: isinstance(v, str) and bool(_LAYER_PATTERN.match(v)), _M.later("not_a_layer_name")),),
         when=lambda e: e.get("relation") != Relation.ALWAYS,
-        absent=_Problem("layer_with_always"),
+        absent=_M.later("layer_with_always"),
     ),
     Field(
         "distance_m",
         (
-            (_is_number, _Problem("distance_not_a_number")),
-            (lambda v: 0 < v <= _MAX_DISTANCE_M, _Problem("distance_out_of_range", maximum=_MAX_DISTANCE_M)),
+            (_is_number, _M.later("distance_not_a_number")),
+            (lambda v: 0 < v <= _MAX_DISTANCE_M, _M.later("distance_out_of_range", maximum=_MAX_DISTANCE_M)),
         ),
         when=lambda e: e.get("relation") == Relation.WITHIN_DISTANCE,
-        absent=_Problem("distance_not_taken"),
+        absent=_M.later("distance_not_taken"),
         convert=float,
     ),
     Field("legal_basis", _TEXT_CHECKS, convert=str.strip),
@@ -479,12 +457,12 @@ RULE_SCHEMA: tuple[Field, ...] = (
     Field(
         "where",
         (
-            (_is_where, _Problem("where_not_a_table")),
-            (_where_values, _Problem("where_bad_values", maximum=_MAX_WHERE_VALUES)),
+            (_is_where, _M.later("where_not_a_table")),
+            (_where_values, _M.later("where_bad_values", maximum=_MAX_WHERE_VALUES)),
         ),
         required=False,
         when=lambda e: e.get("relation") != Relation.ALWAYS,
-        absent=_Problem("where_with_always"),
+        absent=_M.later("where_with_always"),
         convert=lambda v: next((str(column), tuple(values)) for column, values in v.items()),
     ),
     Field("label_en", _LABEL_CHECKS, required=False, convert=str.strip),
