@@ -7,6 +7,7 @@ pages only; the work is done by ``reegeo``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -40,7 +41,7 @@ from reegeo.screening.surface import (
 from reegeo.web.assets import MapAssets, asset_folders, assets_at
 from reegeo.web.features import DisplayLayer, incomplete_geojson, prepare_layers
 from reegeo.web.sessions import SessionStore
-from reegeo.web.workspace import Workspace
+from reegeo.web.workspace import Engine, Workspace
 
 TABLE_READ_FORMATS = (CSV, EXCEL)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -167,7 +168,9 @@ def workspace() -> Workspace:
     """This browser session's sites, results and rules (kept across pages, and across reloads: see :func:`save_session`)."""
     if "workspace" not in st.session_state:
         st.session_state["workspace"] = _restored() or Workspace(rules=default_rules())
-    return st.session_state["workspace"]
+    ws = st.session_state["workspace"]
+    ws.engine = Engine.from_environment(os.environ)  # the server's: a dask cluster for big site sets, when one is set
+    return ws
 
 
 def session_store() -> SessionStore:

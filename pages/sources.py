@@ -24,6 +24,7 @@ from reegeo.layers.osm import (
     fetch_and_install,
 )
 from reegeo.layers.store import import_layer_bytes
+from reegeo.messages import in_language
 from reegeo.project import LayerFile
 from reegeo.screening.evidence import format_distance
 
@@ -60,13 +61,13 @@ for name, layer in layers.items():
         count.metric(t("sources.features", lang), f"{layer.feature_count:,}")
         accuracy.metric(t("map.accuracy", lang), f"± {format_distance(layer.accuracy_m)}")
         st.markdown(
-            f"**{t('map.source', lang)}:** {_ui.literal(layer.source)}  \n"
-            f"**{t('sources.licence', lang)}:** {_ui.literal(layer.licence)} · **{t('sources.date', lang)}:** {_ui.literal(layer.date)}"
+            f"**{t('map.source', lang)}:** {_ui.literal(layer.text('source', lang))}  \n"
+            f"**{t('sources.licence', lang)}:** {_ui.literal(layer.text('licence', lang))} · **{t('sources.date', lang)}:** {_ui.literal(layer.date)}"
         )
         if layer.role == "constraint":
             st.markdown(f"**{t('coverage.col.coverage', lang)}:** {_ui.literal(coverage_text(layer.coverage, lang))}")
         if layer.notes:
-            st.caption(_ui.literal(layer.notes))
+            st.caption(_ui.literal(layer.text("notes", lang)))
 
 st.subheader(t("sources.upload_title", lang))
 st.caption(t("sources.upload_help", lang))
@@ -129,7 +130,7 @@ if st.button(t("sources.osm_run", lang), key="osm_run", type="primary", disabled
     def _progress(line: str) -> None:
         if line.startswith("fetching"):
             step["done"] += 1
-        bar.progress(min(step["done"] / max(len(osm_states), 1), 1.0), text=line)
+        bar.progress(min(step["done"] / max(len(osm_states), 1), 1.0), text=in_language(line, lang))
 
     fetched = _ui.attempt(fetch_and_install, osm_layer, osm_states, covers=osm_covers or None, endpoint=osm_endpoint, progress=_progress)
     bar.empty()
@@ -155,4 +156,24 @@ if st.button(t("sources.reload", lang), key="reload_layers"):
     _ui.attempt(ws.rescreen, _ui.server_layers())
     st.rerun()
 
-st.dataframe([layer.describe() for layer in layers.values()], hide_index=True, width="stretch")
+st.dataframe(
+    [
+        {
+            t("sources.col.layer", lang): name,
+            t("sources.col.title", lang): layer.display_title(lang),
+            t("sources.features", lang): layer.feature_count,
+            t("map.accuracy", lang) + " (m)": layer.accuracy_m,
+            t("sources.col.authoritative", lang): layer.authoritative,
+            t("sources.col.approximate", lang): layer.approximate,
+            t("coverage.col.coverage", lang): coverage_text(layer.coverage, lang) if layer.role == "constraint" else "",
+            t("map.source", lang): layer.text("source", lang),
+            t("sources.licence", lang): layer.text("licence", lang),
+            t("sources.date", lang): layer.date,
+            t("sources.col.file", lang): str(layer.path) if layer.path else "",
+            "SHA-256": layer.sha256,
+        }
+        for name, layer in layers.items()
+    ],
+    hide_index=True,
+    width="stretch",
+)

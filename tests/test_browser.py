@@ -9,6 +9,7 @@ script (issue 4).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -55,12 +56,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """The app served by ``python -m streamlit run app.py`` on a free port, with no installed layers."""
+@contextlib.contextmanager
+def _serving(data_dir: Path, log: Path):
+    """``python -m streamlit run app.py`` on a free port with ``data_dir`` as its user data folder; yields its URL."""
     port = _free_port()
-    env = dict(os.environ, REEGEO_DATA_DIR=str(tmp_path_factory.mktemp("reegeo-data")))
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = dict(os.environ, REEGEO_DATA_DIR=str(data_dir))
+    env.pop("REEGEO_SESSIONS_DIR", None)  # the sessions live in the data folder
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
@@ -82,12 +83,26 @@ def app_url(tmp_path_factory):
             server.kill()
             pytest.fail(f"streamlit did not start on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.3)
-    yield url
-    server.terminate()
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def app_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("reegeo-data")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, app_data_dir):
+    """The app served on a free port, with no installed layers."""
+    with _serving(app_data_dir, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -364,3 +379,31 @@ def test_concurrent_sessions_all_get_their_verdicts(app_url):
     results = outcome.get("results")
     assert results is not None, "the sessions did not finish"
     assert [r["ok"] for r in results] == [True, True, True], results
+
+
+def test_a_reload_on_another_replica_restores_the_workspace(page, app_url, app_data_dir, tmp_path):
+    """Two servers sharing one data folder (replicas behind a proxy, deploy/compose.yaml): work saved on one opens on the other."""
+    page.goto(f"{app_url}/screen")
+    page.get_by_role("heading", name="Screen sites").wait_for()
+    _upload(page, "sites.geojson", _inside_reserve_and_clear())
+    page.get_by_role("heading", name="Results", exact=True).wait_for()
+    page.wait_for_function("() => new URL(window.location.href).searchParams.has('project')")
+    session = urlparse(page.url)
+    with _serving(app_data_dir, tmp_path / "replica.log") as other:
+        page.goto(f"{other}{session.path}?{session.query}")
+        page.get_by_role("heading", name="Results", exact=True).wait_for()
+        metrics = page.locator("[data-testid='stMetric']")
+        assert "1" in metrics.nth(0).inner_text()  # the prohibited site, restored by the other server
+
+
+def test_the_malay_app_shows_streamlits_upload_button_in_malay(page, app_url):
+    page.goto(f"{app_url}/screen")
+    page.get_by_role("heading", name="Screen sites").wait_for()
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
+    page.get_by_text("Bahasa Malaysia", exact=True).click()
+    page.get_by_role("heading", name="Saring tapak").wait_for()
+    label = page.get_by_test_id("stMain").get_by_test_id("stFileUploaderDropzone").locator("[data-testid='stMarkdownContainer'] p").first
+    label.wait_for()
+    shown = label.evaluate("p => getComputedStyle(p, '::after').content")
+    assert shown == '"Muat naik"'
+    assert label.evaluate("p => getComputedStyle(p).fontSize") == "0px"  # Streamlit's English text is hidden

@@ -116,3 +116,26 @@ def test_cli_scheduler_needs_the_dask_engine(tmp_path, capsys):
 
     assert main(["screen", str(REPO / "geodata" / "examples.geojson"), "-o", str(tmp_path / "r.csv"), "--scheduler", "tcp://127.0.0.1:8786"]) == 2
     assert "needs --engine dask" in capsys.readouterr().err
+
+
+def test_a_servers_workspace_screens_big_sets_on_its_cluster(in_process_cluster, mixed_sites_peninsula_and_sabah, test_layers, rules, monkeypatch):
+    """REEGEO_DASK_SCHEDULER sends sets of REEGEO_DASK_MIN_SITES sites or more to the cluster; smaller ones stay here; same verdicts."""
+    from reegeo.errors import ScreeningError
+    from reegeo.screening import distributed as distributed_module
+    from reegeo.web.workspace import Engine, Workspace
+
+    engine = Engine.from_environment({"REEGEO_DASK_SCHEDULER": in_process_cluster.scheduler_address, "REEGEO_DASK_MIN_SITES": "100"})
+    assert engine == Engine(scheduler=in_process_cluster.scheduler_address, min_sites=100)
+    assert Engine.from_environment({}) == Engine(scheduler=None)
+    with pytest.raises(ScreeningError, match="REEGEO_DASK_MIN_SITES"):
+        Engine.from_environment({"REEGEO_DASK_MIN_SITES": "many"})
+
+    sent: list[int] = []
+    real = distributed_module.screen_sites_dask
+    monkeypatch.setattr(distributed_module, "screen_sites_dask", lambda sites, *a, **k: sent.append(len(sites)) or real(sites, *a, **k))
+    ws = Workspace(rules=tuple(rules), engine=engine)
+    big = ws.screen(mixed_sites_peninsula_and_sabah, test_layers, source="big.geojson")
+    small = ws.screen(mixed_sites_peninsula_and_sabah.iloc[:40], test_layers, source="small.geojson")
+    assert sent == [len(mixed_sites_peninsula_and_sabah)]  # only the big set went to the cluster
+    pd.testing.assert_frame_equal(pd.DataFrame(big), pd.DataFrame(screen_sites(mixed_sites_peninsula_and_sabah, test_layers, rules)))
+    assert len(small) == 40

@@ -82,6 +82,32 @@ def test_manifest_entry_complete(name):
     assert manifest()["examples"]["role"] == "sites"
 
 
+@pytest.mark.parametrize("name", LAYERS)
+def test_manifest_entry_in_bahasa_malaysia(name):
+    """Planners read the provenance in Malay too: every text has a Malay version, written after the English."""
+    spec = manifest()[name]
+    for key in ("title", "source", "licence", "notes"):
+        malay = spec.get(f"{key}_ms")
+        assert isinstance(malay, str) and malay.strip(), (name, f"{key}_ms")
+    assert spec["notes_ms"] != spec["notes"], name
+    assert spec["source_ms"] != spec["source"], name
+    order = list(spec)
+    for key in ("source", "licence", "notes"):
+        assert order.index(f"{key}_ms") == order.index(key) + 1, (name, key)
+
+
+def test_malay_area_tables_carry_the_same_numbers():
+    """The drawn-vs-published lists are generated in both languages from the same figures."""
+    for name in ("forest_reserves", "water_catchments"):
+        spec = manifest()[name]
+        assert "ANGGARAN, BUKAN SEMPADAN YANG DIWARTAKAN" in spec["notes_ms"]
+        english = re.findall(r"\d[\d,.]*", spec["notes"])
+        malay = re.findall(r"\d[\d,.]*", spec["notes_ms"])
+        assert sorted(english) == sorted(malay), name
+    assert "Ayer Hitam FR: dilukis 1,176 ha berbanding 1,176 ha diterbitkan (100%)" in manifest()["forest_reserves"]["notes_ms"]
+    assert "Bukit Enggang FR: dilukis 6,000 ha (keluasan yang diterbitkan tidak ditemui)" in manifest()["forest_reserves"]["notes_ms"]
+
+
 # --------------------------------------------------------------------------- every layer
 @pytest.mark.parametrize("name", LAYERS)
 def test_layer_reads_and_matches_manifest(name):

@@ -142,6 +142,22 @@ def test_report_in_bahasa_malaysia(four_sites, layers_with_port, rules, audit):
     assert '<html lang="ms">' in html and "Perlu semakan" in html
 
 
+def test_malay_report_shows_the_malay_provenance_of_bundled_layers(four_sites, test_layers, rules, audit):
+    from markupsafe import escape
+
+    from reegeo.layers.load import load_bundled_layer
+
+    ports = load_bundled_layer("ports")
+    assert ports is not None and ports.source_ms and ports.source_ms != ports.source
+    layers = {**test_layers, "ports": ports}
+    results = screen_sites(four_sites, layers, rules)
+    html = render_html(results, rules=rules, layers=layers, audit=audit, lang="ms").decode("utf-8")
+    assert str(escape(ports.source_ms)) in html and str(escape(ports.licence_ms)) in html
+    assert str(escape(ports.source)) not in html
+    english = render_html(results, rules=rules, layers=layers, audit=audit).decode("utf-8")
+    assert str(escape(ports.source)) in english and str(escape(ports.source_ms)) not in english
+
+
 def test_same_inputs_and_time_give_identical_bytes(four_sites, layers_with_port, rules, audit):
     results = screen_sites(four_sites, layers_with_port, rules)
     for render in (render_pdf, render_html):

@@ -30,7 +30,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from reegeo.geo import metric_epsg as _metric_epsg_at  # noqa: E402  (the library beside this script)
-from reegeo.geo import polygonal_parts
+from reegeo.geo import polygonal_parts  # noqa: E402
 
 OUT = ROOT / "geodata"
 DEFAULT_REGISTRY = ROOT.parent / "shared" / "data" / "registry"
@@ -39,6 +39,9 @@ MINMOD_FILE = "minmod_malaysia_mineral_sites.geojson"
 MINMOD_PROVENANCE = ("USGS mineral-resource records (US public domain) and the Geological Survey of Canada "
                      "world tin-tungsten deposits (Open Government Licence - Canada), via "
                      "DARPA-CRITICALMAAS/ta2-minmod-data (commit 050de430), MIT")
+MINMOD_PROVENANCE_MS = ("rekod sumber mineral USGS (domain awam AS) dan data mendapan timah-tungsten dunia "
+                        "Geological Survey of Canada (Open Government Licence - Canada), melalui "
+                        "DARPA-CRITICALMAAS/ta2-minmod-data (commit 050de430), MIT")
 NE_FILE = "naturalearth_admin1_mys.geojson"
 
 DATE = "2026-11-26"
@@ -47,9 +50,17 @@ PROJECT_LICENCE = (
     "Authored for reegeo (same licence as the project); the facts come from the "
     "cited public reporting"
 )
+PROJECT_LICENCE_MS = (
+    "Disediakan untuk reegeo (lesen yang sama dengan projek); fakta diambil daripada "
+    "laporan awam yang dipetik"
+)
 NE_PROVENANCE = (
     "Natural Earth admin-1 states and provinces (1:10m, older release; naturalearthdata.com), "
     "public domain, generalised"
+)
+NE_PROVENANCE_MS = (
+    "Natural Earth admin-1 states and provinces (1:10m, keluaran lama; naturalearthdata.com), "
+    "domain awam, digeneralisasikan"
 )
 
 _FWD = {
@@ -227,7 +238,7 @@ def build_states(registry: Path):
     for ft in ("W.P. Kuala Lumpur", "W.P. Putrajaya"):
         geoms["Selangor"] = geoms["Selangor"].difference(geoms[ft])
     feats = []
-    for ne_name, (name, iso, typ, region) in OFFICIAL.items():
+    for name, iso, typ, region in OFFICIAL.values():
         g = finalize(geoms[name])
         small = name in ("W.P. Putrajaya", "W.P. Labuan", "W.P. Kuala Lumpur")
         src = NE_PROVENANCE + "; made valid and snapped to 1e-5 deg, not simplified"
@@ -797,16 +808,22 @@ def toml_value(v) -> str:
     raise TypeError(v)
 
 
-def area_table(feats) -> str:
+def area_table(feats, lang: str = "en") -> str:
+    """Drawn vs published area of each outline, in English or (``lang="ms"``) Bahasa Malaysia."""
     rows = []
     for f in sorted(feats, key=lambda f: f["name"]):
         pub = f["published_area_ha"]
-        if pub:
-            ratio = f["drawn_area_ha"] / pub
-            rows.append(f"{f['name']}: drawn {f['drawn_area_ha']:,.0f} ha vs published "
-                        f"{pub:,.0f} ha ({ratio:.0%})")
+        drawn = f"{f['drawn_area_ha']:,.0f}"
+        if pub and lang == "ms":
+            rows.append(f"{f['name']}: dilukis {drawn} ha berbanding {pub:,.0f} ha diterbitkan "
+                        f"({f['drawn_area_ha'] / pub:.0%})")
+        elif pub:
+            rows.append(f"{f['name']}: drawn {drawn} ha vs published "
+                        f"{pub:,.0f} ha ({f['drawn_area_ha'] / pub:.0%})")
+        elif lang == "ms":
+            rows.append(f"{f['name']}: dilukis {drawn} ha (keluasan yang diterbitkan tidak ditemui)")
         else:
-            rows.append(f"{f['name']}: drawn {f['drawn_area_ha']:,.0f} ha (published area "
+            rows.append(f"{f['name']}: drawn {drawn} ha (published area "
                         f"not found)")
     return "; ".join(rows)
 
@@ -855,7 +872,8 @@ def main(argv=None) -> int:
             title_ms="Negeri dan Wilayah Persekutuan",
             file="states.geojson", role="context",
             source=NE_PROVENANCE,
-            licence="Public domain (Natural Earth)", date=DATE,
+            source_ms=NE_PROVENANCE_MS,
+            licence="Public domain (Natural Earth)", licence_ms="Domain awam (Natural Earth)", date=DATE,
             accuracy_m=STATE_ACCURACY_M, authoritative=False, approximate=True,
             feats=state_feats, geometry_type="Polygon",
             sort=lambda f: f["name"],
@@ -874,6 +892,22 @@ def main(argv=None) -> int:
                    "~6%. accuracy_m: 2000 (Sarawak 3000, small federal "
                    "territories 1000). Not an authoritative boundary: "
                    "load DOSM or JUPEM boundaries for legal questions."),
+            notes_ms=("16 negeri dan wilayah persekutuan dengan nama rasmi dan kod ISO 3166-2 "
+                      "(MY-01..MY-16). Geometri ialah poligon Natural Earth admin-1 versi lama, yang "
+                      "dibetulkan kesahannya dan dijajarkan kepada grid 1e-5 darjah; garis pantai "
+                      "dikekalkan seperti yang diterbitkan (tidak dipermudahkan). Pembetulan: Kepulauan "
+                      "Langkawi, yang diletakkan di bawah Perlis dalam keluaran NE ini, dipindahkan ke "
+                      "Kedah; ciri 'Admin-1 minor island' yang tidak dinyatakan negerinya dipecahkan "
+                      "kepada pulau-pulaunya dan setiap pulau digabungkan ke dalam negeri yang terdekat "
+                      f"({minor}); Selangor dipotong supaya tidak bertindih dengan enklaf Kuala Lumpur "
+                      "dan Putrajaya (Putrajaya terdapat dalam sumber, jadi tiada sempadan yang perlu "
+                      "dijana). Sempadan telah digeneralisasikan: berbanding sempadan DOSM, anjakan "
+                      "purata ialah kira-kira 0.5-1 km (Sarawak ~1.5 km) tetapi di sesetengah tempat "
+                      "mencecah beberapa km (contohnya garisan Kedah-Perak berhampiran Baling dan garisan "
+                      "Pahang-Terengganu di utara Kuantan); keluasan negeri sepadan dengan DOSM "
+                      "(Jabatan Perangkaan Malaysia) dalam lingkungan ~6%. accuracy_m: 2000 (Sarawak "
+                      "3000, wilayah persekutuan yang kecil 1000). Bukan sempadan yang berautoriti: "
+                      "muatkan sempadan DOSM atau JUPEM bagi persoalan undang-undang."),
         ),
         "lynas": dict(
             title="Lynas Advanced Materials Plant (LAMP) and residue facilities",
@@ -883,7 +917,11 @@ def main(argv=None) -> int:
                     "100 ha lot PT 17212, Gebeng Industrial Estate; AELB licence renewal (3 Mar "
                     "2026) and residue arrangements (WLP to Bukit Ketam, NUF to a 39 ha on-site "
                     "landfill) from public reporting"),
-            licence=PROJECT_LICENCE, date=DATE, accuracy_m=300.0, authoritative=False,
+            source_ms=("Lokasi loji 4.0034N 103.3775E (OpenStreetMap); lot PT 17212 seluas 100 ha, "
+                       "Gebeng Industrial Estate; pembaharuan lesen AELB (3 Mac 2026) dan pengaturan "
+                       "pengurusan sisa (WLP ke Bukit Ketam, NUF ke tapak pelupusan seluas 39 ha di dalam "
+                       "kawasan loji) daripada laporan awam"),
+            licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=300.0, authoritative=False,
             approximate=True, feats=lynas, geometry_type="mixed", sort=lambda f: f["name"],
             notes=("Plant: a ~1000 m x 1000 m square (bevelled corners, ~99 ha) centred on the "
                    "OSM location, not the surveyed lot. NUF landfill: 39 ha block drawn against "
@@ -891,6 +929,13 @@ def main(argv=None) -> int:
                    "Bukit Ketam disposal facility: a point near the reported 'about 4.1N 103.3E', "
                    "nudged to 4.07N 103.33E to stay inside Pahang on the generalised state "
                    "outline (accuracy 5 km)."),
+            notes_ms=("Loji: segi empat sama ~1000 m x 1000 m (bucu dipotong serong, ~99 ha) yang "
+                      "berpusat pada lokasi OSM, bukan lot yang diukur. Tapak pelupusan NUF: blok 39 ha "
+                      "yang dilukis bersebelahan sisi selatan loji; kedudukan sebenarnya belum disahkan "
+                      "(ketepatan 1 km). Kemudahan pelupusan Bukit Ketam: satu titik berhampiran "
+                      "'kira-kira 4.1N 103.3E' seperti yang dilaporkan, dianjakkan ke 4.07N 103.33E "
+                      "supaya kekal di dalam Pahang pada garis sempadan negeri yang digeneralisasikan "
+                      "(ketepatan 5 km)."),
         ),
         "deposits": dict(
             title="Rare-earth occurrences, projects and districts (approximate)",
@@ -903,7 +948,15 @@ def main(argv=None) -> int:
                     "Asian Rare Earth plant at Bukit Merah; plus " + MINMOD_PROVENANCE + ": the rare-earth "
                     "records of the Kinta Valley and Selangor tin tailings and the tin deposits whose tailings "
                     "(amang) carry monazite and xenotime"),
+            source_ms=("Laporan awam: anggaran NR-REE JMG (16.1 Mt, 29 kawasan, 10 negeri); angka "
+                       "negeri bagi Kelantan (2.56 Mt), Perak (1.69 Mt) dan Pahang (1.4 Mt); laporan "
+                       "akhbar mengenai projek perintis Kenering, tapak perintis Sungai Wang, perlombongan "
+                       "haram di Bukit Enggang FR dan Rimba Teloi FR; loji lama Asian Rare Earth di Bukit "
+                       "Merah; serta " + MINMOD_PROVENANCE_MS + ": rekod nadir bumi bagi amang (sisa "
+                       "lombong timah) di Lembah Kinta dan Selangor serta mendapan timah yang amangnya "
+                       "mengandungi monazit dan xenotim"),
             licence=PROJECT_LICENCE + "; USGS/GSC records via ta2-minmod-data: MIT (underlying data US public domain / Open Government Licence - Canada)",
+            licence_ms=PROJECT_LICENCE_MS + "; rekod USGS/GSC melalui ta2-minmod-data: MIT (data asal: domain awam AS / Open Government Licence - Canada)",
             date=DATE, accuracy_m=20000.0, authoritative=False,
             approximate=True, feats=deposits, geometry_type="Point", sort=lambda f: f["name"],
             notes=("Points only. location_precision is 'site' where a place was reported, "
@@ -916,6 +969,17 @@ def main(argv=None) -> int:
                    "0.01-0.5 degrees), so accuracy_m is the rounding step, at least 1 km. Their "
                    "state is taken from the states layer, not from the record"
                    + (" (fixed: " + "; ".join(minmod_fixes) + ")" if minmod_fixes else "") + "."),
+            notes_ms=("Titik sahaja. location_precision ialah 'site' apabila sesuatu tempat dilaporkan, "
+                      "'district' bagi daerah atau mukim yang diletakkan di bandarnya, dan 'state' bagi "
+                      "angka sumber seluruh negeri (titik itu hanya label di dalam negeri berkenaan). "
+                      "tonnage_t hanya mengandungi angka negeri yang diterbitkan; tiada tan bagi "
+                      "setiap mendapan ditemui. Tiada satu pun titik ini merupakan lokasi yang diukur. "
+                      "location_precision 'record': rekod USGS atau GSC (record_id, record_source, "
+                      "commodities, grade_tonnage jika ada); koordinatnya dibundarkan dalam sumber "
+                      "(kepada 0.01-0.5 darjah), maka accuracy_m ialah langkah pembundaran itu, "
+                      "sekurang-kurangnya 1 km. Negerinya diambil daripada lapisan negeri, bukan "
+                      "daripada rekod"
+                      + (" (dibetulkan: " + "; ".join(minmod_fixes) + ")" if minmod_fixes else "") + "."),
         ),
         "forest_reserves": dict(
             coverage=[],
@@ -925,7 +989,11 @@ def main(argv=None) -> int:
             source=("Approximate outlines drawn for reegeo from landmarks and published areas "
                     "in public reporting (JPSM and state forestry figures, "
                     "park websites, press). No authoritative PRF layer (JPSM) was available."),
-            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            source_ms=("Garis sempadan anggaran yang dilukis untuk reegeo berdasarkan mercu tanda dan "
+                       "keluasan yang diterbitkan dalam laporan awam (angka JPSM dan jabatan perhutanan "
+                       "negeri, laman web taman, akhbar). Tiada lapisan Hutan Simpan Kekal (PRF) JPSM "
+                       "yang berautoriti tersedia."),
+            licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=forests, geometry_type="Polygon",
             sort=lambda f: f["name"],
             notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES. Each outline is a hand-made "
@@ -943,6 +1011,23 @@ def main(argv=None) -> int:
                    "these polygons may still be inside a reserve. The Lynas plant, Kuantan "
                    "Port and the Gebeng estate are outside every outline. Load the JPSM "
                    "reserve maps, WDPA or OSM protected areas for real decisions."),
+            notes_ms=("ANGGARAN, BUKAN SEMPADAN YANG DIWARTAKAN. Setiap garis sempadan ialah poligon "
+                      "yang dilukis secara manual atau elips seluas keluasan yang diterbitkan dan "
+                      "berpusat pada mercu tanda, dipotong mengikut poligon negeri (supaya tiada yang "
+                      "terletak di laut atau merentasi sempadan Thailand); apabila dua garis sempadan "
+                      "bertindih, yang lebih kecil dikeluarkan daripada yang lebih besar. Keluasan "
+                      "diukur dalam EPSG:3375 (Semenanjung) / EPSG:3376 (Sabah). Elips yang dilukis "
+                      "mengikut keluasan yang diterbitkan hanya tepat dari segi SAIZ, bukan bentuknya. "
+                      "Dilukis berbanding diterbitkan: " + area_table(forests, "ms") + ". Temengor FR "
+                      "dilukis termasuk Tasik Temenggor; Taman Negara ialah satu garis sempadan yang "
+                      "merentasi Pahang, Kelantan dan Terengganu; blok Lipis dan Raub hanyalah penanda "
+                      "tempat bagi hutan simpan yang nama dan keluasannya tidak ditemui. Semakan "
+                      f"munasabah: jumlah garis sempadan di Semenanjung ialah kira-kira {pen_forest:,.0f} "
+                      "ha, iaitu sebahagian kecil daripada ~4.8 Mha Hutan Simpan Kekal di Semenanjung "
+                      "(Pahang sahaja ~1.59 Mha): tapak di LUAR poligon ini mungkin masih berada di "
+                      "dalam hutan simpan. Loji Lynas, Kuantan Port dan kawasan perindustrian Gebeng "
+                      "berada di luar semua garis sempadan. Muatkan peta hutan simpan JPSM, WDPA atau "
+                      "kawasan perlindungan OSM untuk membuat keputusan sebenar."),
         ),
         "protected_areas": dict(
             coverage=[],
@@ -952,7 +1037,11 @@ def main(argv=None) -> int:
             source=("The park outlines of the forest-reserve sketches (drawn for reegeo from "
                     "landmarks and published areas in public reporting: park websites, state "
                     "figures, press). No WDPA or park-authority boundary was available."),
-            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            source_ms=("Garis sempadan taman daripada lakaran hutan simpan (dilukis untuk reegeo "
+                       "berdasarkan mercu tanda dan keluasan yang diterbitkan dalam laporan awam: laman "
+                       "web taman, angka negeri, akhbar). Tiada sempadan WDPA atau sempadan pihak "
+                       "berkuasa taman yang tersedia."),
+            licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=parks, geometry_type="Polygon",
             sort=lambda f: f["name"],
             notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES: the same outlines as the parks in "
@@ -961,6 +1050,13 @@ def main(argv=None) -> int:
                    "the rules) or state_park (review). Wildlife reserves and sanctuaries are not "
                    "drawn. Complete in no state: load WDPA ('data import protected_areas "
                    "WDPA_....zip') or OpenStreetMap ('data fetch-osm protected_areas --state ...')."),
+            notes_ms=("ANGGARAN, BUKAN SEMPADAN YANG DIWARTAKAN: garis sempadan yang sama seperti "
+                      "taman dalam forest_reserves (Taman Negara, Royal Belum, Gunung Stong, Selangor "
+                      "State Park, Crocker Range). category: national_park (Taman Negara; dilarang di "
+                      "bawah peraturan) atau state_park (perlu semakan). Rizab dan santuari hidupan liar "
+                      "tidak dilukis. Tidak lengkap bagi mana-mana negeri: muatkan WDPA ('data import "
+                      "protected_areas WDPA_....zip') atau OpenStreetMap ('data fetch-osm "
+                      "protected_areas --state ...')."),
         ),
         "water_catchments": dict(
             coverage=[],
@@ -970,7 +1066,11 @@ def main(argv=None) -> int:
             source=("Approximate outlines drawn for reegeo from dam/intake locations and "
                     "published catchment areas in public reporting (state water authorities, dam operators, press). "
                     "No gazetted catchment layer was available."),
-            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            source_ms=("Garis sempadan anggaran yang dilukis untuk reegeo berdasarkan lokasi "
+                       "empangan/muka sauk dan keluasan kawasan tadahan yang diterbitkan dalam laporan "
+                       "awam (pihak berkuasa air negeri, pengendali empangan, akhbar). Tiada lapisan "
+                       "kawasan tadahan yang diwartakan tersedia."),
+            licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=catchments, geometry_type="Polygon",
             sort=lambda f: f["name"],
             notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES. Outlines follow the dam or intake "
@@ -989,6 +1089,24 @@ def main(argv=None) -> int:
                    "The Gebeng estate, the Lynas plant and Kuantan Port are outside; the Bukit "
                    "Ketam disposal facility point is inside the drawn Sg Kuantan catchment, as "
                    "reported (disputed)."),
+            notes_ms=("ANGGARAN, BUKAN SEMPADAN YANG DIWARTAKAN. Garis sempadan mengikut empangan atau "
+                      "muka sauk dan lembangan sungai di hulunya setakat yang diketahui daripada mercu "
+                      "tanda; beberapa daripadanya ialah elips yang saiznya berdasarkan anggaran apabila "
+                      "tiada keluasan yang diterbitkan ditemui (published_area_ha null). Dipotong "
+                      "mengikut poligon negeri; pertindihan antara kawasan tadahan dibuang (yang lebih "
+                      "kecil dikeluarkan daripada yang lebih besar). Dilukis berbanding diterbitkan: "
+                      + area_table(catchments, "ms") + ". Garis sempadan Pedu jauh lebih kecil daripada "
+                      "171 km2 yang diterbitkan kerana garis sempadan negeri yang digeneralisasikan "
+                      "meletakkan sempadan Thailand dekat dengan tasik dan kerana sub-kawasan tadahan "
+                      "Ahning (belum disahkan) dikeluarkan daripadanya. Semakan munasabah: kawasan "
+                      "tadahan yang diwartakan di Pahang berjumlah 343,503 ha (2021) tetapi lapisan ini "
+                      f"hanya mengandungi {pahang_catch:,.0f} ha di Pahang (lembangan Sg Kuantan di hulu "
+                      "Semambu, iaitu kawasan tadahan bekalan air yang tidak diketahui sama ada "
+                      "diwartakan sepenuhnya); 6,289 ha di Pulau Pinang tidak dilukis. Kawasan tadahan "
+                      "empangan di Selangor terletak di dalam Selangor State Park (forest_reserves). "
+                      "Kawasan perindustrian Gebeng, loji Lynas dan Kuantan Port berada di luar; titik "
+                      "kemudahan pelupusan Bukit Ketam berada di dalam kawasan tadahan Sg Kuantan yang "
+                      "dilukis, seperti yang dilaporkan (dipertikaikan)."),
         ),
         "ports": dict(
             title="Main ports",
@@ -996,11 +1114,17 @@ def main(argv=None) -> int:
             file="ports.geojson", role="context",
             source=("Kuantan Port 3.98N 103.43E (public port information); the other ports from general "
                     "geographic knowledge (approximate port or terminal location)"),
-            licence=PROJECT_LICENCE, date=DATE, accuracy_m=3000.0, authoritative=False,
+            source_ms=("Kuantan Port 3.98N 103.43E (maklumat awam pelabuhan); pelabuhan lain "
+                       "berdasarkan pengetahuan geografi umum (lokasi anggaran pelabuhan atau terminal)"),
+            licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=3000.0, authoritative=False,
             approximate=True, feats=ports, geometry_type="Point", sort=lambda f: f["name"],
             notes=("One point per port or main terminal, accurate to about 1-4 km (accuracy_m "
                    "per feature). Points near the shore may fall just offshore of the "
                    "generalised state outlines. Not derived from the World Port Index."),
+            notes_ms=("Satu titik bagi setiap pelabuhan atau terminal utama, dengan ketepatan "
+                      "kira-kira 1-4 km (accuracy_m bagi setiap ciri). Titik yang berhampiran pantai "
+                      "mungkin terletak sedikit di luar pesisir berbanding garis sempadan negeri yang "
+                      "digeneralisasikan. Tidak diambil daripada World Port Index."),
         ),
         "examples": dict(
             title="Example candidate processing sites",
@@ -1010,7 +1134,11 @@ def main(argv=None) -> int:
                     "Kulim Hi-Tech Park, Sungai Ular); Perak: locations proposed by the Menteri "
                     "Besar, May 2023 (Muallim, Bandariang in Hulu Perak, Silver Valley "
                     "Technology Park in Kanthan); plus illustrative demo parcels"),
-            licence=PROJECT_LICENCE, date=DATE, accuracy_m=5000.0, authoritative=False,
+            source_ms=("Kedah: tapak yang ditawarkan oleh Menteri Besar, Sept 2023 (Gurun, Padang Meha, "
+                       "Kulim Hi-Tech Park, Sungai Ular); Perak: lokasi yang dicadangkan oleh Menteri "
+                       "Besar, Mei 2023 (Muallim, Bandariang di Hulu Perak, Silver Valley Technology Park "
+                       "di Kanthan); serta petak tanah demo sebagai ilustrasi"),
+            licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=examples, geometry_type="mixed",
             sort=lambda f: f["site_id"],
             notes=("Points at the named industrial area or town, not at any parcel (none was "
@@ -1019,6 +1147,13 @@ def main(argv=None) -> int:
                    "accuracy. site_ids starting with 'demo-' are illustrative, not real "
                    "proposals: a parcel beside the Lynas plant, a point at Kuantan Port and a "
                    "parcel inside Bukit Enggang FR (expected verdict: prohibited)."),
+            notes_ms=("Titik diletakkan di kawasan perindustrian atau bandar yang dinamakan, bukan pada "
+                      "mana-mana petak tanah (tiada petak yang diterbitkan). 'Sungai Ular' (Kedah) tidak "
+                      "dapat dikesan dan 'Bandariang' hanya diketahui terletak di Hulu Perak: kedua-duanya "
+                      "penanda tempat dengan ketepatan 30-50 km. site_id yang bermula dengan 'demo-' "
+                      "hanyalah ilustrasi, bukan cadangan sebenar: satu petak bersebelahan loji Lynas, "
+                      "satu titik di Kuantan Port dan satu petak di dalam Bukit Enggang FR (keputusan "
+                      "yang dijangka: dilarang)."),
         ),
     }
 
@@ -1038,8 +1173,8 @@ def main(argv=None) -> int:
         if key == "states" and types <= {"Polygon", "MultiPolygon"}:
             gtype = "Polygon"
         manifest.append(f"[layers.{key}]")
-        for k in ("title", "title_ms", "file", "role", "source", "licence", "date",
-                  "accuracy_m", "authoritative", "approximate"):
+        for k in ("title", "title_ms", "file", "role", "source", "source_ms", "licence", "licence_ms",
+                  "date", "accuracy_m", "authoritative", "approximate"):
             manifest.append(f"{k} = {toml_value(spec[k])}")
         if "coverage" in spec:
             # The states in which the layer is complete; [] = none: a site where it records
@@ -1048,6 +1183,7 @@ def main(argv=None) -> int:
         manifest.append(f"feature_count = {len(feats)}")
         manifest.append(f"geometry_type = {toml_value(gtype)}")
         manifest.append(f"notes = {toml_value(spec['notes'])}")
+        manifest.append(f"notes_ms = {toml_value(spec['notes_ms'])}")
         manifest.append("")
     outputs["manifest.toml"] = "\n".join(manifest).rstrip("\n") + "\n"
 

@@ -13,7 +13,10 @@ child raises is a bug and is raised here as one, with the child's traceback.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -43,7 +46,7 @@ _M = Catalog("io.bounded", {
 T = TypeVar("T")
 
 # The fork server imports the reader once; every read then forks from that clean, single-threaded process.
-_FORKSERVER_PRELOAD = ["reegeo.io.sites"]
+_FORKSERVER_PRELOAD = ["__main__", "reegeo.io._warm_reader"]  # __main__ once here, not again in every child
 
 
 def call_within(seconds: float | None, name: str, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -63,14 +66,14 @@ def call_within(seconds: float | None, name: str, func: Callable[..., T], /, *ar
         return func(*args, **kwargs)
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, func, args, kwargs), daemon=True)
+    child = context.Process(target=_child, args=(sender, receiver if context.get_start_method() == "fork" else None, seconds, func, args, kwargs), daemon=True)
     child.start()
     sender.close()
     try:
         if not receiver.poll(seconds):
             raise UploadError(located(name, _M("too_slow", seconds=seconds)), argument="max_read_s")
         try:
-            status, value = receiver.recv()
+            status, value = pickle.loads(receiver.recv_bytes())
         except EOFError:  # the child ended without answering
             child.join(5)
             if child.exitcode is not None and child.exitcode < 0:
@@ -96,12 +99,33 @@ def _context() -> Any:  # a fork or fork-server context
     return context
 
 
-def _child(sender, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:  # noqa: ANN001 - a Connection
+def _leave_when_orphaned_or_late(seconds: float) -> None:
+    """End this child when its parent is gone or its time is well past (the parent stops waiting at ``seconds``)."""
+    parent, deadline = os.getppid(), time.monotonic() + seconds + 10
+
+    def watch() -> None:
+        while os.getppid() == parent and time.monotonic() < deadline:
+            time.sleep(0.5)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="reegeo-read-watchdog", daemon=True).start()
+
+
+def _child(sender, inherited, seconds: float, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:  # noqa: ANN001 - Connections
+    if inherited is not None:  # a forked child holds the parent's end too: closed, so a gone parent is noticed
+        inherited.close()
+    _leave_when_orphaned_or_late(seconds)
     try:
         answer: tuple[str, Any] = ("ok", func(*args, **kwargs))
     except ReegeoError as error:
+        # The parser's exception behind it stays here: third-party exceptions do not all survive pickling.
+        error.__cause__ = error.__context__ = error.__traceback__ = None
         answer = ("error", error)
     except BaseException:  # noqa: BLE001 - sent to the parent, which raises it as a bug
         answer = ("bug", traceback.format_exc())
-    sender.send(answer)
+    try:
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an answer that cannot travel is a bug, said as one
+        data = pickle.dumps(("bug", traceback.format_exc()))
+    sender.send_bytes(data)
     sender.close()

@@ -45,7 +45,7 @@ from reegeo.io.vector import (
     spatial_layers_gpkg,
 )
 
-__all__ = ["Reader", "READERS", "layer_names", "read_raw"]
+__all__ = ["Reader", "READERS", "layer_names", "may_have_layers", "read_raw"]
 
 
 
@@ -97,6 +97,11 @@ def read_raw(data: bytes, ctx: ReadContext) -> RawRead:
     if note:
         raw.notes.insert(0, note)
     return raw
+
+
+def may_have_layers(data: bytes, ctx: ReadContext) -> bool:
+    """Whether ``data`` is a kind of file that can hold several layers (a GeoPackage, a zip, KML, a workbook)."""
+    return _detect(data, ctx)[3].layers is not None
 
 
 def layer_names(data: bytes, ctx: ReadContext) -> list[str]:

@@ -40,7 +40,7 @@ from reegeo.io.detect import (
     ReadContext,
     suffix_of,
 )
-from reegeo.io.formats import layer_names, read_raw
+from reegeo.io.formats import layer_names, may_have_layers, read_raw
 from reegeo.messages import Catalog, located
 
 # The errors a read raises, importable with the readers.
@@ -264,6 +264,8 @@ def list_layers(source: str | os.PathLike | bytes, *, filename: str | None = Non
     Bounded by ``limits`` like a read, its time limit included.
     """
     data, name = _load_bytes(source, filename, limits)
+    if not may_have_layers(data, _context(name, None, limits)):  # told by its first bytes: nothing to list
+        return []
     return call_within(limits.max_read_s, name, _layer_names, data, name, limits)
 
 

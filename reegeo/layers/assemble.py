@@ -88,8 +88,18 @@ def assemble_layer(name: str, entry: Mapping[str, Any], folder: Path, *, base: L
     used = [p for p in parts if p.features > 0] or parts
     authoritative = bool(used) and all(p.authoritative for p in used)
     digest = hashlib.sha256("\n".join(f"{p.file}:{p.sha256}" for p in parts).encode("utf-8")).hexdigest()
-    notes = [base.notes] if base is not None and base.notes and any(f["part"].eq("bundled").any() for f in frames if len(f)) else []
-    notes += [str(part.get("notes", "")) for part in entry["parts"] if part.get("notes")]
+    base_notes = base is not None and bool(base.notes) and any(f["part"].eq("bundled").any() for f in frames if len(f))
+    part_notes = [str(part.get("notes", "")) for part in entry["parts"] if part.get("notes")]
+    notes = ([base.notes] if base is not None and base_notes else []) + part_notes
+    # Bahasa Malaysia: the bundled base's own texts while it still contributes; an installed part keeps its English.
+    source_ms = licence_ms = notes_ms = ""
+    if base is not None and any(p is parts[0] for p in used):
+        if base.source_ms:
+            source_ms = "; ".join(dict.fromkeys(_part_label(p, "ms", base.source_ms if p is parts[0] else p.source) for p in used))
+        if base.licence_ms:
+            licence_ms = "; ".join(dict.fromkeys(base.licence_ms if p is parts[0] else p.licence for p in used if p.licence))
+    if base is not None and base_notes and base.notes_ms:
+        notes_ms = " | ".join(n for n in [base.notes_ms, *part_notes] if n)
     last = entry["parts"][-1]["file"] if entry["parts"] else None
     return layer_from_frame(
         name,
@@ -98,11 +108,14 @@ def assemble_layer(name: str, entry: Mapping[str, Any], folder: Path, *, base: L
         title=str(entry.get("title") or (base.title if base is not None else name)),
         title_ms=str(entry.get("title_ms") or (base.title_ms if base is not None else "")),
         source="; ".join(dict.fromkeys(_part_label(p) for p in used)),
+        source_ms=source_ms,
         licence="; ".join(dict.fromkeys(p.licence for p in used if p.licence)),
+        licence_ms=licence_ms,
         date=max((p.date for p in used if p.date), default=""),
         authoritative=authoritative,
         approximate=not authoritative,
         notes=" | ".join(n for n in notes if n),
+        notes_ms=notes_ms,
         role=str(entry.get("role", "constraint")),
         origin="installed",
         path=folder / last if last else (base.path if base is not None else None),
@@ -195,9 +208,11 @@ def count_outside(frame: gpd.GeoDataFrame, states: Layer, covered: tuple[str, ..
     return int((~shapely.intersects(area, anchors)).sum())
 
 
-def _part_label(part: LayerPart) -> str:
+def _part_label(part: LayerPart, lang: str = "en", source: str | None = None) -> str:
+    """A part's source and the states it covers; ``source`` replaces the part's own (its Malay text)."""
+    text = part.source if source is None else source
     if part.covers == (ALL_STATES,):
-        return f"{part.source} (every state)"
+        return f"{text} ({'semua negeri' if lang == 'ms' else 'every state'})"
     if part.covers:
-        return f"{part.source} ({', '.join(part.covers)})"
-    return part.source
+        return f"{text} ({', '.join(part.covers)})"
+    return text

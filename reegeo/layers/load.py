@@ -240,7 +240,7 @@ def layer_from_manifest(name: str, entry: Mapping[str, Any], folder: Path, *, or
         remedy = _M("reinstall") if origin == "bundled" else _M("reset_or_import", layer=name)
         raise LayerError(_M("listed_file_missing", layer=name, path=path, remedy=remedy))
     frame = read_layer_frame(path, name)
-    known = {"title", "title_ms", "source", "licence", "date", "authoritative", "approximate", "notes", "role"}
+    known = {"title", "title_ms", "source", "source_ms", "licence", "licence_ms", "date", "authoritative", "approximate", "notes", "notes_ms", "role"}
     metadata = {key: entry[key] for key in known if key in entry}
     return layer_from_frame(
         name,

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from reegeo.layers.coverage import Coverage
+from reegeo.messages import in_language
 from reegeo.vocab import LayerStatus
 
 __all__ = [
@@ -32,6 +33,8 @@ __all__ = [
 
 CANONICAL_LAYERS = ("states", "deposits", "lynas", "forest_reserves", "water_catchments")
 CONSTRAINT_LAYERS = ("forest_reserves", "water_catchments", "protected_areas")
+# Provenance texts a layer may have in Bahasa Malaysia as well (``<field>_ms``); the title is :meth:`Layer.display_title`.
+_TRANSLATED = ("source", "licence", "notes")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class Layer:
         Features in EPSG:4326 with ``name`` (str) and ``accuracy_m`` (float).
     title, source, licence, date, notes : str
         Provenance as recorded in the manifest.
+    title_ms, source_ms, licence_ms, notes_ms : str
+        The same texts in Bahasa Malaysia (the bundled layers have them;
+        uploaded and installed layers usually do not: see :meth:`text`).
     accuracy_m : float
         Layer-wide (typical) positional accuracy in metres.
     authoritative : bool
@@ -114,6 +120,9 @@ class Layer:
     notes: str = ""
     role: str = "constraint"
     title_ms: str = ""
+    source_ms: str = ""
+    licence_ms: str = ""
+    notes_ms: str = ""
     origin: str = "file"
     path: Path | None = None
     sha256: str = ""
@@ -128,6 +137,18 @@ class Layer:
     def display_title(self, lang: str = "en") -> str:
         """The layer's title in ``lang`` (``ms`` when there is one), else its name."""
         return (self.title_ms if lang == "ms" and self.title_ms else self.title) or self.name
+
+    def text(self, field_name: str, lang: str = "en") -> str:
+        """The layer's ``source``, ``licence`` or ``notes`` in ``lang``.
+
+        For ``ms`` that is the Bahasa Malaysia text (``source_ms``, ...) when
+        the layer has one, else the English: an uploaded or installed layer
+        keeps its publisher's own wording.
+        """
+        if field_name not in _TRANSLATED:
+            raise ValueError(f"no translated text {field_name!r}: use one of {', '.join(_TRANSLATED)}")
+        english = getattr(self, field_name)  # a Message for an upload's notes (what the reader said)
+        return in_language((getattr(self, f"{field_name}_ms") or english) if lang == "ms" else english, lang)
 
     @property
     def status(self) -> LayerStatus:
@@ -153,6 +174,9 @@ class Layer:
             "coverage": self.coverage.describe(),
             "file": str(self.path) if self.path else "",
             "sha256": self.sha256,
+            "source_ms": self.source_ms,
+            "licence_ms": self.licence_ms,
+            "notes_ms": self.notes_ms,
         }
 
 

@@ -262,8 +262,8 @@ def _provenance_table(layers: Mapping[str, Layer], lang: str) -> Table:
     for name, layer in layers.items():
         rows.append((
             f"{layer.display_title(lang)} [{name}], {layer.feature_count}",
-            layer.source or "-",
-            layer.licence or "-",
+            layer.text("source", lang) or "-",
+            layer.text("licence", lang) or "-",
             layer.date or "-",
             format_distance(layer.accuracy_m),
             t(f"report.status.{layer.status}", lang),

@@ -264,7 +264,7 @@ def _display_layer(layer: Layer, *, lang: str, tolerance_m: float, bounded: bool
         geometry = simplified[position]
         if geometry is None or geometry.is_empty:
             continue
-        popup = feature_popup(row, layer_name=layer.name, title=title, source=layer.source, accuracy_m=layer.accuracy_m, approximate=layer.approximate, lang=lang)
+        popup = feature_popup(row, layer_name=layer.name, title=title, source=layer.text("source", lang), accuracy_m=layer.accuracy_m, approximate=layer.approximate, lang=lang)
         properties: dict[str, Any] = {"tip": feature_tip(row, title), "popup": popup, "style": style}
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(_rounded(geometry)), "properties": properties})
         if layer.name == "lynas" and first_value(row, TYPE_COLUMNS) in ("plant", ""):
@@ -310,7 +310,7 @@ def _collected(geometries: np.ndarray) -> shapely.Geometry:
 def _merged_feature(geometry: shapely.Geometry, layer: Layer, title: str, style: Mapping[str, Any], lang: str) -> dict:
     """One feature for a whole large layer, with a layer-level tooltip and popup."""
     tip = merged_tip(title, layer.feature_count, lang)
-    popup = merged_popup(title, layer.feature_count, source=layer.source, accuracy_m=layer.accuracy_m, approximate=layer.approximate, lang=lang)
+    popup = merged_popup(title, layer.feature_count, source=layer.text("source", lang), accuracy_m=layer.accuracy_m, approximate=layer.approximate, lang=lang)
     return {"type": "Feature", "geometry": shapely.geometry.mapping(_rounded(geometry)), "properties": {"tip": tip, "popup": popup, "style": dict(style)}}
 
 

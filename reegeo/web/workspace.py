@@ -21,18 +21,62 @@ from datetime import UTC, datetime
 
 import geopandas as gpd
 
+from reegeo.errors import ScreeningError
 from reegeo.io.exports import EXPORTS
 from reegeo.io.sites import ReadResult
 from reegeo.layers.model import Layer
+from reegeo.messages import Catalog
 from reegeo.project import LayerFile, OpenedProject, Project, SitesFile
 from reegeo.report.options import ReportOptions
 from reegeo.screening.engine import check_layers, input_column_notes, screen_sites
 from reegeo.screening.rules import Rule, RuleChange, default_rules, describe_changes, dump_rules
 from reegeo.vocab import Progress
 
+_M = Catalog("web.workspace", {
+    "bad_min_sites": {
+        "en": "{env}={value!r} is not a number of sites: set it to a positive whole number, e.g. {env}=20000, and restart the server.",
+        "ms": "{env}={value!r} bukan bilangan tapak: tetapkan kepada nombor bulat positif, cth. {env}=20000, dan mulakan semula pelayan.",
+    },
+})
+
 __all__ = ["Workspace", "report_key"]
 
 _MAX_RULE_CHANGES = 500
+
+
+SCHEDULER_ENV = "REEGEO_DASK_SCHEDULER"
+MIN_DASK_SITES_ENV = "REEGEO_DASK_MIN_SITES"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where a workspace screens: here, or on the dask cluster at ``scheduler`` for ``min_sites`` sites or more.
+
+    A server sets it from ``REEGEO_DASK_SCHEDULER`` (e.g. ``tcp://scheduler:8786``)
+    and ``REEGEO_DASK_MIN_SITES`` (default 20,000) with :meth:`from_environment`;
+    smaller site sets screen in the app's process, where a cluster's overhead
+    would cost more than it saves. The verdicts are the same either way.
+    """
+
+    scheduler: str | None = None
+    min_sites: int = 20_000
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Engine:
+        """The engine a server's environment asks for (in-process when no scheduler is set)."""
+        scheduler = environ.get(SCHEDULER_ENV, "").strip() or None
+        raw = environ.get(MIN_DASK_SITES_ENV, "").strip()
+        if raw and not (raw.isdigit() and int(raw) > 0):
+            raise ScreeningError(_M("bad_min_sites", env=MIN_DASK_SITES_ENV, value=raw))
+        return cls(scheduler=scheduler, min_sites=int(raw) if raw else cls.min_sites)
+
+    def screen(self, sites: gpd.GeoDataFrame, layers: Mapping[str, Layer], rules: Sequence[Rule], **options) -> gpd.GeoDataFrame:
+        """:func:`~reegeo.screening.engine.screen_sites`, on the cluster when there is one and the set is big enough."""
+        if self.scheduler is not None and len(sites) >= self.min_sites:
+            from reegeo.screening.distributed import screen_sites_dask
+
+            return screen_sites_dask(sites, layers, rules, scheduler=self.scheduler, **options)
+        return screen_sites(sites, layers, rules, **options)
 
 
 @dataclass
@@ -65,6 +109,8 @@ class Workspace:
         The report's title, reference, author and scope.
     revision : int
         Counts the changes, so the app saves the project only when something changed.
+    engine : Engine
+        Where screening runs: in this process, or on a dask cluster for big site sets.
     uid : str
         Random and unique to this workspace: with ``revision`` it names what is
         on screen, so what the app renders for it can be cached and reused.
@@ -82,6 +128,7 @@ class Workspace:
     layer_files: dict[str, LayerFile] = field(default_factory=dict)
     report_options: ReportOptions = ReportOptions()
     revision: int = 0
+    engine: Engine = field(default_factory=lambda: Engine(), compare=False)
     uid: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
     _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
 
@@ -115,7 +162,7 @@ class Workspace:
         if sites_file is None:
             data = raw if raw is not None else sites.to_json(drop_id=True).encode("utf-8")
             sites_file = SitesFile("sites.geojson", data, source=source)
-        results = screen_sites(sites, layers, self.rules, progress=progress, id_column=sites_file.id_column)
+        results = self.engine.screen(sites, layers, self.rules, progress=progress, id_column=sites_file.id_column)
         notes = (*notes, *input_column_notes(results))
         self.sites, self.source, self.notes, self.results = sites, source, tuple(notes), results
         self.sites_file = sites_file
@@ -174,7 +221,7 @@ class Workspace:
         check_layers(layers, rules)
         changed = 0
         if self.sites is not None:
-            results = screen_sites(self.sites, layers, rules, progress=progress, id_column=self.id_column)
+            results = self.engine.screen(self.sites, layers, rules, progress=progress, id_column=self.id_column)
             if self.results is not None:
                 changed = int((results["verdict"].to_numpy() != self.results["verdict"].to_numpy()).sum())
             self.results = results
@@ -226,7 +273,7 @@ class Workspace:
 
     def _rescreen(self, layers: Mapping[str, Layer], progress: Progress | None) -> None:
         if self.sites is not None:
-            self.results = screen_sites(self.sites, layers, self.rules, progress=progress, id_column=self.id_column)
+            self.results = self.engine.screen(self.sites, layers, self.rules, progress=progress, id_column=self.id_column)
             self._changed()
 
     def _changed(self) -> None:
