@@ -3,7 +3,7 @@
 Each session opens the app, goes to Screen sites, uploads 40 points and waits
 for the verdicts. Reported per N: sessions completed, p50/p95 time to a usable
 Screen page and to verdicts, server CPU seconds per session (the server
-process only, from /proc, so browsers on the same machine do not count) and
+process and its children only, from /proc, so browsers on the same machine do not count) and
 the server's peak RSS. It measures; it asserts nothing.
 
     .venv/bin/python bench/app_load.py --sessions 1 5 10     # writes bench/results-app.md
@@ -39,9 +39,33 @@ def _sites(count: int = 40) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
+def _own_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # ended meanwhile
+        return 0.0
+    # utime + stime, and the reaped children's (the reader's short-lived child processes)
+    return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / TICKS
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    """CPU seconds of the server and of its live child processes (the reader's fork server)."""
+    kids = [int(k) for task in Path(f"/proc/{pid}/task").glob("*") for k in _read(task / "children").split()]
+    return _own_cpu_seconds(pid) + sum(_cpu_seconds(k) for k in kids)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -122,7 +146,7 @@ def main() -> int:
         try:
             asyncio.run(_round(url, 1, int(args.timeout_s * 1000)))  # warm-up: loads and caches what every session shares
             for n in args.sessions:
-                before = _cpu_seconds(server.pid)
+                before, rss_before = _cpu_seconds(server.pid), _rss_mb(server.pid)
                 results = asyncio.run(_round(url, n, int(args.timeout_s * 1000)))
                 cpu = _cpu_seconds(server.pid) - before
                 done = [r for r in results if r["ok"]]
@@ -131,6 +155,7 @@ def main() -> int:
                     "usable_p50": _percentile([r["usable_s"] for r in done], 50), "usable_p95": _percentile([r["usable_s"] for r in done], 95),
                     "verdicts_p50": _percentile([r["verdicts_s"] for r in done], 50), "verdicts_p95": _percentile([r["verdicts_s"] for r in done], 95),
                     "cpu_per_session": cpu / n, "peak_rss_mb": _peak_rss_mb(server.pid),
+                    "rss_per_session_mb": (_rss_mb(server.pid) - rss_before) / n,
                 })
                 print(rows[-1], file=sys.stderr)
         finally:
@@ -139,15 +164,15 @@ def main() -> int:
         "# Dashboard load benchmark",
         "",
         f"`bench/app_load.py` on this machine ({os.cpu_count()} CPUs); browsers run on the same machine, so wall times include their load. "
-        "Each session: open the app, Screen sites, upload 40 points, wait for verdicts. Server CPU is the Streamlit process only. After one warm-up session.",
+        "Each session: open the app, Screen sites, upload 40 points, wait for verdicts. Server CPU is the Streamlit process and its child processes (the upload reader), not the browsers. After one warm-up session.",
         "",
-        "| sessions | completed | usable page p50 / p95 (s) | verdicts p50 / p95 (s) | server CPU per session (s) | server peak RSS (MB) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| sessions | completed | usable page p50 / p95 (s) | verdicts p50 / p95 (s) | server CPU per session (s) | server peak RSS (MB) | RSS kept per session (MB) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
             f"| {r['sessions']} | {r['completed']} | {r['usable_p50']:.1f} / {r['usable_p95']:.1f} | {r['verdicts_p50']:.1f} / {r['verdicts_p95']:.1f} "
-            f"| {r['cpu_per_session']:.2f} | {r['peak_rss_mb']:,.0f} |"
+            f"| {r['cpu_per_session']:.2f} | {r['peak_rss_mb']:,.0f} | {r['rss_per_session_mb']:.1f} |"
         )
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)

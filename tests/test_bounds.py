@@ -155,6 +155,28 @@ def test_the_bounded_reader_works_from_a_threaded_server():
     assert len(answers) == 1 and list(answers[0].frame["name"]) == ["A"]
 
 
+def test_a_threaded_servers_read_over_its_time_limit_is_stopped_and_its_child_killed():
+    import threading
+
+    from reegeo.errors import UploadError
+    from reegeo.io.bounded import call_within
+
+    caught: list = []
+
+    def slow_read():
+        try:
+            call_within(1.0, "slow.kml", time.sleep, 60)
+        except UploadError as error:
+            caught.append(error)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=slow_read)
+    worker.start()
+    worker.join(120)
+    assert time.monotonic() - started < 60
+    assert len(caught) == 1 and "longer than 1 s" in caught[0].describe()
+
+
 def test_the_servers_read_time_limit_comes_from_its_environment():
     from reegeo.errors import UploadError
     from reegeo.io.sites import UploadLimits, server_limits
