@@ -154,6 +154,16 @@ def test_common_properties(name):
     assert len(names) == len(set(names)), "names must be unique within a layer"
 
 
+@pytest.mark.parametrize("name", LAYERS)
+def test_every_feature_source_has_a_malay_version(name):
+    for f in raw(name)["features"]:
+        p = f["properties"]
+        if "source" in p:
+            ms = p.get("source_ms")
+            assert isinstance(ms, str) and ms.strip(), (name, p.get("name"))
+            assert ms != p["source"], (name, p.get("name"))
+
+
 # --------------------------------------------------------------------------- states
 def test_states_are_the_16_official_names():
     gdf = layer("states")

@@ -126,6 +126,20 @@ def test_approximate_layers_say_so_in_their_name(hostile_layers):
     assert "anggaran" in prepare_layers(hostile_layers, lang="ms")["forest_reserves"].label
 
 
+def test_malay_popup_of_a_bundled_forest_reserve_shows_its_malay_source():
+    from html import escape
+
+    from reegeo.layers.load import load_bundled_layer
+
+    reserves = load_bundled_layer("forest_reserves")
+    assert reserves is not None
+    row = reserves.frame.set_index("name").loc["Ayer Hitam FR"]
+    popups = {lang: next(f["properties"]["popup"] for f in prepare_layers({"forest_reserves": reserves}, lang=lang)["forest_reserves"].geojson["features"] if "Ayer Hitam FR" in f["properties"]["popup"]) for lang in ("en", "ms")}
+    assert "antara Puchong dan UPM Serdang" in row["source_ms"]
+    assert escape(row["source_ms"]) in popups["ms"] and escape(row["source"]) not in popups["ms"]
+    assert escape(row["source"]) in popups["en"] and escape(row["source_ms"]) not in popups["en"]
+
+
 def test_background_states_come_first(test_layers):
     assert next(iter(prepare_layers(test_layers))) == "states"
 

@@ -242,10 +242,13 @@ def build_states(registry: Path):
         g = finalize(geoms[name])
         small = name in ("W.P. Putrajaya", "W.P. Labuan", "W.P. Kuala Lumpur")
         src = NE_PROVENANCE + "; made valid and snapped to 1e-5 deg, not simplified"
+        src_ms = NE_PROVENANCE_MS + "; geometri dijadikan sah dan dijajarkan pada grid 1e-5 darjah, tidak dipermudahkan"
         if name == "Kedah":
             src += "; Langkawi islands moved here from Perlis (NE attribution error)"
+            src_ms += "; Kepulauan Langkawi dipindahkan ke sini daripada Perlis (ralat atribusi NE)"
         if name in assigned:
             src += f"; plus {assigned[name]} island(s) from NE's unattributed minor-island feature"
+            src_ms += f"; serta {assigned[name]} pulau daripada ciri pulau kecil NE yang tidak diatribusikan kepada mana-mana negeri"
         feats.append({
             "properties": {
                 "name": name,
@@ -255,6 +258,7 @@ def build_states(registry: Path):
                 "accuracy_m": (SMALL_FT_ACCURACY_M if small
                                else 3000.0 if name == "Sarawak" else STATE_ACCURACY_M),
                 "source": src,
+                "source_ms": src_ms,
             },
             "geometry": g,
         })
@@ -282,6 +286,9 @@ def build_lynas():
             "source": "approximate ~100 ha square drawn round the plant location 4.0034N "
                       "103.3775E (OpenStreetMap, the LAMP site as mapped there); lot PT 17212, Gebeng "
                       "Industrial Estate, Kuantan; not a surveyed lot boundary",
+            "source_ms": "petak segi empat anggaran seluas ~100 ha yang dilukis di sekeliling lokasi loji "
+                         "4.0034N 103.3775E (OpenStreetMap, tapak LAMP seperti yang dipetakan di sana); lot "
+                         "PT 17212, Gebeng Industrial Estate, Kuantan; bukan sempadan lot yang diukur",
             "geometry": plant,
         },
         {
@@ -293,6 +300,9 @@ def build_lynas():
             "accuracy_m": 1000.0,
             "source": "size (39 ha) from public reporting on Lynas's residue plans; position NOT verified: "
                       "drawn as a 780 m x 500 m block against the south side of the plant",
+            "source_ms": "saiz (39 ha) daripada laporan awam mengenai rancangan pengurusan sisa Lynas; "
+                         "kedudukan TIDAK disahkan: dilukis sebagai blok 780 m x 500 m bersebelahan sisi "
+                         "selatan loji",
             "geometry": nuf,
         },
         {
@@ -307,6 +317,10 @@ def build_lynas():
                       "press reports on the Bukit Ketam facility (confidence low), nudged to 4.07N 103.33E so "
                       "it falls in Pahang (Kuantan district) rather than just over the "
                       "generalised Terengganu boundary; not a site survey",
+            "source_ms": "lokasi anggaran 'kira-kira 4.1N 103.3E, ~32 km ke utara Kuantan' daripada laporan "
+                         "akhbar mengenai kemudahan Bukit Ketam (tahap keyakinan rendah), dianjakkan ke 4.07N "
+                         "103.33E supaya terletak di Pahang (daerah Kuantan) dan bukan sedikit melepasi "
+                         "sempadan Terengganu yang digeneralisasikan; bukan ukuran tapak",
             "geometry": point(4.07, 103.33),
         },
     ]
@@ -320,75 +334,93 @@ def build_lynas():
 JMG = ("JMG (Department of Mineral and Geoscience) NR-REE estimate: 16.1 Mt in 29 strategic "
        "areas in 10 states, as reported in the press (Bernama, The Star, 2023-2025)")
 DEPOSITS = [
-    # name, state, district, deposit_type, status, tonnage_t, precision, lat, lon, accuracy_m, citation, source
+    # name, state, district, deposit_type, status, tonnage_t, precision, lat, lon, accuracy_m, citation, source, source_ms
     ("Kenering in-situ leaching pilot", "Perak", "Hulu Perak (Gerik), Mukim Kenering",
      "ion-adsorption clay", "pilot mine", None, "district", 5.30, 101.10, 8000.0,
      "Perak state government statements on the Kenering NR-REE pilot (~85 ha, in-situ "
      "leaching; rare earth carbonate exported since 2023), e.g. NST Oct 2024, The Star May 2023",
-     "approximate mukim-level location 'about 5.3N 101.1E' from press reports (confidence low)"),
+     "approximate mukim-level location 'about 5.3N 101.1E' from press reports (confidence low)",
+     "lokasi anggaran peringkat mukim 'kira-kira 5.3N 101.1E' daripada laporan akhbar "
+     "(tahap keyakinan rendah)"),
     ("Bukit Enggang FR illegal REE mining (compartments 12-15)", "Kedah", "Sik",
      "ion-adsorption clay", "reported illegal mining", None, "site", 5.91, 100.79, 3000.0,
      "press reports of illegal rare-earth mining in Bukit Enggang Forest Reserve, "
      "compartments 12-15, Sik, Kedah",
-     "approximate location 'about 5.91N 100.79E' from press reports (confidence low)"),
+     "approximate location 'about 5.91N 100.79E' from press reports (confidence low)",
+     "lokasi anggaran 'kira-kira 5.91N 100.79E' daripada laporan akhbar (tahap keyakinan "
+     "rendah)"),
     ("Rimba Teloi FR illegal REE exploration (compartment 35)", "Kedah", "Sik",
      "ion-adsorption clay", "reported illegal mining", None, "district", 5.78, 100.85, 10000.0,
      "press reports of illegal rare-earth exploration in Rimba Teloi Forest Reserve, "
      "compartment 35, Sik, Kedah",
      "placed at the middle of the approximate Rimba Teloi FR outline in this dataset; "
-     "the compartment's position is not known"),
+     "the compartment's position is not known",
+     "diletakkan di tengah-tengah garis sempadan anggaran Rimba Teloi FR dalam set data "
+     "ini; kedudukan kompartmen tidak diketahui"),
     ("Sungai Wang NR-REE pioneer site (220 ha)", "Pahang", "Lipis (Hulu Jelai)",
      "ion-adsorption clay", "pilot mine", None, "district", 4.45, 101.70, 25000.0,
      "Pahang state reports on the 220 ha Sungai Wang pioneer NR-REE project, Hulu Jelai, Lipis",
-     "district-level placeholder in upper Jelai (Lipis); the site itself is not located"),
+     "district-level placeholder in upper Jelai (Lipis); the site itself is not located",
+     "penanda tempat peringkat daerah di hulu Jelai (Lipis); tapak itu sendiri tidak "
+     "dikesan"),
     ("Gua Musang district NR-REE (incl. Aring)", "Kelantan", "Gua Musang",
      "ion-adsorption clay", "resource estimate", None, "district", 4.88, 101.97, 40000.0,
      "Kelantan's 2.56 Mt NR-REE estimate names Gua Musang (incl. Aring), Jeli (incl. "
      "Stong/Batu Melintang) and Tanah Merah; " + JMG,
-     "district level: point at Gua Musang town; the resource areas are not located"),
+     "district level: point at Gua Musang town; the resource areas are not located",
+     "peringkat daerah: titik di bandar Gua Musang; kawasan sumber tidak dikesan"),
     ("Jeli district NR-REE (incl. Stong, Batu Melintang)", "Kelantan", "Jeli",
      "ion-adsorption clay", "resource estimate", None, "district", 5.70, 101.84, 30000.0,
      "Kelantan's 2.56 Mt NR-REE estimate (see Gua Musang); " + JMG,
-     "district level: point at Jeli town; the resource areas are not located"),
+     "district level: point at Jeli town; the resource areas are not located",
+     "peringkat daerah: titik di bandar Jeli; kawasan sumber tidak dikesan"),
     ("Tanah Merah district NR-REE", "Kelantan", "Tanah Merah",
      "ion-adsorption clay", "resource estimate", None, "district", 5.81, 102.15, 20000.0,
      "Kelantan's 2.56 Mt NR-REE estimate (see Gua Musang); " + JMG,
-     "district level: point at Tanah Merah town; the resource areas are not located"),
+     "district level: point at Tanah Merah town; the resource areas are not located",
+     "peringkat daerah: titik di bandar Tanah Merah; kawasan sumber tidak dikesan"),
     ("Kelantan NR-REE (state estimate)", "Kelantan", "state-wide",
      "ion-adsorption clay", "resource estimate", 2_560_000, "state", 5.25, 102.00, 100000.0,
      "Kelantan state figure 2.56 Mt NR-REE; " + JMG,
-     "state-level figure; the point is only a label inside the state"),
+     "state-level figure; the point is only a label inside the state",
+     "angka peringkat negeri; titik ini hanyalah label di dalam negeri berkenaan"),
     ("Perak NR-REE (state estimate)", "Perak", "state-wide",
      "ion-adsorption clay", "resource estimate", 1_690_000, "state", 4.80, 101.15, 100000.0,
      "Perak state figure 1.69 Mt NR-REE; " + JMG,
-     "state-level figure; the point is only a label inside the state"),
+     "state-level figure; the point is only a label inside the state",
+     "angka peringkat negeri; titik ini hanyalah label di dalam negeri berkenaan"),
     ("Pahang NR-REE (state estimate)", "Pahang", "state-wide",
      "ion-adsorption clay", "resource estimate", 1_400_000, "state", 3.80, 102.50, 100000.0,
      "Pahang state figure 1.4 Mt NR-REE, about 70% of Pahang's potential area inside forest "
      "reserves; " + JMG,
-     "state-level figure; the point is only a label inside the state"),
+     "state-level figure; the point is only a label inside the state",
+     "angka peringkat negeri; titik ini hanyalah label di dalam negeri berkenaan"),
     ("Bukit Merah / Lahat legacy Asian Rare Earth plant and Bukit Kledang waste store",
      "Perak", "Kinta", "monazite in tin tailings (amang)", "legacy processing", None, "site",
      4.58, 101.04, 3000.0,
      "Asian Rare Earth (ARE) monazite processing plant at Bukit Merah (closed 1992, "
      "decommissioned) and its thorium waste store at Bukit Kledang, Perak",
-     "approximate location 'about 4.58N 101.04E' from press reports (confidence low)"),
+     "approximate location 'about 4.58N 101.04E' from press reports (confidence low)",
+     "lokasi anggaran 'kira-kira 4.58N 101.04E' daripada laporan akhbar (tahap keyakinan "
+     "rendah)"),
     ("Kinta valley tin-tailing (amang) areas", "Perak", "Kinta / Kampar",
      "monazite/xenotime in tin tailings (amang)", "legacy processing", None, "district",
      4.45, 101.10, 20000.0,
      "amang (tin-tailing) retreatment for monazite and xenotime in the Kinta valley tin field",
      "district level: point in the Kinta valley between Ipoh and Kampar; individual "
-     "tailing ponds are not located"),
+     "tailing ponds are not located",
+     "peringkat daerah: titik di Lembah Kinta antara Ipoh dan Kampar; kolam amang secara "
+     "individu tidak dikesan"),
 ]
 
 
 def build_deposits():
     feats = []
-    for (name, state, district, dtype, status, tonnage, prec, lat, lon, acc, cit, src) in DEPOSITS:
+    for (name, state, district, dtype, status, tonnage, prec, lat, lon, acc, cit, src, src_ms) in DEPOSITS:
         feats.append({
             "name": name, "state": state, "district": district, "deposit_type": dtype,
             "status": status, "tonnage_t": tonnage, "location_precision": prec,
-            "citation": cit, "accuracy_m": acc, "source": src, "geometry": point(lat, lon),
+            "citation": cit, "accuracy_m": acc, "source": src, "source_ms": src_ms, "geometry": point(lat, lon),
         })
     return feats
 
@@ -396,10 +428,11 @@ def build_deposits():
 # Coordinate steps (degrees) a record may be rounded to, coarsest first: the accuracy
 # of a record is the step both its coordinates are multiples of.
 _STEPS = (1.0, 0.5, 1 / 3, 0.25, 1 / 6, 0.1, 1 / 12, 0.05, 1 / 60, 0.01, 1 / 600, 0.001)
-_DATASETS = {
-    "mrdata_ree": ("rare-earth occurrence in tin tailings (monazite, xenotime)", "USGS rare-earth record"),
-    "world_tin_tungsten_deposit": ("tin deposit (its tailings, amang, carry monazite and xenotime)", "GSC world tin-tungsten deposit"),
-    "mrdata_major_deposits": ("tin deposit (its tailings, amang, carry monazite and xenotime)", "USGS major deposit"),
+_DATASETS = {  # source_dataset -> (deposit_type, label, label in Bahasa Malaysia)
+    "mrdata_ree": ("rare-earth occurrence in tin tailings (monazite, xenotime)", "USGS rare-earth record", "rekod nadir bumi USGS"),
+    "world_tin_tungsten_deposit": ("tin deposit (its tailings, amang, carry monazite and xenotime)", "GSC world tin-tungsten deposit",
+                                   "mendapan timah-tungsten dunia GSC"),
+    "mrdata_major_deposits": ("tin deposit (its tailings, amang, carry monazite and xenotime)", "USGS major deposit", "mendapan utama USGS"),
 }
 
 
@@ -437,7 +470,7 @@ def build_minmod(open_dir: Path, states_by_name: dict) -> tuple[list[dict], list
             fixes.append(f"{p.get('name')}: '{p['state']}' -> {state}")
         step = _rounding_step(lon, lat)
         accuracy = max(1000.0, round(step * 111_320.0, -2))
-        dtype, label = kind
+        dtype, label, label_ms = kind
         grade = p.get("grade_tonnage") or ""
         feats.append({
             "name": str(p.get("name") or f"{label} {p.get('record_id')}"), "state": state,
@@ -447,6 +480,8 @@ def build_minmod(open_dir: Path, states_by_name: dict) -> tuple[list[dict], list
             "citation": MINMOD_PROVENANCE, "licence": "MIT (ta2-minmod-data); underlying data US public domain / Open Government Licence - Canada",
             "accuracy_m": accuracy,
             "source": f"{label} {p.get('record_id')}, {MINMOD_PROVENANCE}; coordinates rounded to about {step:.4g} degrees (accuracy {accuracy:,.0f} m)",
+            "source_ms": (f"{label_ms} {p.get('record_id')}, {MINMOD_PROVENANCE_MS}; koordinat dibundarkan kepada kira-kira "
+                          f"{step:.4g} darjah (ketepatan {accuracy:,.0f} m)"),
             "geometry": pt,
             "_label": label,
         })
@@ -491,10 +526,14 @@ def build_ports():
     for name, state, typ, lat, lon, acc in PORTS:
         src = ("approximate location from general geographic knowledge of the port "
                "(not surveyed, not taken from any port index)")
+        src_ms = ("lokasi anggaran berdasarkan pengetahuan geografi umum tentang pelabuhan ini "
+                  "(tidak diukur, tidak diambil daripada mana-mana indeks pelabuhan)")
         if name == "Kuantan Port":
             src = "approximate location 3.98N 103.43E of Kuantan Port (public port information; confidence medium)"
+            src_ms = ("lokasi anggaran 3.98N 103.43E bagi Kuantan Port (maklumat awam pelabuhan; "
+                      "tahap keyakinan sederhana)")
         feats.append({"name": name, "state": state, "type": typ, "accuracy_m": acc,
-                      "source": src, "geometry": point(lat, lon)})
+                      "source": src, "source_ms": src_ms, "geometry": point(lat, lon)})
     return feats
 
 
@@ -503,6 +542,10 @@ KEDAH_SRC = ("Kedah Menteri Besar, Sept 2023 (theSun, 13 Sep 2023): sites offere
              "processing plant; location of the industrial area approximate")
 PERAK_SRC = ("Perak Menteri Besar, state assembly, May 2023 (The Star): three proposed NR-REE "
              "processing locations; location approximate")
+KEDAH_SRC_MS = ("Menteri Besar Kedah, Sept 2023 (theSun, 13 Sep 2023): tapak yang ditawarkan untuk "
+                "loji pemprosesan REE; lokasi kawasan perindustrian adalah anggaran")
+PERAK_SRC_MS = ("Menteri Besar Perak, Dewan Undangan Negeri, Mei 2023 (The Star): tiga lokasi "
+                "cadangan pemprosesan NR-REE; lokasi adalah anggaran")
 
 
 def build_examples():
@@ -510,147 +553,206 @@ def build_examples():
     gebeng_parcel = rect_m(LAMP[0], LAMP[1] + 0.0085, 500, 600)  # ~30 ha, east of LAMP
     rows = [
         ("kedah-gurun", "Gurun industrial area", "Kedah", "Kedah state government",
-         3000.0, KEDAH_SRC + " (Gurun town / Gurun Heavy Industrial Park area)", point(5.815, 100.48)),
+         3000.0, KEDAH_SRC + " (Gurun town / Gurun Heavy Industrial Park area)",
+         KEDAH_SRC_MS + " (kawasan bandar Gurun / Gurun Heavy Industrial Park)", point(5.815, 100.48)),
         ("kedah-padang-meha", "Padang Meha industrial park", "Kedah", "Kedah state government",
          8000.0, KEDAH_SRC + " (Padang Meha, Kulim district; position not verified)",
+         KEDAH_SRC_MS + " (Padang Meha, daerah Kulim; kedudukan tidak disahkan)",
          point(5.45, 100.70)),
         ("kedah-khtp", "Kulim Hi-Tech Park", "Kedah", "Kedah state government",
-         2000.0, KEDAH_SRC, point(5.42, 100.59)),
+         2000.0, KEDAH_SRC,
+         KEDAH_SRC_MS, point(5.42, 100.59)),
         ("kedah-sungai-ular", "Sungai Ular (location unconfirmed placeholder)", "Kedah",
          "Kedah state government", 50000.0,
          KEDAH_SRC + "; the place 'Sungai Ular' could not be located: this point is a "
-         "placeholder in central Kedah, do not screen it as a real site", point(5.80, 100.60)),
+         "placeholder in central Kedah, do not screen it as a real site",
+         KEDAH_SRC_MS + "; tempat 'Sungai Ular' tidak dapat dikesan: titik ini hanyalah penanda "
+         "tempat di tengah Kedah, jangan saring titik ini sebagai tapak sebenar", point(5.80, 100.60)),
         ("perak-muallim", "Muallim (Tanjung Malim / Proton City area)", "Perak",
-         "Perak state government", 5000.0, PERAK_SRC, point(3.70, 101.51)),
+         "Perak state government", 5000.0, PERAK_SRC,
+         PERAK_SRC_MS, point(3.70, 101.51)),
         ("perak-bandariang", "Bandariang, Hulu Perak (location unconfirmed)", "Perak",
          "Perak state government", 30000.0,
          PERAK_SRC + "; Bandariang is only known to be in Hulu Perak: point placed near "
-         "Gerik as a placeholder", point(5.43, 101.13)),
+         "Gerik as a placeholder",
+         PERAK_SRC_MS + "; Bandariang hanya diketahui terletak di Hulu Perak: titik diletakkan "
+         "berhampiran Gerik sebagai penanda tempat", point(5.43, 101.13)),
         ("perak-svtp", "Silver Valley Technology Park (Kanthan)", "Perak",
          "Perak state government", 3000.0, PERAK_SRC + " (Kanthan, Chemor, Kinta)",
+         PERAK_SRC_MS + " (Kanthan, Chemor, Kinta)",
          point(4.765, 101.11)),
         ("demo-gebeng-next-to-lamp", "Illustrative parcel next to the Lynas plant, Gebeng",
          "Pahang", "illustrative (reegeo example, not a real proposal)", 100.0,
          "illustrative ~30 ha parcel drawn in the Gebeng Industrial Estate east of LAMP",
+         "petak tanah ilustrasi seluas ~30 ha yang dilukis di Gebeng Industrial Estate, di sebelah "
+         "timur LAMP",
          gebeng_parcel),
         ("demo-kuantan-port", "Illustrative site at Kuantan Port", "Pahang",
          "illustrative (reegeo example, not a real proposal)", 1000.0,
-         "illustrative point at Kuantan Port (3.98N 103.43E)", point(3.98, 103.43)),
+         "illustrative point at Kuantan Port (3.98N 103.43E)",
+         "titik ilustrasi di Kuantan Port (3.98N 103.43E)", point(3.98, 103.43)),
         ("demo-near-berkelah", "Illustrative site 1.5 km west of Berkelah FR (review)", "Pahang",
          "illustrative (reegeo example, not a real proposal)", 100.0,
          "illustrative point 1.5 km west of the approximate Berkelah FR outline, within that "
-         "outline's stated accuracy (4 km), to show a 'review' verdict", point(3.6849, 102.8507)),
+         "outline's stated accuracy (4 km), to show a 'review' verdict",
+         "titik ilustrasi 1.5 km ke barat garis sempadan anggaran Berkelah FR, dalam lingkungan "
+         "ketepatan yang dinyatakan bagi garis sempadan itu (4 km), untuk menunjukkan keputusan "
+         "'perlu semakan'", point(3.6849, 102.8507)),
         ("demo-bukit-enggang-parcel", "Illustrative parcel inside Bukit Enggang FR (prohibited)",
          "Kedah", "illustrative (reegeo example, not a real proposal)", 100.0,
          "illustrative ~40 ha parcel at the reported illegal-mining location in Bukit Enggang "
-         "FR (5.91N 100.79E), to show a 'prohibited' verdict", enggang_parcel),
+         "FR (5.91N 100.79E), to show a 'prohibited' verdict",
+         "petak tanah ilustrasi seluas ~40 ha di lokasi perlombongan haram yang dilaporkan di "
+         "Bukit Enggang FR (5.91N 100.79E), untuk menunjukkan keputusan 'dilarang'", enggang_parcel),
     ]
     feats = []
-    for site_id, name, state, by, acc, src, geom in rows:
+    for site_id, name, state, by, acc, src, src_ms, geom in rows:
         if geom.geom_type == "Polygon":
             geom = finalize(geom)
         feats.append({"site_id": site_id, "name": name, "state": state, "proposed_by": by,
-                      "accuracy_m": acc, "source": src, "geometry": geom})
+                      "accuracy_m": acc, "source": src, "source_ms": src_ms, "geometry": geom})
     return feats
 
 
 # --------------------------------------------------------------------------- approximate areas
 DRAWN = "approximate outline drawn for reegeo from landmarks in public reporting"
 NOT_GAZ = "not a gazetted boundary"
+DRAWN_MS = "garis sempadan anggaran yang dilukis untuk reegeo daripada mercu tanda dalam laporan awam"
+NOT_GAZ_MS = "bukan sempadan yang diwartakan"
 
 # Each entry: name, state(s), district, category, published_area_ha, accuracy_m,
-#             basis (for `source`), shape.  Shapes are clipped to the state polygons.
+#             basis (for `source`), the basis in Bahasa Malaysia (for `source_ms`), shape.  Shapes are clipped to the state polygons.
 FOREST_RESERVES = [
     ("Ulu Muda FR", ("Kedah",), "Baling, Sik, Padang Terap", "Permanent Reserved Forest",
      105060.0, 4000.0,
      "landmark 6.121N 100.860E; Thai border to the NE, Perak to the S; area 105,060 ha (greater "
      "Ulu Muda complex ~160,000 ha)",
+     "mercu tanda 6.121N 100.860E; sempadan Thailand di sebelah timur laut, Perak di "
+     "sebelah selatan; keluasan 105,060 ha (keseluruhan kompleks Ulu Muda ~160,000 ha)",
      ll([(6.02, 100.80), (6.13, 100.80), (6.25, 100.86), (6.36, 100.92), (6.47, 101.00),
          (6.40, 101.15), (6.10, 101.15), (5.82, 101.12), (5.80, 101.00), (5.90, 100.92),
          (5.97, 100.86)])),
     ("Pedu FR", ("Kedah",), "Padang Terap", "Permanent Reserved Forest", 15540.0, 3000.0,
      "round Tasik Pedu (6.239N 100.767E); area 15,540 ha",
+     "di sekeliling Tasik Pedu (6.239N 100.767E); keluasan 15,540 ha",
      ellipse(6.265, 100.79, 155.4, 1.5, 40)),
     ("Bukit Enggang FR", ("Kedah",), "Sik", "Permanent Reserved Forest", None, 4000.0,
      "round the reported illegal-mining site (about 5.91N 100.79E, compartments 12-15); "
      "published area not found, size is a guess",
+     "di sekeliling tapak perlombongan haram yang dilaporkan (kira-kira 5.91N 100.79E, "
+     "kompartmen 12-15); keluasan yang diterbitkan tidak ditemui, saiznya ialah tekaan",
      ellipse(5.91, 100.80, 60.0, 1.3, 20)),
     ("Rimba Teloi FR", ("Kedah",), "Sik", "Permanent Reserved Forest", 33149.0, 5000.0,
      "Sik district, placed east-south-east of Sik town between Sik and Baling (position "
      "uncertain); area 33,149 ha",
+     "daerah Sik, diletakkan di sebelah timur-tenggara bandar Sik antara Sik dan Baling "
+     "(kedudukan tidak pasti); keluasan 33,149 ha",
      ellipse(5.78, 100.85, 331.5, 1.3, 0)),
     ("Royal Belum State Park", ("Perak",), "Hulu Perak", "state park", 117500.0, 4000.0,
      "north of the East-West Highway (Pulau Banding ~5.55N), Thai border to the N, Kelantan to "
      "the E; centre est 5.7N 101.45E; area 117,500 ha",
+     "di utara Lebuhraya Timur-Barat (Pulau Banding ~5.55N), sempadan Thailand di sebelah "
+     "utara, Kelantan di sebelah timur; anggaran pusat 5.7N 101.45E; keluasan 117,500 ha",
      ll([(5.555, 101.34), (5.62, 101.29), (5.75, 101.27), (5.90, 101.33), (5.98, 101.45),
          (5.93, 101.58), (5.75, 101.61), (5.58, 101.58), (5.555, 101.48)])),
     ("Temengor FR", ("Perak",), "Hulu Perak", "Permanent Reserved Forest", 147505.0, 5000.0,
      "south of Royal Belum (East-West Highway), round the south of Tasik Temenggor (dam "
      "5.407N 101.301E), Kelantan to the E; area 147,505 ha (drawn including the lake)",
+     "di selatan Royal Belum (Lebuhraya Timur-Barat), meliputi bahagian selatan Tasik "
+     "Temenggor (empangan 5.407N 101.301E), Kelantan di sebelah timur; keluasan 147,505 ha "
+     "(dilukis termasuk tasik)",
      ll([(5.545, 101.25), (5.545, 101.48), (5.545, 101.62), (5.40, 101.68), (5.25, 101.62),
          (5.20, 101.45), (5.28, 101.32), (5.38, 101.25)])),
     ("Bintang Hijau FR", ("Perak",), "Hulu Perak / Larut", "Permanent Reserved Forest",
      52000.0, 6000.0,
      "along the Bintang range west of the Perak river (est centre 5.30N 100.93E); published "
      "area 'more than 52,000 ha'",
+     "di sepanjang Banjaran Bintang di sebelah barat Sungai Perak (anggaran pusat 5.30N "
+     "100.93E); keluasan yang diterbitkan 'lebih daripada 52,000 ha'",
      ellipse(5.30, 100.93, 520.0, 2.0, 0)),
     ("Bukit Kuantan FR", ("Pahang",), "Kuantan", "Permanent Reserved Forest", None, 5000.0,
      "towards Bukit Ketam (~32 km N of Kuantan, about 4.1N 103.3E), in the Sg Kuantan "
      "catchment, drawn inside the Pahang boundary and kept west of the Gebeng estate; "
      "published area not found, size is a guess",
+     "ke arah Bukit Ketam (~32 km ke utara Kuantan, kira-kira 4.1N 103.3E), dalam kawasan "
+     "tadahan Sg Kuantan, dilukis di dalam sempadan Pahang dan dikekalkan di sebelah barat "
+     "kawasan perindustrian Gebeng; keluasan yang diterbitkan tidak ditemui, saiznya ialah "
+     "tekaan",
      ellipse(3.965, 103.195, 60.0, 1.3, 30)),
     ("Berkelah FR (Lubuk Yu)", ("Pahang",), "Maran", "Permanent Reserved Forest (state park "
      "forest)", 14679.0, 4000.0,
      "west of Lubuk Yu (3.698N 102.983E), ~32 km W of Kuantan; area 14,679 ha (state park "
      "forest part)",
+     "di sebelah barat Lubuk Yu (3.698N 102.983E), ~32 km ke barat Kuantan; keluasan "
+     "14,679 ha (bahagian hutan taman negeri)",
      ellipse(3.685, 102.935, 146.8, 1.3, 90)),
     ("Hulu Jelai forest reserves, Lipis (approximate block)", ("Pahang",), "Lipis",
      "Permanent Reserved Forest", None, 10000.0,
      "placeholder block for the forest reserves of upper Jelai (Hulu Jelai, Lipis), near the "
      "Sungai Wang pioneer REE site; individual reserves and areas not found",
+     "blok penanda tempat bagi hutan simpan di hulu Jelai (Hulu Jelai, Lipis), berhampiran "
+     "tapak perintis REE Sungai Wang; hutan simpan dan keluasan masing-masing tidak "
+     "ditemui",
      ellipse(4.55, 101.66, 400.0, 1.5, 20)),
     ("Main Range forest reserves west of Raub (approximate block)", ("Pahang",), "Raub",
      "Permanent Reserved Forest", None, 10000.0,
      "placeholder block for the Main Range (Titiwangsa) forest reserves on the Pahang side in "
      "Raub district, north of Fraser's Hill; individual reserves and areas not found",
+     "blok penanda tempat bagi hutan simpan Banjaran Titiwangsa di sebelah Pahang dalam "
+     "daerah Raub, di utara Bukit Fraser; hutan simpan dan keluasan masing-masing tidak "
+     "ditemui",
      ellipse(3.92, 101.70, 200.0, 1.5, 20)),
     ("Taman Negara National Park", ("Pahang", "Kelantan", "Terengganu"),
      "Jerantut / Gua Musang / Hulu Terengganu", "national park", 434300.0, 6000.0,
      "from Kuala Tahan (4.38N 102.40E, kept outside) north into Kelantan and east into "
      "Terengganu, landmark 4.70N 102.47E; area 434,300 ha",
+     "dari Kuala Tahan (4.38N 102.40E, di luar garis sempadan) ke utara hingga Kelantan "
+     "dan ke timur hingga Terengganu, mercu tanda 4.70N 102.47E; keluasan 434,300 ha",
      ll([(4.40, 102.40), (4.46, 102.16), (4.60, 102.02), (4.78, 101.98), (4.95, 102.12),
          (5.05, 102.35), (5.02, 102.55), (4.90, 102.72), (4.70, 102.78), (4.52, 102.70),
          (4.42, 102.55)])),
     ("Gunung Stong State Park", ("Kelantan",), "Jeli / Kuala Krai (Dabong)", "state park",
      21950.0, 5000.0,
      "west of Dabong, round Gunung Stong; area 21,950 ha",
+     "di sebelah barat Dabong, di sekeliling Gunung Stong; keluasan 21,950 ha",
      ellipse(5.33, 101.93, 219.5, 1.3, 0)),
     ("Selangor State Park", ("Selangor",), "Hulu Selangor / Gombak / Hulu Langat",
      "state park (water-catchment forest)", 91441.0, 3000.0,
      "along the Selangor side of the Main Range from above the Sg Selangor dam south to the "
      "Langat/Semenyih dams, taking in the Batu (3.272N 101.687E) and Klang Gates (3.235N "
      "101.750E) dam catchments; area 91,441 ha gazetted",
+     "di sepanjang bahagian Selangor Banjaran Titiwangsa dari hulu empangan Sg Selangor ke "
+     "selatan hingga empangan Langat/Semenyih, meliputi kawasan tadahan empangan Batu "
+     "(3.272N 101.687E) dan Klang Gates (3.235N 101.750E); keluasan 91,441 ha diwartakan",
      ll([(3.74, 101.72), (3.62, 101.70), (3.50, 101.695), (3.38, 101.69), (3.30, 101.69),
          (3.27, 101.695), (3.245, 101.74), (3.20, 101.785), (3.12, 101.835), (3.04, 101.865),
          (2.98, 101.90), (2.95, 101.95), (3.05, 102.05), (3.40, 101.95), (3.74, 101.85)])),
     ("Bukit Lagong FR", ("Selangor",), "Gombak", "Permanent Reserved Forest", 3624.0, 2000.0,
      "beside (north of) FRIM Kepong (about 3.235N 101.63E); area 3,624 ha",
+     "bersebelahan (di utara) FRIM Kepong (kira-kira 3.235N 101.63E); keluasan 3,624 ha",
      ellipse(3.285, 101.615, 36.24, 1.3, 0)),
     ("Ayer Hitam FR", ("Selangor",), "Petaling (Puchong)", "Permanent Reserved Forest", 1176.0,
      2000.0, "between Puchong and UPM Serdang (est 3.01N 101.655E); area 1,176 ha",
+     "antara Puchong dan UPM Serdang (anggaran 3.01N 101.655E); keluasan 1,176 ha",
      ellipse(3.01, 101.655, 11.76, 1.2, 0)),
     ("Panti FR", ("Johor",), "Kota Tinggi", "Permanent Reserved Forest", 12140.0, 4000.0,
      "round Gunung Panti (1.875N 103.916E), north of Kota Tinggi town, headwaters of Sg Johor; "
      "published area 12,140-13,512 ha",
+     "di sekeliling Gunung Panti (1.875N 103.916E), di utara bandar Kota Tinggi, hulu Sg "
+     "Johor; keluasan yang diterbitkan 12,140-13,512 ha",
      ellipse(1.875, 103.916, 128.0, 1.3, 0)),
     ("Gunung Pulai FR (water-catchment forest)", ("Johor",), "Kulai",
      "Permanent Reserved Forest (water-catchment forest)", None, 3000.0,
      "round Gunung Pulai (1.603N 103.546E) and the Pulai reservoirs; published area not found, "
      "size is a guess",
+     "di sekeliling Gunung Pulai (1.603N 103.546E) dan takungan Pulai; keluasan yang "
+     "diterbitkan tidak ditemui, saiznya ialah tekaan",
      ellipse(1.603, 103.546, 35.0, 1.2, 0)),
     ("Crocker Range Park", ("Sabah",), "Tambunan / Keningau / Penampang / Tenom", "state park",
      139919.0, 5000.0,
      "~75 km x 15-20 km strip running NE-SW through 5.583N 116.083E; area 139,919 ha",
+     "jalur ~75 km x 15-20 km yang merentang dari timur laut ke barat daya melalui 5.583N "
+     "116.083E; keluasan 139,919 ha",
      strip(5.583, 116.083, 75.0, 18.7, 40.0)),
 ]
 
@@ -659,18 +761,25 @@ WATER_CATCHMENTS = [
      98400.0, 5000.0,
      "upstream of Tasik Muda (6.114N 100.744E) to the Thai border; area 984 km2; supplies "
      "Kedah, Penang and Perlis",
+     "hulu Tasik Muda (6.114N 100.744E) hingga sempadan Thailand; keluasan 984 km2; "
+     "membekalkan air kepada Kedah, Pulau Pinang dan Perlis",
      ll([(6.08, 100.735), (6.16, 100.77), (6.30, 100.86), (6.47, 100.98), (6.45, 101.15),
          (6.20, 101.15), (6.00, 101.08), (5.95, 100.95), (6.00, 100.80)])),
     ("Pedu dam catchment", ("Kedah",), "Padang Terap", "water catchment (dam)", 17100.0, 4000.0,
      "upstream (north-east) of the Pedu dam (6.242N 100.765E); area 171 km2",
+     "hulu (timur laut) empangan Pedu (6.242N 100.765E); keluasan 171 km2",
      ellipse(6.29, 100.795, 171.0, 1.3, 20)),
     ("Ahning dam catchment", ("Kedah",), "Padang Terap", "water catchment (dam)", None, 8000.0,
      "Ahning dam, Padang Terap, upstream (north) of Tasik Pedu; position and area NOT verified (guess); the Pedu outline excludes it",
+     "empangan Ahning, Padang Terap, di hulu (utara) Tasik Pedu; kedudukan dan keluasan "
+     "TIDAK disahkan (tekaan); garis sempadan Pedu tidak merangkuminya",
      ellipse(6.33, 100.80, 50.0, 1.3, 0)),
     ("Bukit Merah reservoir catchment", ("Perak",), "Kerian / Larut", "water catchment (dam)",
      48000.0, 4000.0,
      "upstream (east) of Bukit Merah reservoir (5.018N 100.653E), Sg Kurau basin, north of "
      "Taiping and south of Selama; area 480 km2",
+     "hulu (timur) takungan Bukit Merah (5.018N 100.653E), lembangan Sg Kurau, di utara "
+     "Taiping dan di selatan Selama; keluasan 480 km2",
      ll([(5.00, 100.64), (5.06, 100.66), (5.13, 100.71), (5.17, 100.79), (5.13, 100.88),
          (5.04, 100.885), (4.95, 100.83), (4.93, 100.73), (4.965, 100.665)])),
     ("Sungai Kuantan catchment above the Semambu intake", ("Pahang",), "Kuantan",
@@ -679,6 +788,10 @@ WATER_CATCHMENTS = [
      "Sg Kuantan basin from Sungai Lembing down to the Semambu intake (about 3.86N 103.28E), "
      "tributaries Lepar, Penor, Rangin, Tiram, Kenau; eastern divide kept west of the Gebeng "
      "estate; published area not found",
+     "lembangan Sg Kuantan dari Sungai Lembing hingga ke muka sauk Semambu (kira-kira "
+     "3.86N 103.28E), anak sungai Lepar, Penor, Rangin, Tiram dan Kenau; garis pemisah air "
+     "di sebelah timur dikekalkan di sebelah barat kawasan perindustrian Gebeng; keluasan "
+     "yang diterbitkan tidak ditemui",
      ll([(3.86, 103.285), (3.90, 103.30), (3.98, 103.28), (4.08, 103.22), (4.20, 103.12),
          (4.18, 102.98), (4.05, 102.88), (3.92, 102.88), (3.80, 102.95),
          (3.74, 103.08), (3.78, 103.20), (3.83, 103.26)])),
@@ -686,73 +799,95 @@ WATER_CATCHMENTS = [
      126000.0, 6000.0,
      "upstream (south-west) of the Kenyir dam (5.024N 102.910E) round Tasik Kenyir; area "
      "1,260 km2 as given in public reporting (some sources quote a larger catchment)",
+     "hulu (barat daya) empangan Kenyir (5.024N 102.910E) di sekeliling Tasik Kenyir; "
+     "keluasan 1,260 km2 seperti yang dinyatakan dalam laporan awam (sesetengah sumber "
+     "menyebut kawasan tadahan yang lebih besar)",
      ll([(5.03, 102.91), (5.10, 102.83), (5.12, 102.70), (5.03, 102.58), (4.88, 102.53),
          (4.72, 102.56), (4.64, 102.66), (4.72, 102.80), (4.88, 102.88)])),
     ("Sungai Selangor dam catchment", ("Selangor",), "Hulu Selangor", "gazetted water catchment",
      None, 4000.0,
      "upstream (north-east) of the Sg Selangor dam near Kuala Kubu Bharu (est 3.58N 101.70E), "
      "inside Selangor State Park; published area not found, size is an estimate",
+     "hulu (timur laut) empangan Sg Selangor berhampiran Kuala Kubu Bharu (anggaran 3.58N "
+     "101.70E), di dalam Selangor State Park; keluasan yang diterbitkan tidak ditemui, "
+     "saiznya ialah anggaran",
      ellipse(3.64, 101.74, 190.0, 1.4, 20)),
     ("Batu dam catchment", ("Selangor",), "Gombak", "gazetted water catchment", None, 3000.0,
      "upstream (north) of the Batu dam (3.272N 101.687E); published area not found, size is "
      "an estimate",
+     "hulu (utara) empangan Batu (3.272N 101.687E); keluasan yang diterbitkan tidak "
+     "ditemui, saiznya ialah anggaran",
      ellipse(3.31, 101.71, 50.0, 1.3, 20)),
     ("Klang Gates dam catchment", ("Selangor",), "Gombak", "gazetted water catchment", None,
      3000.0,
      "upstream (north-east) of the Klang Gates dam (3.235N 101.750E); published area not "
      "found, size is an estimate",
+     "hulu (timur laut) empangan Klang Gates (3.235N 101.750E); keluasan yang diterbitkan "
+     "tidak ditemui, saiznya ialah anggaran",
      ellipse(3.27, 101.795, 75.0, 1.3, 30)),
     ("Semenyih dam catchment", ("Selangor",), "Hulu Langat", "gazetted water catchment", None,
      4000.0,
      "upstream of the Semenyih dam (est 3.07N 101.88E); dam position and area not verified",
+     "hulu empangan Semenyih (anggaran 3.07N 101.88E); kedudukan empangan dan keluasan "
+     "tidak disahkan",
      ellipse(3.10, 101.92, 55.0, 1.3, 30)),
     ("Langat dam catchment", ("Selangor",), "Hulu Langat", "gazetted water catchment", None,
      4000.0,
      "upstream of the Langat dam (est 3.02N 101.86E); dam position and area not verified",
+     "hulu empangan Langat (anggaran 3.02N 101.86E); kedudukan empangan dan keluasan tidak "
+     "disahkan",
      ellipse(3.01, 101.905, 45.0, 1.3, 60)),
     ("Linggiu reservoir catchment", ("Johor",), "Kota Tinggi", "water catchment (dam)", 20800.0,
      5000.0,
      "upper Sg Johor round the Linggiu reservoir (est 1.98N 103.72E, position not verified); "
      "area 208 km2 (Johor basin 2,636 km2)",
+     "hulu Sg Johor di sekeliling takungan Linggiu (anggaran 1.98N 103.72E, kedudukan "
+     "tidak disahkan); keluasan 208 km2 (lembangan Johor 2,636 km2)",
      ellipse(1.98, 103.72, 208.0, 1.3, 0)),
     ("Gunung Pulai catchment", ("Johor",), "Kulai", "gazetted water catchment", None, 3000.0,
      "Pulai reservoirs below Gunung Pulai (1.603N 103.546E); published area not found, size is "
      "an estimate",
+     "takungan Pulai di bawah Gunung Pulai (1.603N 103.546E); keluasan yang diterbitkan "
+     "tidak ditemui, saiznya ialah anggaran",
      ellipse(1.60, 103.55, 35.0, 1.2, 0)),
     ("Durian Tunggal reservoir catchment", ("Melaka",), "Alor Gajah", "water catchment (dam)",
      None, 3000.0,
      "round and north of the Durian Tunggal reservoir (2.355N 102.316E), kept off Durian Tunggal "
      "town; published area not found, size is an estimate",
+     "di sekeliling dan di utara takungan Durian Tunggal (2.355N 102.316E), dijauhkan "
+     "daripada bandar Durian Tunggal; keluasan yang diterbitkan tidak ditemui, saiznya "
+     "ialah anggaran",
      ellipse(2.375, 102.32, 45.0, 1.3, 0)),
 ]
 
 
 def build_areas(table, states_by_name):
     raw = []
-    for name, states, district, category, pub, acc, basis, geom in table:
+    for name, states, district, category, pub, acc, basis, basis_ms, geom in table:
         clip = shapely.union_all([states_by_name[s] for s in states])
         g = polygonal(shapely.make_valid(geom).intersection(clip))
         if g.is_empty:
             raise SystemExit(f"{name}: outline does not overlap {states}")
-        raw.append([name, states, district, category, pub, acc, basis, g])
+        raw.append([name, states, district, category, pub, acc, basis, basis_ms, g])
     # within one layer, smaller areas are cut out of larger overlapping ones
-    order = sorted(range(len(raw)), key=lambda i: (area_ha(raw[i][7]), raw[i][0]))
+    order = sorted(range(len(raw)), key=lambda i: (area_ha(raw[i][8]), raw[i][0]))
     taken = Polygon()
     for i in order:
-        g = raw[i][7]
+        g = raw[i][8]
         if g.intersects(taken):
             g = polygonal(g.difference(taken))
-        taken = shapely.union_all([taken, raw[i][7]])
-        raw[i][7] = g
+        taken = shapely.union_all([taken, raw[i][8]])
+        raw[i][8] = g
     feats = []
-    for name, states, district, category, pub, acc, basis, g in raw:
+    for name, states, district, category, pub, acc, basis, basis_ms, g in raw:
         g = finalize(g, min_part_m2=20_000)
         drawn = round(area_ha(g), 1)
         src = f"{DRAWN} ({basis}); {NOT_GAZ}"
+        src_ms = f"{DRAWN_MS} ({basis_ms}); {NOT_GAZ_MS}"
         feats.append({
             "name": name, "state": " / ".join(states), "district": district,
             "category": category, "published_area_ha": pub, "drawn_area_ha": drawn,
-            "accuracy_m": acc, "source": src, "geometry": g,
+            "accuracy_m": acc, "source": src, "source_ms": src_ms, "geometry": g,
         })
     return feats
 

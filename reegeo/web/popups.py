@@ -88,7 +88,7 @@ def feature_popup(row: pd.Series, *, layer_name: str, title: str, source: str, a
         (t("map.layer", lang), title),
         (t("map.type", lang), kind or "–"),
         (t("map.state", lang), str(state or "–")),
-        (t("map.source", lang), first_value(row, ("source",)) or source or "–"),
+        (t("map.source", lang), first_value(row, ("source_ms", "source") if lang == "ms" else ("source",)) or source or "–"),
         (t("map.accuracy", lang), _accuracy_text(row.get("accuracy_m", accuracy_m), approximate, lang)),
     ]
     return _T["lines"].render(title=str(row.get("name", "")), lines=lines)
