@@ -19,7 +19,6 @@ import folium.elements
 import streamlit as st
 import streamlit.components.v1 as components
 import streamlit_folium
-from streamlit_folium import st_folium
 
 from reegeo.errors import ReegeoError
 from reegeo.i18n import count_sites, layer_label, t
@@ -40,6 +39,7 @@ from reegeo.screening.surface import (
 )
 from reegeo.web.assets import MapAssets, asset_folders, assets_at
 from reegeo.web.features import DisplayLayer, incomplete_geojson, prepare_layers
+from reegeo.web.map import SiteOverlay, layer_control_js
 from reegeo.web.sessions import SessionStore
 from reegeo.web.workspace import Engine, Workspace
 
@@ -252,22 +252,6 @@ def map_assets() -> MapAssets:
     return assets_at(bases)
 
 
-def show_map(fmap: folium.Map, *, key: str, returned_objects: Sequence[str] = (), height: int = 620, **kwargs: Any) -> dict:
-    """Render a map; only ``returned_objects`` make the app rerun, so panning and zooming do not.
-
-    For a map that changes with each run (the draw map, with the session's
-    clicks as ``feature_group_to_add``); :func:`show_cached_map` for the others.
-    """
-    return st_folium(
-        fmap,
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=list(returned_objects),
-        **kwargs,
-    ) or {}
-
-
 def map_content(*parts: object) -> str:
     """A key for what a map shows (the page's choices, the layers' hashes, the workspace's revision)."""
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
@@ -314,20 +298,54 @@ def _walk(element: Any):
         yield from _walk(child)
 
 
-def show_cached_map(content: str, build: Callable[[], folium.Map], *, key: str, height: int = 620) -> None:
-    """Show the map ``build`` makes, rendered once per ``content`` (:func:`map_content`) across reruns and sessions.
+def show_cached_map(
+    content: str,
+    build: Callable[[], folium.Map],
+    *,
+    key: str,
+    height: int = 620,
+    overlay: Callable[[], SiteOverlay] | None = None,
+    overlay_content: str = "",
+    returned_objects: Sequence[str] = (),
+) -> dict:
+    """Show the map ``build`` makes, rendered once per ``content`` (:func:`map_content`) across reruns and sessions, with the session's ``overlay`` on top.
 
-    A rerun that changes nothing on the map sends the same component
-    arguments again, which the browser keeps as they are (no redraw). The map
-    returns nothing to the app, so panning and zooming do not rerun it.
+    With ``overlay``, ``build`` gives a :func:`~reegeo.web.map.base_map` made with
+    ``deferred_control``: what every planner shares. ``overlay`` gives the
+    session's sites and evidence (:func:`~reegeo.web.map.site_overlay`), rendered
+    once per ``overlay_content`` in this session and sent beside the shared
+    map: a new site or new results redraw the overlay only, never the layers
+    under it. A rerun that changes neither sends the same component arguments
+    again, which the browser keeps as they are. Only ``returned_objects``
+    (clicks, say) come back to the app, so panning and zooming do not rerun it.
     """
     parts = _rendered_map(content, key, build)
-    streamlit_folium._component_func(
+    # A map with its own layer control (no overlay given) is sent as it is.
+    groups, control = _rendered_overlay(key, overlay_content, overlay) if overlay is not None else (None, None)
+    value = streamlit_folium._component_func(
         script=parts["script"], header=parts["header"], html=parts["html"], id=parts["id"], key=parts["key"],
-        height=height, width=None, returned_objects=[], default={}, zoom=None, center=None,
-        feature_group=None, return_on_hover=False, layer_control=None, pixelated=False,
+        height=height, width=None, returned_objects=list(returned_objects), default=dict.fromkeys(returned_objects),
+        zoom=None, center=None, feature_group=groups, return_on_hover=False, layer_control=control, pixelated=False,
         css_links=parts["css_links"], js_links=parts["js_links"], wrap_longitude=False,
     )
+    return value or {}
+
+
+def _rendered_overlay(key: str, content: str, overlay: Callable[[], SiteOverlay]) -> tuple[str | None, str]:
+    """The overlay's groups and the layer control as the map component's JavaScript, kept in the session while ``content`` holds."""
+    kept = st.session_state.get(f"overlay_{key}")
+    if kept is not None and kept[0] == content:
+        return kept[1]
+    made = overlay()
+    scratch = folium.Map(tiles=None)  # the groups' own map: its id becomes the component's map_div
+    scripts, listed = [], []
+    for index, group in enumerate(made.groups):
+        scripts.append(streamlit_folium._get_feature_group_string(group, scratch, idx=index))
+        if group.control:
+            listed.append((group.layer_name, f"feature_group_feature_group_{index}"))
+    rendered = ("".join(scripts) or None, layer_control_js(listed, collapsed=made.collapsed, bounds=made.bounds))
+    st.session_state[f"overlay_{key}"] = (content, rendered)
+    return rendered
 
 
 # Streamlit's file uploader writes its button and limit in English in its frontend; in another

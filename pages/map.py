@@ -5,7 +5,7 @@ import streamlit as st
 from pages import _ui
 from reegeo.i18n import count_sites, t, verdict_label
 from reegeo.vocab import VERDICTS
-from reegeo.web.map import build_map
+from reegeo.web.map import base_map, site_overlay
 
 lang, ws, _ = _ui.page(__file__)
 
@@ -25,24 +25,26 @@ if show_surface:
 
 incomplete = _ui.incomplete_overlay(lang) if show_incomplete else None
 content = _ui.map_content(
-    "overview", lang, _ui.layers_token(), ws.rules, tiles, cell_label if surface is not None else None, show_incomplete,
-    (ws.uid, ws.revision) if ws.results is not None else None,
+    "overview", lang, _ui.layers_token(), ws.rules, tiles, cell_label if surface is not None else None, show_incomplete, ws.results is not None,
 )
 _ui.show_cached_map(
     content,
-    lambda: build_map(
+    lambda: base_map(
         _ui.display_layers(lang),
-        results=ws.results,
-        rules=ws.rules,
         lang=lang,
         tiles="OpenStreetMap" if tiles else None,
         assets=_ui.map_assets(),
         surface=surface,
         surface_label=t("map.surface_label", lang, cell=cell_label),
         incomplete=incomplete,
+        with_sites=ws.results is not None and len(ws.results) > 0,
+        deferred_control=True,
     ),
     key="overview_map",
     height=680,
+    # The session's sites go on top of the shared map.
+    overlay=lambda: site_overlay(ws.results, rules=ws.rules, lang=lang),
+    overlay_content=_ui.map_content(ws.uid, ws.revision, lang) if ws.results is not None else "",
 )
 
 if totals is not None:

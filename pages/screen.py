@@ -18,7 +18,7 @@ from reegeo.screening.summary import count_by_state, verdict_counts
 from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS
 from reegeo.web.features import focus_evidence
-from reegeo.web.map import build_map
+from reegeo.web.map import SiteOverlay, base_map, site_overlay
 from reegeo.web.tables import chart_height, column_kinds, filter_results, results_table
 
 lang, ws, layers = _ui.page(__file__)
@@ -66,14 +66,21 @@ elif source == "draw":
     name = middle.text_input(t("screen.draw_name", lang), value="drawn site", key="draw_name")
     if right.button(t("screen.clear", lang), key="draw_clear"):
         clicks.clear()
-    drawn = folium.FeatureGroup(name="clicks")
+    drawn = folium.FeatureGroup(name="clicks", control=False)
     for lat, lon in clicks:
         folium.CircleMarker([lat, lon], radius=5, color="#000", fill=True, fill_color="#ffd400", fill_opacity=1).add_to(drawn)
     if shape == "polygon" and len(clicks) >= 2:
         folium.PolyLine(clicks + clicks[:1], color="#000", weight=2, dash_array="4 3").add_to(drawn)
-    fmap = build_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets(), drawing=True)
     # A click on the sea is the map's click; a click on land lands on a state (or a reserve) first: take both.
-    state = _ui.show_map(fmap, key="draw_map", returned_objects=["last_clicked", "last_object_clicked"], feature_group_to_add=drawn, height=560)
+    state = _ui.show_cached_map(
+        _ui.map_content("draw", lang, _ui.layers_token()),
+        lambda: base_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets(), drawing=True, deferred_control=True),
+        key="draw_map",
+        height=560,
+        overlay=lambda: SiteOverlay(groups=[drawn]),
+        overlay_content=repr((shape, clicks)),
+        returned_objects=["last_clicked", "last_object_clicked"],
+    )
     seen = st.session_state.setdefault("draw_seen", {})
     new = None
     for kind in ("last_clicked", "last_object_clicked"):
@@ -195,12 +202,12 @@ def show_results(results) -> None:
         drawn = focus_evidence(row, layers, ws.rules, lang=lang)
         site = shown.iloc[[position]]
         _ui.show_cached_map(
-            _ui.map_content("evidence", lang, _ui.layers_token(), ws.uid, ws.revision, site.index[0]),
-            lambda: build_map(
-                _ui.display_layers(lang), results=site, rules=ws.rules, lang=lang, focus=row.geometry, assets=_ui.map_assets(), evidence=drawn,
-            ),
+            _ui.map_content("site map", lang, _ui.layers_token()),
+            lambda: base_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets(), site_map=True, deferred_control=True),
             key="evidence_map",
             height=460,
+            overlay=lambda: site_overlay(site, rules=ws.rules, lang=lang, focus=row.geometry, evidence=drawn),
+            overlay_content=_ui.map_content(ws.uid, ws.revision, lang, site.index[0]),
         )
         st.caption(_ui.literal(" · ".join(part for part in (drawn.label, drawn.ring_label) if part)))
 

@@ -10,6 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from reegeo.layers.load import load_example_sites, load_layers
+from reegeo.screening.engine import screen_sites
+from reegeo.screening.rules import default_rules
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60
@@ -462,3 +464,35 @@ def test_a_cached_map_sends_what_st_folium_would_send(monkeypatch):
     assert cached == again
     assert {k: v for k, v in cached.items() if k != "key"} == {k: v for k, v in direct.items() if k != "key"}
     assert "Hutan" in cached["script"]
+
+
+def test_a_sessions_sites_go_on_top_of_the_shared_map(monkeypatch):
+    """The layers are rendered once per server; a session's sites and evidence travel beside them, with the layer control."""
+    import streamlit_folium
+
+    from pages import _ui
+    from reegeo.web.map import base_map, site_overlay
+
+    layers = load_layers()
+    results = screen_sites(load_example_sites(), layers, default_rules())
+    sent: list[dict] = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kwargs: sent.append(kwargs) or {})
+    shared = _ui.map_content("test overlay", "en")
+    for position in (0, 1, 1):
+        site = results.iloc[[position]]
+        _ui.show_cached_map(
+            shared,
+            (lambda: base_map(layers, site_map=True, deferred_control=True)) if position == 0 else (lambda: pytest.fail("layers rendered twice")),
+            key="site",
+            overlay=lambda site=site: site_overlay(site, rules=default_rules(), focus=site.geometry.iloc[0]),
+            overlay_content=_ui.map_content("session", position),
+        )
+    first, second, again = sent
+    assert first["script"] == second["script"] and first["key"] == second["key"]  # the same shared map: the browser keeps it
+    assert "reegeoOverlays.push" in first["script"] and "L.control.layers" not in first["script"]
+    for call, position in ((first, 0), (second, 1)):
+        name = results["site_id"].iloc[position]
+        assert name in call["feature_group"] and all(other not in call["feature_group"] for other in results["site_id"] if other != name)
+        assert "overlays[\"Candidate sites\"] = feature_group_feature_group_0" in call["layer_control"]
+        assert "fitBounds" in call["layer_control"]
+    assert second == again

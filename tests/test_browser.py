@@ -349,6 +349,8 @@ def test_a_sites_own_map_frames_its_nearest_constraint(page, app_url):
     page.get_by_text("Example sites", exact=True).click()
     page.get_by_role("button", name="Screen the bundled example sites").click()
     page.get_by_role("heading", name="Results", exact=True).wait_for()
+    # The first site's map (the shared map drawn, its overlay added) is zoomed on that site, not on Malaysia.
+    _settled_zoom(page.frame_locator(MAP_FRAME).last, above=10)
     picker = page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Site").last
     picker.click()
     page.keyboard.type("demo-kuantan-port")
@@ -359,6 +361,21 @@ def test_a_sites_own_map_frames_its_nearest_constraint(page, app_url):
     label.wait_for()
     assert label.inner_text().endswith("km")
     page.get_by_text("km to Sungai Kuantan catchment", exact=False).first.wait_for()
+    _settled_zoom(evidence_map, above=8)
+
+
+def _settled_zoom(frame, *, above: float, within_s: float = 15.0) -> float:
+    """The Leaflet map's zoom once it is over ``above`` and has stayed there (no running animation takes it back)."""
+    frame.locator(".leaflet-container canvas").first.wait_for()
+    deadline, zoom = time.monotonic() + within_s, None
+    while time.monotonic() < deadline:
+        zoom = frame.locator("body").evaluate("() => map_div.getZoom()")
+        if zoom > above:
+            time.sleep(1.0)  # longer than Leaflet's zoom animation
+            if frame.locator("body").evaluate("() => map_div.getZoom()") > above:
+                return zoom
+        time.sleep(0.3)
+    raise AssertionError(f"the map's zoom is {zoom}, not above {above}: it does not frame the site")
 
 
 def test_concurrent_sessions_all_get_their_verdicts(app_url):

@@ -20,7 +20,9 @@ The map loads Leaflet from the URLs in a :class:`~reegeo.web.assets.MapAssets`
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import branca.element
@@ -53,7 +55,7 @@ from reegeo.web.popups import (
     legend_html,
 )
 
-__all__ = ["MALAYSIA_BOUNDS", "build_map", "map_html"]
+__all__ = ["MALAYSIA_BOUNDS", "SiteOverlay", "base_map", "build_map", "layer_control_js", "map_html", "site_overlay"]
 
 # South-west and north-east corners (lat, lon) of the view that holds all of Malaysia.
 MALAYSIA_BOUNDS = ((MALAYSIA_BOUNDS_LONLAT[1], MALAYSIA_BOUNDS_LONLAT[0]), (MALAYSIA_BOUNDS_LONLAT[3], MALAYSIA_BOUNDS_LONLAT[2]))
@@ -166,6 +168,60 @@ def build_map(
     Returns
     -------
     folium.Map
+        The same map as :func:`base_map` with :func:`site_overlay` on top and a layer control.
+    """
+    overlay = site_overlay(results, rules=rules, lang=lang, focus=focus, evidence=evidence)
+    fmap = base_map(
+        layers, lang=lang, tiles=tiles, tiles_attribution=tiles_attribution, assets=assets, height=height,
+        surface=surface, surface_label=surface_label, incomplete=incomplete, drawing=drawing,
+        with_sites=results is not None and len(results) > 0, site_map=focus is not None, view=overlay.bounds,
+    )
+    for group in overlay.groups:
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=overlay.collapsed, position="topright").add_to(fmap)
+    return fmap
+
+
+def base_map(
+    layers: Mapping[str, Layer] | Mapping[str, DisplayLayer],
+    *,
+    lang: str = "en",
+    tiles: str | None = None,
+    tiles_attribution: str = "",
+    assets: MapAssets | None = None,
+    height: str = "100%",
+    surface: gpd.GeoDataFrame | None = None,
+    surface_label: str = "",
+    incomplete: dict | None = None,
+    drawing: bool = False,
+    with_sites: bool = False,
+    site_map: bool = False,
+    deferred_control: bool = False,
+    view: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> folium.Map:
+    """The part of a map that is the same for every planner: the layers, the surface, the legend, the view of Malaysia.
+
+    A server builds it once per language and layer set and shares it; a
+    session's own sites and evidence go on top (:func:`site_overlay`).
+
+    Parameters
+    ----------
+    layers, lang, tiles, tiles_attribution, assets, height, surface, surface_label, incomplete, drawing
+        As for :func:`build_map`.
+    with_sites : bool
+        The legend lists the site verdicts (the map will show sites).
+    site_map : bool
+        A small map zoomed on one site: no legend.
+    deferred_control : bool
+        No layer control here: each overlay group registers itself (in the
+        page's ``window.reegeoOverlays``) for the control that
+        :func:`layer_control_js` adds with the session's overlays.
+    view : ((south, west), (north, east)), optional
+        The view the map opens on; all of Malaysia by default.
+
+    Returns
+    -------
+    folium.Map
     """
     assets = assets or file_assets()
     display = as_display(layers, lang)
@@ -182,8 +238,15 @@ def build_map(
     fmap.default_css = list(assets.css)
     root: Any = fmap.get_root()  # a branca Figure, which has a header
     root.header.add_child(branca.element.Element(_CSS), name="reegeo_css")
+    if deferred_control:
+        _Registry().add_to(fmap)
     if tiles:
         folium.TileLayer(tiles, attr=tiles_attribution or None, name="Tiles", overlay=False, control=False).add_to(fmap)
+
+    def add(group: folium.FeatureGroup) -> None:
+        group.add_to(fmap)
+        if deferred_control:
+            _Register(group).add_to(fmap)
 
     bind = _TIP_JS if drawing else _BIND_JS
     for name, layer in display.items():
@@ -193,17 +256,49 @@ def build_map(
             marker=folium.CircleMarker(radius=float(layer.style.get("radius", 5))),
             on_each_feature=bind,
         ).add_to(group)
-        group.add_to(fmap)
+        add(group)
         if name == "states" and incomplete and incomplete.get("features"):
             overlay = folium.FeatureGroup(name=html.escape(t("map.incomplete_layer", lang)))
             folium.GeoJson(incomplete, on_each_feature=_BIND_JS).add_to(overlay)
-            overlay.add_to(fmap)
+            add(overlay)
 
     if surface is not None and len(surface):
         group = folium.FeatureGroup(name=html.escape(surface_label or t("map.surface", lang)))
         folium.GeoJson(surface_geojson(surface, lang=lang), on_each_feature=_BIND_JS).add_to(group)
-        group.add_to(fmap)
+        add(group)
 
+    # A zoomed site map is small: it has no legend.
+    if not site_map and not drawing:
+        legend = _legend_html(display, with_sites=with_sites, with_surface=surface is not None and len(surface) > 0, lang=lang, incomplete=incomplete)
+        _Legend(legend).add_to(fmap)
+    _FitBounds(view or MALAYSIA_BOUNDS).add_to(fmap)
+    return fmap
+
+
+@dataclass(frozen=True)
+class SiteOverlay:
+    """A session's own part of a map: its sites and the evidence at one site, the view that frames them."""
+
+    groups: list[folium.FeatureGroup] = field(default_factory=list)
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+    collapsed: bool = False  # the layer control folds away (a small map zoomed on one site)
+
+
+def site_overlay(
+    results: gpd.GeoDataFrame | None = None,
+    *,
+    rules: Sequence[Rule] | None = None,
+    lang: str = "en",
+    focus: shapely.Geometry | None = None,
+    evidence: FocusEvidence | None = None,
+) -> SiteOverlay:
+    """The sites coloured by verdict and, at ``focus``, the buffer ring and the line to the nearest constraint.
+
+    Parameters are as for :func:`build_map`. The groups are drawn above the
+    :func:`base_map` layers, in this order; ``bounds`` (lat, lon corners) frame
+    ``focus`` and the line, or is None for the view of Malaysia.
+    """
+    groups = []
     if results is not None and len(results):
         group = folium.FeatureGroup(name=html.escape(t("map.sites", lang)))
         folium.GeoJson(
@@ -211,7 +306,7 @@ def build_map(
             marker=folium.CircleMarker(radius=SITE_RADIUS),
             on_each_feature=_BIND_JS,
         ).add_to(group)
-        group.add_to(fmap)
+        groups.append(group)
 
     framed = focus
     if focus is not None and evidence is not None:
@@ -233,25 +328,83 @@ def build_map(
                 icon=folium.DivIcon(html=f"<div class='reegeo-distance'>{html.escape(evidence.distance)}</div>", icon_size=(0, 0), icon_anchor=(0, 0)),
             ).add_to(group)
             framed = shapely.union(focus, evidence.line)
-        group.add_to(fmap)
+        groups.append(group)
+    return SiteOverlay(groups=groups, bounds=_focus_bounds(framed) if framed is not None else None, collapsed=focus is not None)
 
-    # A zoomed site map is small: its layer list folds away and it has no legend.
-    folium.LayerControl(collapsed=focus is not None, position="topright").add_to(fmap)
-    if focus is None and not drawing:
-        legend = _legend_html(
-            display,
-            with_sites=results is not None and len(results) > 0,
-            with_surface=surface is not None and len(surface) > 0,
-            lang=lang,
-            incomplete=incomplete,
-        )
-        _Legend(legend).add_to(fmap)
-    south_west, north_east = _focus_bounds(framed) if framed is not None else MALAYSIA_BOUNDS
-    fmap.fit_bounds([list(south_west), list(north_east)])
-    return fmap
+
+def layer_control_js(
+    overlay_vars: Sequence[tuple[str, str]], *, collapsed: bool, bounds: tuple[tuple[float, float], tuple[float, float]] | None = None, map_var: str = "map_div"
+) -> str:
+    """JavaScript that adds the layer control to a :func:`base_map` built with ``deferred_control``.
+
+    The control lists the base map's registered groups, then ``overlay_vars``
+    (their layer name, already HTML-escaped, and the JavaScript variable that
+    holds each group); ``bounds`` ((south, west), (north, east)) frame the
+    view. It becomes ``window.layer_control``, which the map component removes
+    before it adds a new one.
+    """
+    lines = [
+        "(function () {",
+        "  var overlays = {};",
+        "  (window.reegeoOverlays || []).forEach(function (entry) { overlays[entry[0]] = entry[1]; });",
+        *(f"  overlays[{json.dumps(label)}] = {var};" for label, var in overlay_vars),
+        f"  window.layer_control = L.control.layers({{}}, overlays, {{position: \"topright\", collapsed: {json.dumps(collapsed)}, autoZIndex: true}}).addTo({map_var});",
+    ]
+    if bounds is not None:
+        (south, west), (north, east) = bounds
+        lines.append(f"  {map_var}.fitBounds({json.dumps([[south, west], [north, east]])}, {{animate: false}});")
+    lines.append("})();")
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- helpers
+
+
+class _FitBounds(branca.element.MacroElement):
+    """The opening view, set at once: an animated zoom still running would undo a later view (an overlay's, say) when it ends."""
+
+    _template = branca.element.Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: tuple[tuple[float, float], tuple[float, float]]):
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds = [list(corner) for corner in bounds]
+
+
+class _Registry(branca.element.MacroElement):
+    """Starts the page's list of overlay groups afresh (a redrawn map registers its groups again)."""
+
+    _template = branca.element.Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.reegeoOverlays = [];
+        {% endmacro %}
+        """
+    )
+
+
+class _Register(branca.element.MacroElement):
+    """Puts one overlay group (its escaped name and the group) on the page's list, for :func:`layer_control_js`."""
+
+    _template = branca.element.Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.reegeoOverlays.push([{{ this.label|tojson }}, {{ this.group.get_name() }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, group: folium.FeatureGroup):
+        super().__init__()
+        self._name = "Register"
+        self.group = group
+        self.label = group.layer_name
 
 
 class _Legend(branca.element.MacroElement):
