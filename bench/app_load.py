@@ -6,6 +6,11 @@ Screen page and to verdicts, server CPU seconds per session (the server
 process and its children only, from /proc, so browsers on the same machine do not count) and
 the server's peak RSS. It measures; it asserts nothing.
 
+Two kinds of browser: a *first visit* (an empty browser cache, so the server
+also sends Streamlit's frontend files, about 6 MB in 170 requests) and a
+*returning* planner (a browser that opened the app before: those files are
+cached, as Streamlit marks them immutable).
+
     .venv/bin/python bench/app_load.py --sessions 1 5 10     # writes bench/results-app.md
 
 Needs Debian's chromium (/usr/bin/chromium) and the playwright package.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -96,8 +102,11 @@ def _start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
     raise SystemExit("streamlit did not start")
 
 
-async def _session(browser, url: str, data: bytes, timeout_ms: int) -> dict:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+async def _session(browser, url: str, data: bytes, timeout_ms: int, context=None) -> dict:
+    """One planner's visit; in a new browser context (an empty cache) unless ``context`` is given."""
+    own = context is None
+    if own:
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(timeout_ms)
     started = time.monotonic()
@@ -113,17 +122,33 @@ async def _session(browser, url: str, data: bytes, timeout_ms: int) -> dict:
     except Exception as exc:  # a timeout is a result here: the session did not complete
         return {"ok": False, "error": type(exc).__name__}
     finally:
-        await context.close()
+        await (context.close() if own else page.close())
 
 
-async def _round(url: str, sessions: int, timeout_ms: int) -> list[dict]:
+async def _round(url: str, sessions: int, timeout_ms: int, *, measure=None) -> list[dict]:
+    """``sessions`` planners at once, each in a fresh browser context (a first visit)."""
+    return await _visits(url, sessions, timeout_ms, returning=False, measure=measure)
+
+
+async def _visits(url: str, sessions: int, timeout_ms: int, *, returning: bool, measure=None) -> list[dict]:
+    """``sessions`` concurrent visits; ``returning``: each browser has made the visit once before (not measured).
+
+    ``measure`` (a context manager factory) is entered around the measured visits only.
+    """
+    import contextlib
+
     from playwright.async_api import async_playwright
 
     data = _sites()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
-            return await asyncio.gather(*(_session(browser, url, data, timeout_ms) for _ in range(sessions)))
+            contexts = [None] * sessions
+            if returning:
+                contexts = [await browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(sessions)]
+                await asyncio.gather(*(_session(browser, url, data, timeout_ms, context) for context in contexts))
+            with (measure or contextlib.nullcontext)():
+                return await asyncio.gather(*(_session(browser, url, data, timeout_ms, context) for context in contexts))
         finally:
             await browser.close()
 
@@ -138,6 +163,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--timeout-s", type=float, default=180.0)
+    parser.add_argument("--browsers", nargs="+", choices=["first", "returning"], default=["first", "returning"], help="first visits (empty cache), returning planners, or both")
     parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results-app.md")
     args = parser.parse_args()
     rows = []
@@ -145,33 +171,41 @@ def main() -> int:
         server, url = _start_server(data_dir)
         try:
             asyncio.run(_round(url, 1, int(args.timeout_s * 1000)))  # warm-up: loads and caches what every session shares
-            for n in args.sessions:
-                before, rss_before = _cpu_seconds(server.pid), _rss_mb(server.pid)
-                results = asyncio.run(_round(url, n, int(args.timeout_s * 1000)))
-                cpu = _cpu_seconds(server.pid) - before
-                done = [r for r in results if r["ok"]]
-                rows.append({
-                    "sessions": n, "completed": len(done),
-                    "usable_p50": _percentile([r["usable_s"] for r in done], 50), "usable_p95": _percentile([r["usable_s"] for r in done], 95),
-                    "verdicts_p50": _percentile([r["verdicts_s"] for r in done], 50), "verdicts_p95": _percentile([r["verdicts_s"] for r in done], 95),
-                    "cpu_per_session": cpu / n, "peak_rss_mb": _peak_rss_mb(server.pid),
-                    "rss_per_session_mb": (_rss_mb(server.pid) - rss_before) / n,
-                })
-                print(rows[-1], file=sys.stderr)
+            for kind in args.browsers:
+                for n in args.sessions:
+                    taken: dict = {}
+
+                    @contextlib.contextmanager
+                    def measure(taken=taken):
+                        taken["cpu"], taken["rss"] = _cpu_seconds(server.pid), _rss_mb(server.pid)
+                        yield
+                        taken["cpu"], taken["rss"] = _cpu_seconds(server.pid) - taken["cpu"], _rss_mb(server.pid) - taken["rss"]
+
+                    results = asyncio.run(_visits(url, n, int(args.timeout_s * 1000), returning=kind == "returning", measure=measure))
+                    done = [r for r in results if r["ok"]]
+                    rows.append({
+                        "browser": kind, "sessions": n, "completed": len(done),
+                        "usable_p50": _percentile([r["usable_s"] for r in done], 50), "usable_p95": _percentile([r["usable_s"] for r in done], 95),
+                        "verdicts_p50": _percentile([r["verdicts_s"] for r in done], 50), "verdicts_p95": _percentile([r["verdicts_s"] for r in done], 95),
+                        "cpu_per_session": taken["cpu"] / n, "peak_rss_mb": _peak_rss_mb(server.pid),
+                        "rss_per_session_mb": taken["rss"] / n,
+                    })
+                    print(rows[-1], file=sys.stderr)
         finally:
             server.terminate()
     lines = [
         "# Dashboard load benchmark",
         "",
         f"`bench/app_load.py` on this machine ({os.cpu_count()} CPUs); browsers run on the same machine, so wall times include their load. "
-        "Each session: open the app, Screen sites, upload 40 points, wait for verdicts. Server CPU is the Streamlit process and its child processes (the upload reader), not the browsers. After one warm-up session.",
+        "Each session: open the app, Screen sites, upload 40 points, wait for verdicts. Server CPU is the Streamlit process and its child processes (the upload reader), not the browsers. After one warm-up session. "
+        "A *first visit* has an empty browser cache, so the server also sends Streamlit's frontend files (about 6 MB in 170 requests); a *returning* browser has opened the app before (those visits are not measured) and has them cached.",
         "",
-        "| sessions | completed | usable page p50 / p95 (s) | verdicts p50 / p95 (s) | server CPU per session (s) | server peak RSS (MB) | RSS kept per session (MB) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| browser | sessions | completed | usable page p50 / p95 (s) | verdicts p50 / p95 (s) | server CPU per session (s) | server peak RSS (MB) | RSS kept per session (MB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
-            f"| {r['sessions']} | {r['completed']} | {r['usable_p50']:.1f} / {r['usable_p95']:.1f} | {r['verdicts_p50']:.1f} / {r['verdicts_p95']:.1f} "
+            f"| {r['browser']} | {r['sessions']} | {r['completed']} | {r['usable_p50']:.1f} / {r['usable_p95']:.1f} | {r['verdicts_p50']:.1f} / {r['verdicts_p95']:.1f} "
             f"| {r['cpu_per_session']:.2f} | {r['peak_rss_mb']:,.0f} | {r['rss_per_session_mb']:.1f} |"
         )
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -13,6 +13,8 @@ import contextlib
 import io
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -411,6 +413,101 @@ def test_a_reload_on_another_replica_restores_the_workspace(page, app_url, app_d
         page.get_by_role("heading", name="Results", exact=True).wait_for()
         metrics = page.locator("[data-testid='stMetric']")
         assert "1" in metrics.nth(0).inner_text()  # the prohibited site, restored by the other server
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@contextlib.contextmanager
+def _proxy(replicas: list[str], folder: Path):
+    """deploy/nginx.conf run by this machine's nginx in front of ``replicas`` (local app URLs); yields its URL.
+
+    Only what a test machine needs is changed: the replicas' addresses, the
+    port, where nginx keeps its files, and a header naming the replica that answered.
+    """
+    conf = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    servers = "".join(f"\n        server {urlparse(url).hostname}:{urlparse(url).port} max_fails=1 fail_timeout=30s;" for url in replicas)
+    conf, changed = re.subn(r"(\n\s*server app\w*:8501[^;]*;)+", servers, conf, count=1)
+    assert changed == 1, "deploy/nginx.conf names no app replicas (server appN:8501) to point at the test's replicas"
+    port = _free_port()
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/var/cache/nginx/reegeo", str(folder / "cache"))
+    conf = conf.replace("proxy_pass http://reegeo;", "proxy_pass http://reegeo;\n            add_header X-Test-Replica $upstream_addr always;")
+    paths = "".join(f"\n    {name}_temp_path {folder / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = conf.replace("http {", "http {\n    access_log off;" + paths, 1)
+    (folder / "nginx.conf").write_text(conf, encoding="utf-8")
+    server = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log"),
+         "-g", f"daemon off; master_process off; pid {folder / 'nginx.pid'};"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                errors = (folder / "error.log").read_text(errors="replace") if (folder / "error.log").exists() else ""
+                pytest.fail(f"nginx did not start on port {port}:\n{errors[-3000:]}")
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _get(url: str, cookie: str = "") -> tuple[str, str, dict]:
+    """One GET: the replica that answered, the reegeo_replica cookie it set, and the headers."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+        headers = dict(response.headers)
+        set_cookie = next((v for k, v in response.headers.items() if k.lower() == "set-cookie" and v.startswith("reegeo_replica=")), "")
+        return response.headers.get("X-Test-Replica", ""), set_cookie.split(";")[0], headers
+
+
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed (.ci/run installs Debian's nginx)")
+def test_behind_the_proxy_a_browser_stays_on_its_replica_and_survives_losing_it(page, tmp_path):
+    """deploy/nginx.conf end to end, with two replicas on one shared data folder (deploy/compose.yaml's layout).
+
+    A first request gets a cookie; with it every request goes to one replica.
+    Streamlit's frontend files are kept by the proxy. A planner's work goes
+    through the proxy (page and websocket); when their replica stops, a reload
+    lands on the other one, which restores the work from the shared store.
+    """
+    shared = tmp_path / "data"
+    shared.mkdir()
+    (tmp_path / "proxy").mkdir()
+    with contextlib.ExitStack() as first, contextlib.ExitStack() as second:
+        replicas = [first.enter_context(_serving(shared, tmp_path / "a.log")), second.enter_context(_serving(shared, tmp_path / "b.log"))]
+        stops = {urlparse(replicas[0]).port: first, urlparse(replicas[1]).port: second}
+        with _proxy(replicas, tmp_path / "proxy") as proxy:
+            fresh = [_get(f"{proxy}/_stcore/health") for _ in range(16)]
+            assert all(cookie.startswith("reegeo_replica=") for _, cookie, _ in fresh)
+            assert {int(replica.rsplit(":", 1)[1]) for replica, _, _ in fresh} == set(stops), "new browsers are spread over the replicas"
+            replica, cookie, _ = fresh[0]
+            assert {_get(f"{proxy}/_stcore/health", cookie)[0] for _ in range(8)} == {replica}, "a browser with the cookie stays on its replica"
+
+            index = urllib.request.urlopen(f"{proxy}/", timeout=10).read().decode()
+            script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', index).group(1)
+            assert _get(f"{proxy}/{script}")[2].get("X-Cache-Status") in {"MISS", "EXPIRED"}
+            assert _get(f"{proxy}/{script}")[2].get("X-Cache-Status") == "HIT", "the proxy keeps Streamlit's frontend files"
+
+            page.goto(f"{proxy}/screen")
+            page.get_by_role("heading", name="Screen sites").wait_for()
+            _upload(page, "sites.geojson", _inside_reserve_and_clear())
+            page.get_by_role("heading", name="Results", exact=True).wait_for()
+            page.wait_for_function("() => new URL(window.location.href).searchParams.has('project')")
+            own = next(c["value"] for c in page.context.cookies() if c["name"] == "reegeo_replica")
+            serving = int(_get(f"{proxy}/_stcore/health", f"reegeo_replica={own}")[0].rsplit(":", 1)[1])
+            stops[serving].close()  # that replica goes away (a restart, a crash)
+            page.reload()
+            page.get_by_role("heading", name="Results", exact=True).wait_for()
+            assert "1" in page.locator("[data-testid='stMetric']").nth(0).inner_text()  # the prohibited site, restored by the other replica
+            assert int(_get(f"{proxy}/_stcore/health", f"reegeo_replica={own}")[0].rsplit(":", 1)[1]) != serving
 
 
 def test_the_malay_app_shows_streamlits_upload_button_in_malay(page, app_url):
