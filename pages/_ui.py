@@ -30,6 +30,7 @@ from reegeo.layers.load import load_layers
 from reegeo.layers.model import Layer
 from reegeo.project import open_project, project_to_bytes, read_project
 from reegeo.report.options import REPORT_SCOPES, ReportOptions
+from reegeo.screening.distributed import Engine
 from reegeo.screening.rules import default_rules
 from reegeo.screening.surface import (
     build_surface,
@@ -41,7 +42,7 @@ from reegeo.web.assets import MapAssets, asset_folders, assets_at
 from reegeo.web.features import DisplayLayer, incomplete_geojson, prepare_layers
 from reegeo.web.map import SiteOverlay, layer_control_js
 from reegeo.web.sessions import SessionStore
-from reegeo.web.workspace import Engine, Workspace
+from reegeo.web.workspace import Workspace
 
 TABLE_READ_FORMATS = (CSV, EXCEL)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -130,6 +131,9 @@ class Page(NamedTuple):
 def page(page_file: str = "") -> Page:
     """Open a page (``page_file``: its ``__file__``): through the app's shell (see :func:`ensure_shell`), with its language, workspace and layers."""
     ensure_shell(page_file)
+    problem = server_engine()[1]
+    if problem is not None:  # a server setting to mend: said on every page, while sites are screened here
+        show_error(problem)
     with st.sidebar:
         project_panel()
     return Page(lang=lang(), ws=workspace(), layers=layers())
@@ -169,8 +173,17 @@ def workspace() -> Workspace:
     if "workspace" not in st.session_state:
         st.session_state["workspace"] = _restored() or Workspace(rules=default_rules())
     ws = st.session_state["workspace"]
-    ws.engine = Engine.from_environment(os.environ)  # the server's: a dask cluster for big site sets, when one is set
+    ws.engine = server_engine()[0]  # the server's: a dask cluster for big site sets, when one is set
     return ws
+
+
+@st.cache_resource(show_spinner=False)
+def server_engine() -> tuple[Engine, ReegeoError | None]:
+    """Where this server screens (``REEGEO_DASK_SCHEDULER``, ``REEGEO_DASK_MIN_SITES``), read once; a bad setting screens here and says why."""
+    try:
+        return Engine.from_environment(os.environ), None
+    except ReegeoError as exc:
+        return Engine(), exc
 
 
 def session_store() -> SessionStore:

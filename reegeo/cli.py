@@ -24,7 +24,8 @@ from reegeo.layers.coverage import unverified_summary
 from reegeo.layers.load import load_layers
 from reegeo.project import open_project, read_project
 from reegeo.report.write import REPORT_FORMATS, REPORT_SCOPES, ReportOptions, build_audit, write_report
-from reegeo.screening.engine import input_column_notes, screen_sites
+from reegeo.screening.distributed import Engine
+from reegeo.screening.engine import input_column_notes
 from reegeo.screening.rules import load_rules
 from reegeo.screening.summary import verdict_counts
 from reegeo.vocab import LayerStatus, Relation
@@ -230,12 +231,8 @@ def _screen(args: argparse.Namespace) -> int:
     for note in upload.notes:
         print(f"reegeo: note: {note}", file=sys.stderr)
     progress = _print_progress if len(upload.frame) >= _PROGRESS_MIN_SITES else None
-    if args.engine == "dask":
-        from reegeo.screening.distributed import screen_sites_dask
-
-        results = screen_sites_dask(upload.frame, layers, rules, scheduler=args.scheduler, progress=progress, id_column=id_column)
-    else:
-        results = screen_sites(upload.frame, layers, rules, progress=progress, id_column=id_column)
+    engine = Engine(dask=args.engine == "dask", scheduler=args.scheduler)
+    results = engine.screen(upload.frame, layers, rules, progress=progress, id_column=id_column)
     if output.suffix.lower() in REPORT_FORMATS:
         rules_file = Path(args.rules) if args.rules else (project.rules if project is not None else None)
         audit = build_audit(sites_file, rules_file, layers, sites_name=upload.filename)

@@ -496,3 +496,18 @@ def test_a_sessions_sites_go_on_top_of_the_shared_map(monkeypatch):
         assert "overlays[\"Candidate sites\"] = feature_group_feature_group_0" in call["layer_control"]
         assert "fitBounds" in call["layer_control"]
     assert second == again
+
+
+def test_a_bad_cluster_setting_is_shown_and_the_server_screens_here(monkeypatch):
+    """REEGEO_DASK_MIN_SITES that is not a number: every page says what to fix, and sites are screened in the app's process."""
+    from pages import _ui
+
+    monkeypatch.setenv("REEGEO_DASK_MIN_SITES", "many")
+    _ui.server_engine.clear()
+    try:
+        at = _screen_examples(_app().run())
+        assert len(at.error) == 1 and _shown_error(at).startswith("REEGEO_DASK_MIN_SITES='many' is not a number of sites")
+        assert len(_workspace(at).results) == len(load_example_sites())
+        assert not _workspace(at).engine.dask
+    finally:
+        _ui.server_engine.clear()

@@ -122,11 +122,12 @@ def test_a_servers_workspace_screens_big_sets_on_its_cluster(in_process_cluster,
     """REEGEO_DASK_SCHEDULER sends sets of REEGEO_DASK_MIN_SITES sites or more to the cluster; smaller ones stay here; same verdicts."""
     from reegeo.errors import ScreeningError
     from reegeo.screening import distributed as distributed_module
-    from reegeo.web.workspace import Engine, Workspace
+    from reegeo.screening.distributed import Engine
+    from reegeo.web.workspace import Workspace
 
     engine = Engine.from_environment({"REEGEO_DASK_SCHEDULER": in_process_cluster.scheduler_address, "REEGEO_DASK_MIN_SITES": "100"})
-    assert engine == Engine(scheduler=in_process_cluster.scheduler_address, min_sites=100)
-    assert Engine.from_environment({}) == Engine(scheduler=None)
+    assert engine == Engine(dask=True, scheduler=in_process_cluster.scheduler_address, min_sites=100)
+    assert Engine.from_environment({}) == Engine(dask=False, min_sites=20_000)
     with pytest.raises(ScreeningError, match="REEGEO_DASK_MIN_SITES"):
         Engine.from_environment({"REEGEO_DASK_MIN_SITES": "many"})
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -37,7 +38,7 @@ from reegeo.screening.engine import screen_sites
 from reegeo.screening.rules import Rule
 from reegeo.vocab import Progress
 
-__all__ = ["screen_sites_dask", "DEFAULT_SITES_PER_PARTITION"]
+__all__ = ["Engine", "screen_sites_dask", "DEFAULT_SITES_PER_PARTITION"]
 
 DEFAULT_SITES_PER_PARTITION = 50_000
 _POSITION = "__reegeo_position"
@@ -57,6 +58,10 @@ _M = Catalog("screening.distributed", {
     "scheduler_unreachable": {
         "en": "cannot reach the dask scheduler at {scheduler} ({kind}: {reason}): start one with 'dask scheduler' and workers with 'dask worker ADDRESS', or omit {argument} to use a local cluster",
         "ms": "penjadual dask di {scheduler} tidak dapat dihubungi ({kind}: {reason}): mulakan satu dengan 'dask scheduler' dan pekerja dengan 'dask worker ADDRESS', atau tinggalkan {argument} untuk menggunakan kluster tempatan",
+    },
+    "bad_min_sites": {
+        "en": "{env}={value!r} is not a number of sites: set it to a positive whole number, e.g. {env}=20000, and restart the server.",
+        "ms": "{env}={value!r} bukan bilangan tapak: tetapkan kepada nombor bulat positif, cth. {env}=20000, dan mulakan semula pelayan.",
     },
 })
 
@@ -225,3 +230,49 @@ def _check_geometries(sites: gpd.GeoDataFrame) -> None:
     from reegeo.screening import engine
 
     engine.check_sites(sites)
+
+
+SCHEDULER_ENV = "REEGEO_DASK_SCHEDULER"
+MIN_DASK_SITES_ENV = "REEGEO_DASK_MIN_SITES"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where sites are screened: in this process, or partitioned on a dask cluster.
+
+    ``dask``: screen sets of ``min_sites`` sites or more on the cluster at
+    ``scheduler`` (None: a local cluster started for the screening); smaller
+    sets screen in this process, where a cluster's overhead would cost more
+    than it saves. The verdicts are the same either way. The CLI's
+    ``--engine``/``--scheduler`` make one; an app server reads
+    ``REEGEO_DASK_SCHEDULER`` (e.g. ``tcp://scheduler:8786``) and
+    ``REEGEO_DASK_MIN_SITES`` (default 20,000) with :meth:`from_environment`.
+    """
+
+    dask: bool = False
+    scheduler: str | None = None
+    min_sites: int = 0
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Engine:
+        """The engine a server's environment asks for (in-process when no scheduler is set).
+
+        Raises
+        ------
+        ScreeningError
+            For a ``REEGEO_DASK_MIN_SITES`` that is not a positive whole number.
+        """
+        scheduler = environ.get(SCHEDULER_ENV, "").strip() or None
+        raw = environ.get(MIN_DASK_SITES_ENV, "").strip()
+        if raw and not (raw.isdigit() and int(raw) > 0):
+            raise ScreeningError(_M("bad_min_sites", env=MIN_DASK_SITES_ENV, value=raw))
+        return cls(dask=scheduler is not None, scheduler=scheduler, min_sites=int(raw) if raw else DEFAULT_SERVER_MIN_SITES)
+
+    def screen(self, sites: gpd.GeoDataFrame, layers: Mapping[str, Layer], rules: Sequence[Rule], **options: Any) -> gpd.GeoDataFrame:
+        """:func:`~reegeo.screening.engine.screen_sites`, on the cluster when this engine has one and the set is big enough."""
+        if self.dask and len(sites) >= self.min_sites:
+            return screen_sites_dask(sites, layers, rules, scheduler=self.scheduler, **options)
+        return screen_sites(sites, layers, rules, **options)
+
+
+DEFAULT_SERVER_MIN_SITES = 20_000

@@ -21,62 +21,19 @@ from datetime import UTC, datetime
 
 import geopandas as gpd
 
-from reegeo.errors import ScreeningError
 from reegeo.io.exports import EXPORTS
 from reegeo.io.sites import ReadResult
 from reegeo.layers.model import Layer
-from reegeo.messages import Catalog
 from reegeo.project import LayerFile, OpenedProject, Project, SitesFile
 from reegeo.report.options import ReportOptions
-from reegeo.screening.engine import check_layers, input_column_notes, screen_sites
+from reegeo.screening.distributed import Engine
+from reegeo.screening.engine import check_layers, input_column_notes
 from reegeo.screening.rules import Rule, RuleChange, default_rules, describe_changes, dump_rules
 from reegeo.vocab import Progress
-
-_M = Catalog("web.workspace", {
-    "bad_min_sites": {
-        "en": "{env}={value!r} is not a number of sites: set it to a positive whole number, e.g. {env}=20000, and restart the server.",
-        "ms": "{env}={value!r} bukan bilangan tapak: tetapkan kepada nombor bulat positif, cth. {env}=20000, dan mulakan semula pelayan.",
-    },
-})
 
 __all__ = ["Workspace", "report_key"]
 
 _MAX_RULE_CHANGES = 500
-
-
-SCHEDULER_ENV = "REEGEO_DASK_SCHEDULER"
-MIN_DASK_SITES_ENV = "REEGEO_DASK_MIN_SITES"
-
-
-@dataclass(frozen=True)
-class Engine:
-    """Where a workspace screens: here, or on the dask cluster at ``scheduler`` for ``min_sites`` sites or more.
-
-    A server sets it from ``REEGEO_DASK_SCHEDULER`` (e.g. ``tcp://scheduler:8786``)
-    and ``REEGEO_DASK_MIN_SITES`` (default 20,000) with :meth:`from_environment`;
-    smaller site sets screen in the app's process, where a cluster's overhead
-    would cost more than it saves. The verdicts are the same either way.
-    """
-
-    scheduler: str | None = None
-    min_sites: int = 20_000
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> Engine:
-        """The engine a server's environment asks for (in-process when no scheduler is set)."""
-        scheduler = environ.get(SCHEDULER_ENV, "").strip() or None
-        raw = environ.get(MIN_DASK_SITES_ENV, "").strip()
-        if raw and not (raw.isdigit() and int(raw) > 0):
-            raise ScreeningError(_M("bad_min_sites", env=MIN_DASK_SITES_ENV, value=raw))
-        return cls(scheduler=scheduler, min_sites=int(raw) if raw else cls.min_sites)
-
-    def screen(self, sites: gpd.GeoDataFrame, layers: Mapping[str, Layer], rules: Sequence[Rule], **options) -> gpd.GeoDataFrame:
-        """:func:`~reegeo.screening.engine.screen_sites`, on the cluster when there is one and the set is big enough."""
-        if self.scheduler is not None and len(sites) >= self.min_sites:
-            from reegeo.screening.distributed import screen_sites_dask
-
-            return screen_sites_dask(sites, layers, rules, scheduler=self.scheduler, **options)
-        return screen_sites(sites, layers, rules, **options)
 
 
 @dataclass
