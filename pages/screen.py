@@ -19,7 +19,7 @@ from reegeo.style import VERDICT_COLOURS
 from reegeo.vocab import VERDICTS
 from reegeo.web.features import focus_evidence
 from reegeo.web.map import SiteOverlay, base_map, site_overlay
-from reegeo.web.tables import chart_height, column_kinds, filter_results, results_table
+from reegeo.web.tables import column_kinds, filter_results, results_table, verdict_chart
 
 lang, ws, layers = _ui.page(__file__)
 
@@ -161,8 +161,12 @@ def show_results(results) -> None:
     )
 
     st.subheader(t("screen.counts", lang))
-    chart = count_by_state(shown, outside_label=t("report.no_state", lang)).rename(columns=lambda v: verdict_label(v, lang))
-    st.bar_chart(chart, color=[VERDICT_COLOURS[v] for v in VERDICTS], horizontal=True, height=chart_height(len(chart)))
+    data, spec = verdict_chart(
+        count_by_state(shown, outside_label=t("report.no_state", lang)),
+        labels={v: verdict_label(v, lang) for v in VERDICTS}, colours=VERDICT_COLOURS,
+        state_title=t("report.col.state", lang), sites_title=t("screen.chart_sites", lang), verdict_title=t("report.col.verdict", lang),
+    )
+    st.vega_lite_chart(data, spec, width="stretch")
 
     st.subheader(t("screen.downloads", lang))
     _ui.download_results(ws, key="results_download")

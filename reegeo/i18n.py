@@ -378,6 +378,7 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "screen.filter_verdict": {"en": "Verdict", "ms": "Keputusan"},
     "screen.filter_state": {"en": "State", "ms": "Negeri"},
     "screen.counts": {"en": "Sites by verdict and state", "ms": "Tapak mengikut keputusan dan negeri"},
+    "screen.chart_sites": {"en": "Sites", "ms": "Tapak"},
     "screen.evidence": {"en": "Evidence for one site", "ms": "Bukti bagi satu tapak"},
     "screen.pick_site": {"en": "Site", "ms": "Tapak"},
     "screen.legal_basis": {"en": "Legal basis", "ms": "Asas undang-undang"},

@@ -215,6 +215,28 @@ def test_column_kinds_mark_only_numeric_measurements_as_numbers():
     assert chart_height(1) == 220 and chart_height(16) == 28 * 16 + 80
 
 
+def test_the_verdict_chart_stacks_each_states_sites_by_verdict(test_layers, rules):
+    from reegeo.layers.load import load_example_sites
+    from reegeo.screening.engine import screen_sites
+    from reegeo.screening.summary import count_by_state
+    from reegeo.style import VERDICT_COLOURS
+    from reegeo.vocab import VERDICTS
+    from reegeo.web.tables import chart_height, verdict_chart
+
+    results = screen_sites(load_example_sites(), test_layers, rules)
+    counts = count_by_state(results, outside_label="(none)")
+    labels = {v: f"<{v}>" for v in VERDICTS}
+    data, spec = verdict_chart(counts, labels=labels, colours=VERDICT_COLOURS, state_title="Negeri", sites_title="Tapak", verdict_title="Keputusan")
+    assert data["sites"].sum() == len(results) and (data["sites"] > 0).all()
+    for state, verdict in zip(results["state"].fillna("(none)").replace("", "(none)"), results["verdict"]):
+        assert ((data["state"] == state) & (data["verdict"] == labels[verdict])).any()
+    encoding = spec["encoding"]
+    assert encoding["y"]["sort"] == list(counts.index) and encoding["y"]["title"] == "Negeri" and encoding["x"]["title"] == "Tapak"
+    assert encoding["color"]["scale"] == {"domain": [labels[v] for v in VERDICTS], "range": [VERDICT_COLOURS[v] for v in VERDICTS]}
+    assert spec["height"] == chart_height(len(counts))
+    assert [tip["title"] for tip in encoding["tooltip"]] == ["Negeri", "Keputusan", "Tapak"]
+
+
 def test_the_surface_eligible_green_is_not_the_forest_reserves_colour():
     from reegeo.style import VERDICT_COLOURS, layer_style
 

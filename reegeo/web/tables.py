@@ -5,7 +5,7 @@ Pure pandas, no Streamlit: the pages turn these into widgets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -16,7 +16,7 @@ from reegeo.io.exports import (
 from reegeo.screening.evidence import label_codes
 from reegeo.screening.rules import Rule
 
-__all__ = ["chart_height", "column_kinds", "filter_results", "results_table"]
+__all__ = ["chart_height", "column_kinds", "filter_results", "results_table", "verdict_chart"]
 
 
 
@@ -77,3 +77,41 @@ def column_kinds(table: pd.DataFrame) -> dict[str, str]:
 def chart_height(rows: int) -> int:
     """Pixels for a horizontal bar chart of ``rows`` bars (at least 220, so a short one stays legible)."""
     return max(220, 28 * rows + 80)
+
+
+def verdict_chart(counts: pd.DataFrame, *, labels: Mapping[str, str], colours: Mapping[str, str], state_title: str, sites_title: str, verdict_title: str) -> tuple[pd.DataFrame, dict]:
+    """The sites per state and verdict as horizontal stacked bars: the data and its Vega-Lite spec.
+
+    ``counts`` is :func:`reegeo.screening.summary.count_by_state` output (states
+    as rows in their order, verdicts as columns, worst first); ``labels`` and
+    ``colours`` map each verdict to its name and colour. A plain spec, so the
+    chart is drawn without building (and validating) an Altair chart on each run.
+    """
+    verdicts = [str(v) for v in counts.columns]
+    rows = [
+        {"state": str(state), "verdict": labels[verdict], "rank": rank, "sites": int(count)}
+        for state, row in counts.iterrows()
+        for rank, (verdict, count) in enumerate(zip(verdicts, row.tolist()))
+        if count
+    ]
+    data = pd.DataFrame(rows, columns=["state", "verdict", "rank", "sites"])
+    spec = {
+        "height": chart_height(len(counts)),
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": "state", "type": "nominal", "title": state_title, "sort": [str(s) for s in counts.index]},
+            "x": {"field": "sites", "type": "quantitative", "title": sites_title, "stack": "zero", "axis": {"tickMinStep": 1}},
+            "color": {
+                "field": "verdict", "type": "nominal", "title": None,
+                "scale": {"domain": [labels[v] for v in verdicts], "range": [colours[v] for v in verdicts]},
+                "legend": {"orient": "bottom"},
+            },
+            "order": {"field": "rank", "type": "quantitative"},
+            "tooltip": [
+                {"field": "state", "type": "nominal", "title": state_title},
+                {"field": "verdict", "type": "nominal", "title": verdict_title},
+                {"field": "sites", "type": "quantitative", "title": sites_title},
+            ],
+        },
+    }
+    return data, spec
