@@ -153,6 +153,16 @@ def first_time(token: str) -> bool:
     return True
 
 
+def kept(name: str, key: object, make: Callable[[], Any]) -> Any:
+    """``make()``, kept in this session under ``name`` while ``key`` stays the same (one value per name, so memory stays bounded)."""
+    slot = f"kept_{name}"
+    held = st.session_state.get(slot)
+    if held is None or held[0] != key:
+        held = (key, make())
+        st.session_state[slot] = held
+    return held[1]
+
+
 def forget(token: str) -> None:
     """Let ``token`` count as new again (a read that failed is tried again on the next run)."""
     st.session_state.setdefault("handled_tokens", set()).discard(token)

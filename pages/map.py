@@ -5,6 +5,7 @@ import streamlit as st
 from pages import _ui
 from reegeo.i18n import count_sites, t, verdict_label
 from reegeo.vocab import VERDICTS
+from reegeo.web.features import MAP_MAX_SITES
 from reegeo.web.map import base_map, site_overlay
 
 lang, ws, _ = _ui.page(__file__)
@@ -46,6 +47,9 @@ _ui.show_cached_map(
     overlay=lambda: site_overlay(ws.results, rules=ws.rules, lang=lang),
     overlay_content=_ui.map_content(ws.uid, ws.revision, lang) if ws.results is not None else "",
 )
+
+if ws.results is not None and len(ws.results) > MAP_MAX_SITES:
+    st.caption(t("map.sites_capped", lang, shown=f"{MAP_MAX_SITES:,}", total=count_sites(len(ws.results), lang)))
 
 if totals is not None:
     st.caption(t("map.surface_caption", lang, cell=cell_label))

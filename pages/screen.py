@@ -203,8 +203,8 @@ def show_results(results) -> None:
             with st.expander(t("screen.permits", lang)):
                 st.markdown("\n".join(f"- {_ui.literal(body)}" for body in bodies))
     with view:
-        drawn = focus_evidence(row, layers, ws.rules, lang=lang)
         site = shown.iloc[[position]]
+        drawn = _ui.kept("evidence", (ws.uid, ws.revision, lang, site.index[0]), lambda: focus_evidence(row, layers, ws.rules, lang=lang))
         _ui.show_cached_map(
             _ui.map_content("site map", lang, _ui.layers_token()),
             lambda: base_map(_ui.display_layers(lang), lang=lang, assets=_ui.map_assets(), site_map=True, deferred_control=True),

@@ -274,6 +274,10 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "page.sources": {"en": "Data sources", "ms": "Sumber data"},
     "map.legend": {"en": "Legend", "ms": "Petunjuk"},
     "map.sites": {"en": "Candidate sites", "ms": "Tapak cadangan"},
+    "map.sites_capped": {
+        "en": "The map shows {shown} of {total}: the prohibited sites first, then those that need review, then eligible ones. The table, the downloads and the reports hold every site.",
+        "ms": "Peta menunjukkan {shown} daripada {total}: tapak dilarang dahulu, kemudian yang perlu disemak, kemudian yang layak. Jadual, muat turun dan laporan memuatkan setiap tapak.",
+    },
     "map.approximate": {"en": "approximate", "ms": "anggaran"},
     "column.site_id": {"en": "Site", "ms": "Tapak"},
     "column.verdict": {"en": "Verdict", "ms": "Keputusan"},

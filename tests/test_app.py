@@ -511,3 +511,20 @@ def test_a_bad_cluster_setting_is_shown_and_the_server_screens_here(monkeypatch)
         assert not _workspace(at).engine.dask
     finally:
         _ui.server_engine.clear()
+
+
+def test_a_workspace_keeps_its_built_exports_within_a_byte_bound(monkeypatch):
+    """Exports are kept for reruns, but a session's kept files stay under EXPORTS_MAX_BYTES (the newest always stays)."""
+    from reegeo.web import workspace as workspace_module
+
+    ws = workspace_module.Workspace(rules=default_rules())
+    ws.screen(load_example_sites(), load_layers(), source="examples")
+    csv, geojson = ws.export("csv"), ws.export("geojson")
+    assert ws.has_export("csv") and ws.has_export("geojson")
+    monkeypatch.setattr(workspace_module, "EXPORTS_MAX_BYTES", len(geojson) + len(csv) // 2)
+    assert ws.export("csv") == csv  # kept: given from the cache
+    ws._exports.pop("csv")
+    assert ws.export("csv") == csv  # built again, the same bytes; the oldest (geojson) had to go
+    assert ws.has_export("csv") and not ws.has_export("geojson")
+    monkeypatch.setattr(workspace_module, "EXPORTS_MAX_BYTES", 1)
+    assert ws.export("geojson") == geojson and list(ws._exports) == ["geojson"]

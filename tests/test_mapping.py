@@ -267,3 +267,23 @@ def test_a_sites_own_map_frames_its_nearest_constraint_with_the_measured_line(te
     assert south < row.geometry.y and north > lat1  # the view holds the site and the reserve's edge
     inside = focus_evidence(screen_sites(frame([{"geometry": at(-15_000, 15_000)}]), test_layers, rules).iloc[0], test_layers, rules)
     assert inside.line is None and inside.label == ""  # inside the reserve: 0 m, nothing to draw
+
+
+def test_a_map_draws_at_most_its_limit_of_sites_the_worst_first(test_layers, rules):
+    import pandas as pd
+
+    from reegeo.layers.load import load_example_sites
+    from reegeo.screening.engine import screen_sites
+    from reegeo.web.features import sites_for_map
+    from reegeo.web.map import site_overlay
+
+    results = screen_sites(load_example_sites(), test_layers, rules)
+    many = pd.concat([results] * 4, ignore_index=True)
+    verdicts = many["verdict"].astype(str)
+    worst = sites_for_map(many, limit=5)
+    assert len(worst) == 5 and list(worst.index) == sorted(worst.index)  # drawn in input order
+    prohibited = int((verdicts == "prohibited").sum())
+    assert (worst["verdict"].astype(str) == "prohibited").sum() == min(5, prohibited)
+    assert sites_for_map(many, limit=len(many)) is many
+    overlay = site_overlay(many, rules=rules)
+    assert (overlay.sites_shown, overlay.sites_total) == (len(many), len(many))

@@ -29,7 +29,7 @@ from reegeo.style import (
     VERDICT_COLOURS,
     leaflet_style,
 )
-from reegeo.vocab import Relation
+from reegeo.vocab import VERDICTS, Relation
 from reegeo.web.popups import (
     TYPE_COLUMNS,
     feature_popup,
@@ -50,6 +50,7 @@ __all__ = [
     "DISPLAY_MAX_VERTICES",
     "DisplayLayer",
     "EXPLAIN_IN_POPUP_MAX_SITES",
+    "MAP_MAX_SITES",
     "FocusEvidence",
     "LAYER_ORDER",
     "SITE_RADIUS",
@@ -60,6 +61,7 @@ __all__ = [
     "incomplete_geojson",
     "prepare_layers",
     "see_through",
+    "sites_for_map",
     "sites_geojson",
     "surface_geojson",
 ]
@@ -74,6 +76,9 @@ DISPLAY_MAX_VERTICES = 60_000
 _MAX_TOLERANCE_M = 20_000.0
 # Above this many sites, popups list rule ids instead of the full explained findings.
 EXPLAIN_IN_POPUP_MAX_SITES = 2_000
+# At most this many sites go on a map (the worst verdicts first): 100,000 would be a 60 MB page
+# that takes a server minutes to build; the table, the downloads and the reports hold every site.
+MAP_MAX_SITES = 5_000
 SITE_RADIUS = 6.0
 SITE_STYLE = {"fill": True, "color": "#1d1d1d", "weight": 1.2, "fillOpacity": 0.9, "radius": SITE_RADIUS}
 _SITE_POLYGON_FILL_OPACITY = 0.55
@@ -144,6 +149,15 @@ def prepare_layers(
     """
     ordered = sorted(layers, key=lambda n: (LAYER_ORDER.index(n) if n in LAYER_ORDER else len(LAYER_ORDER), n))
     return {name: _display_layer(layers[name], lang=lang, tolerance_m=tolerance_m, bounded=bounded) for name in ordered}
+
+
+def sites_for_map(results: gpd.GeoDataFrame, limit: int = MAP_MAX_SITES) -> gpd.GeoDataFrame:
+    """The sites a map draws: all of them, or ``limit`` of them, prohibited first, then needs review, then eligible, each in input order."""
+    if len(results) <= limit:
+        return results
+    rank = results["verdict"].astype(str).map({str(v): i for i, v in enumerate(VERDICTS)}).fillna(len(VERDICTS))
+    order = np.lexsort((np.arange(len(results)), rank.to_numpy()))
+    return results.iloc[np.sort(order[:limit])]  # drawn in input order
 
 
 def sites_geojson(

@@ -48,6 +48,7 @@ from reegeo.web.features import (
     FocusEvidence,
     as_display,
     see_through,
+    sites_for_map,
     sites_geojson,
     surface_geojson,
 )
@@ -282,6 +283,8 @@ class SiteOverlay:
     groups: list[folium.FeatureGroup] = field(default_factory=list)
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
     collapsed: bool = False  # the layer control folds away (a small map zoomed on one site)
+    sites_shown: int = 0  # of sites_total: a map draws at most MAP_MAX_SITES (the worst verdicts first)
+    sites_total: int = 0
 
 
 def site_overlay(
@@ -299,10 +302,11 @@ def site_overlay(
     ``focus`` and the line, or is None for the view of Malaysia.
     """
     groups = []
-    if results is not None and len(results):
+    shown = sites_for_map(results) if results is not None else None
+    if shown is not None and len(shown):
         group = folium.FeatureGroup(name=html.escape(t("map.sites", lang)))
         folium.GeoJson(
-            sites_geojson(results, rules=rules, lang=lang, focus=focus),
+            sites_geojson(shown, rules=rules, lang=lang, focus=focus),
             marker=folium.CircleMarker(radius=SITE_RADIUS),
             on_each_feature=_BIND_JS,
         ).add_to(group)
@@ -329,7 +333,10 @@ def site_overlay(
             ).add_to(group)
             framed = shapely.union(focus, evidence.line)
         groups.append(group)
-    return SiteOverlay(groups=groups, bounds=_focus_bounds(framed) if framed is not None else None, collapsed=focus is not None)
+    return SiteOverlay(
+        groups=groups, bounds=_focus_bounds(framed) if framed is not None else None, collapsed=focus is not None,
+        sites_shown=len(shown) if shown is not None else 0, sites_total=len(results) if results is not None else 0,
+    )
 
 
 def layer_control_js(

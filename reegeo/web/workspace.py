@@ -34,6 +34,9 @@ from reegeo.vocab import Progress
 __all__ = ["Workspace", "report_key"]
 
 _MAX_RULE_CHANGES = 500
+# The exports and reports a workspace keeps for its results (so a download after a rerun is not
+# built again) hold at most this many bytes; one that had to go is built again when asked for.
+EXPORTS_MAX_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -244,7 +247,7 @@ class Workspace:
         if fmt not in EXPORTS:
             raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORTS)}")
         if fmt not in self._exports:
-            self._exports[fmt] = EXPORTS[fmt].to_bytes(self.results)
+            return self._keep(fmt, EXPORTS[fmt].to_bytes(self.results))
         return self._exports[fmt]
 
     def rules_file(self) -> bytes | None:
@@ -264,8 +267,15 @@ class Workspace:
         if key not in self._exports:
             audit = build_audit(self.sites_file.data, self.rules_file(), layers, sites_name=self.source)
             render = {"pdf": render_pdf, "html": render_html}[fmt]
-            self._exports[key] = render(self.results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress, options=options)
+            return self._keep(key, render(self.results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress, options=options))
         return self._exports[key]
+
+    def _keep(self, key: str, data: bytes) -> bytes:
+        """Keep a built export for these results; the oldest go when they hold more than ``EXPORTS_MAX_BYTES`` (the newest always stays)."""
+        self._exports[key] = data
+        while len(self._exports) > 1 and sum(len(kept) for kept in self._exports.values()) > EXPORTS_MAX_BYTES:
+            del self._exports[next(iter(self._exports))]
+        return data
 
     def has_export(self, key: str) -> bool:
         """Whether an export (``csv``...) or a report (:func:`report_key`) is already built for these results."""
