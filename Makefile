@@ -52,6 +52,8 @@ BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-# N concurrent headless-Chromium sessions against one app server (bench/results-app.md).
+# N concurrent headless-Chromium sessions against one app server (bench/results-app.md), and
+# the memory one session holds by number of sites (bench/results-memory.md).
 bench-app: $(VENV)/.installed
 	$(PY) bench/app_load.py --sessions 1 5 10 20
+	$(PY) bench/session_memory.py --sites 40 5000 100000
