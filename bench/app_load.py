@@ -33,8 +33,10 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # bench.proxy, when run as a script
 CHROMIUM = "/usr/bin/chromium"
 TICKS = os.sysconf("SC_CLK_TCK")
+ROUND_SESSIONS = 5  # a round of fewer sessions is repeated until about this many have run
 
 
 def _sites(count: int = 40) -> bytes:
@@ -163,7 +165,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--timeout-s", type=float, default=180.0)
-    parser.add_argument("--browsers", nargs="+", choices=["first", "returning"], default=["first", "returning"], help="first visits (empty cache), returning planners, or both")
+    parser.add_argument(
+        "--browsers", nargs="+", choices=["first", "returning", "proxied"], default=["first", "returning", "proxied"],
+        help="first visits (empty cache), returning planners, first visits through deploy/nginx.conf (needs nginx)",
+    )
     parser.add_argument("-o", "--output", type=Path, default=REPO / "bench" / "results-app.md")
     args = parser.parse_args()
     rows = []
@@ -171,26 +176,38 @@ def main() -> int:
         server, url = _start_server(data_dir)
         try:
             asyncio.run(_round(url, 1, int(args.timeout_s * 1000)))  # warm-up: loads and caches what every session shares
+            proxied = contextlib.ExitStack()
+            if "proxied" in args.browsers:
+                from bench.proxy import local_proxy
+
+                proxy_url = proxied.enter_context(local_proxy([url], Path(data_dir) / "proxy"))
+                asyncio.run(_round(proxy_url, 1, int(args.timeout_s * 1000)))  # warm-up: the proxy keeps the frontend files
             for kind in args.browsers:
                 for n in args.sessions:
-                    taken: dict = {}
+                    target = proxy_url if kind == "proxied" else url
+                    cpu, rss, results = [], [], []
+                    for _ in range(max(1, ROUND_SESSIONS // n)):  # small rounds repeated: one session's CPU is noisy
+                        taken: dict = {}
 
-                    @contextlib.contextmanager
-                    def measure(taken=taken):
-                        taken["cpu"], taken["rss"] = _cpu_seconds(server.pid), _rss_mb(server.pid)
-                        yield
-                        taken["cpu"], taken["rss"] = _cpu_seconds(server.pid) - taken["cpu"], _rss_mb(server.pid) - taken["rss"]
+                        @contextlib.contextmanager
+                        def measure(taken=taken):
+                            taken["cpu"], taken["rss"] = _cpu_seconds(server.pid), _rss_mb(server.pid)
+                            yield
+                            taken["cpu"], taken["rss"] = _cpu_seconds(server.pid) - taken["cpu"], _rss_mb(server.pid) - taken["rss"]
 
-                    results = asyncio.run(_visits(url, n, int(args.timeout_s * 1000), returning=kind == "returning", measure=measure))
+                        results += asyncio.run(_visits(target, n, int(args.timeout_s * 1000), returning=kind == "returning", measure=measure))
+                        cpu.append(taken["cpu"] / n)
+                        rss.append(taken["rss"] / n)
                     done = [r for r in results if r["ok"]]
                     rows.append({
-                        "browser": kind, "sessions": n, "completed": len(done),
+                        "browser": kind, "sessions": n, "rounds": len(cpu), "completed": len(done), "started": len(results),
                         "usable_p50": _percentile([r["usable_s"] for r in done], 50), "usable_p95": _percentile([r["usable_s"] for r in done], 95),
                         "verdicts_p50": _percentile([r["verdicts_s"] for r in done], 50), "verdicts_p95": _percentile([r["verdicts_s"] for r in done], 95),
-                        "cpu_per_session": taken["cpu"] / n, "peak_rss_mb": _peak_rss_mb(server.pid),
-                        "rss_per_session_mb": taken["rss"] / n,
+                        "cpu_per_session": statistics.median(cpu), "cpu_range": (min(cpu), max(cpu)), "peak_rss_mb": _peak_rss_mb(server.pid),
+                        "rss_per_session_mb": statistics.median(rss),
                     })
                     print(rows[-1], file=sys.stderr)
+            proxied.close()
         finally:
             server.terminate()
     lines = [
@@ -198,15 +215,19 @@ def main() -> int:
         "",
         f"`bench/app_load.py` on this machine ({os.cpu_count()} CPUs); browsers run on the same machine, so wall times include their load. "
         "Each session: open the app, Screen sites, upload 40 points, wait for verdicts. Server CPU is the Streamlit process and its child processes (the upload reader), not the browsers. After one warm-up session. "
-        "A *first visit* has an empty browser cache, so the server also sends Streamlit's frontend files (about 6 MB in 170 requests); a *returning* browser has opened the app before (those visits are not measured) and has them cached.",
+        "A *first visit* has an empty browser cache, so the server also sends Streamlit's frontend files (about 6 MB in 170 requests); a *returning* browser has opened the app before (those visits are not measured) and has them cached; *proxied* is a first visit through `deploy/nginx.conf` (this machine's nginx in front of the same server), which keeps those files.",
+        "",
+        "Fewer than five sessions are run in repeated rounds (five sessions in all): the CPU is the median round's, with the range. "
+        "RSS kept is the change in the server's resident memory over a round, per session (memory freed by earlier sessions is reused, so it can be below zero).",
         "",
         "| browser | sessions | completed | usable page p50 / p95 (s) | verdicts p50 / p95 (s) | server CPU per session (s) | server peak RSS (MB) | RSS kept per session (MB) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
+        spread = f" ({r['cpu_range'][0]:.2f}-{r['cpu_range'][1]:.2f})" if r["rounds"] > 1 else ""
         lines.append(
-            f"| {r['browser']} | {r['sessions']} | {r['completed']} | {r['usable_p50']:.1f} / {r['usable_p95']:.1f} | {r['verdicts_p50']:.1f} / {r['verdicts_p95']:.1f} "
-            f"| {r['cpu_per_session']:.2f} | {r['peak_rss_mb']:,.0f} | {r['rss_per_session_mb']:.1f} |"
+            f"| {r['browser']} | {r['sessions']} | {r['completed']} of {r['started']} | {r['usable_p50']:.1f} / {r['usable_p95']:.1f} | {r['verdicts_p50']:.1f} / {r['verdicts_p95']:.1f} "
+            f"| {r['cpu_per_session']:.2f}{spread} | {r['peak_rss_mb']:,.0f} | {r['rss_per_session_mb']:.1f} |"
         )
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from bench.proxy import NGINX, local_proxy
 
 pytestmark = pytest.mark.browser
 
@@ -415,50 +416,6 @@ def test_a_reload_on_another_replica_restores_the_workspace(page, app_url, app_d
         assert "1" in metrics.nth(0).inner_text()  # the prohibited site, restored by the other server
 
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-@contextlib.contextmanager
-def _proxy(replicas: list[str], folder: Path):
-    """deploy/nginx.conf run by this machine's nginx in front of ``replicas`` (local app URLs); yields its URL.
-
-    Only what a test machine needs is changed: the replicas' addresses, the
-    port, where nginx keeps its files, and a header naming the replica that answered.
-    """
-    conf = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    servers = "".join(f"\n        server {urlparse(url).hostname}:{urlparse(url).port} max_fails=1 fail_timeout=30s;" for url in replicas)
-    conf, changed = re.subn(r"(\n\s*server app\w*:8501[^;]*;)+", servers, conf, count=1)
-    assert changed == 1, "deploy/nginx.conf names no app replicas (server appN:8501) to point at the test's replicas"
-    port = _free_port()
-    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/var/cache/nginx/reegeo", str(folder / "cache"))
-    conf = conf.replace("proxy_pass http://reegeo;", "proxy_pass http://reegeo;\n            add_header X-Test-Replica $upstream_addr always;")
-    paths = "".join(f"\n    {name}_temp_path {folder / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = conf.replace("http {", "http {\n    access_log off;" + paths, 1)
-    (folder / "nginx.conf").write_text(conf, encoding="utf-8")
-    server = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log"),
-         "-g", f"daemon off; master_process off; pid {folder / 'nginx.pid'};"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                errors = (folder / "error.log").read_text(errors="replace") if (folder / "error.log").exists() else ""
-                pytest.fail(f"nginx did not start on port {port}:\n{errors[-3000:]}")
-            time.sleep(0.2)
-    try:
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def _get(url: str, cookie: str = "") -> tuple[str, str, dict]:
     """One GET: the replica that answered, the reegeo_replica cookie it set, and the headers."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
@@ -484,7 +441,7 @@ def test_behind_the_proxy_a_browser_stays_on_its_replica_and_survives_losing_it(
     with contextlib.ExitStack() as first, contextlib.ExitStack() as second:
         replicas = [first.enter_context(_serving(shared, tmp_path / "a.log")), second.enter_context(_serving(shared, tmp_path / "b.log"))]
         stops = {urlparse(replicas[0]).port: first, urlparse(replicas[1]).port: second}
-        with _proxy(replicas, tmp_path / "proxy") as proxy:
+        with local_proxy(replicas, tmp_path / "proxy", replica_header=True) as proxy:
             fresh = [_get(f"{proxy}/_stcore/health") for _ in range(16)]
             assert all(cookie.startswith("reegeo_replica=") for _, cookie, _ in fresh)
             assert {int(replica.rsplit(":", 1)[1]) for replica, _, _ in fresh} == set(stops), "new browsers are spread over the replicas"
