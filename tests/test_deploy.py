@@ -55,10 +55,24 @@ def test_the_dask_profile_runs_a_scheduler_and_workers_the_apps_can_use(compose)
     assert "PYTHONPATH=/srv/reegeo/app" in dockerfile  # workers import reegeo to screen partitions
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None and shutil.which("docker") is None,
-                    reason="docker compose is not installed (.ci/run installs Debian's docker-compose)")
+def _compose_command() -> list[str] | None:
+    """Debian's docker-compose, or Docker's compose plugin where it is installed (a docker without it says "unknown command")."""
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker"):
+        done = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=60)
+        if done.returncode == 0:
+            return ["docker", "compose"]
+    return None
+
+
+COMPOSE = _compose_command()
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="docker compose is not installed (.ci/run installs Debian's docker-compose)")
 def test_docker_compose_validates_the_file():
-    command = ["docker-compose"] if shutil.which("docker-compose") else ["docker", "compose"]
+    assert COMPOSE is not None
+    command = COMPOSE
     for profile in ([], ["--profile", "dask"]):
         done = subprocess.run([*command, "-f", str(DEPLOY / "compose.yaml"), *profile, "config", "-q"], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
