@@ -109,6 +109,17 @@ def test_site_pages_list_the_planners_own_attributes(test_layers, rules, audit):
     assert "capacity_mw" in text and "120.5" in text
 
 
+def test_a_site_attribute_with_a_malay_twin_is_listed_once_in_the_reports_language(test_layers, rules, audit):
+    sites = frame([{"site_id": "plant", "source": "offered by the state", "source_ms": "ditawarkan oleh negeri", "notes_ms": "tiada kembar", "geometry": at(40_000, -20_000)}])
+    results = screen_sites(sites, test_layers, rules)
+    english = render_html(results, rules=rules, layers=test_layers, audit=audit).decode("utf-8")
+    assert "<th>source</th><td>offered by the state</td>" in english
+    assert "ditawarkan oleh negeri" not in english and "<th>source_ms</th>" not in english
+    assert "<th>notes_ms</th><td>tiada kembar</td>" in english  # a column without its English twin is the planner's own
+    malay = render_html(results, rules=rules, layers=test_layers, audit=audit, lang="ms").decode("utf-8")
+    assert "<th>source</th><td>ditawarkan oleh negeri</td>" in malay and "offered by the state" not in malay
+
+
 def test_html_escapes_hostile_site_names_feature_names_and_title(test_layers, rules, audit):
     sites = frame([
         {"site_id": HOSTILE_IMG, "geometry": square(-11_000, 9_000, -9_000, 11_000)},

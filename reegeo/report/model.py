@@ -189,10 +189,10 @@ def _site_section(position, row, anchor, mapper: SiteMapper, rules, layers, lang
         (t("report.measured_in", lang), _crs_name(crs)),
     ]
     # The planner's own attributes of the site (capacity, owner, lot...), as given.
-    for column in input_columns(row.index)[:_MAX_INPUT_FACTS]:
+    for column, label in _input_facts(input_columns(row.index), lang)[:_MAX_INPUT_FACTS]:
         value = row.get(column)
         if value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip():
-            facts.append((column, _shortened(str(value), _MAX_INPUT_CHARS)))
+            facts.append((label, _shortened(str(value), _MAX_INPUT_CHARS)))
     findings = tuple(explain_site(row, rules, layers=layers, lang=lang))
     approximate_findings = frozenset(f.rule_id for f in findings if f.layer in layers and layers[f.layer].approximate)
     nearest = nearest_constraint(row)
@@ -218,6 +218,24 @@ def _site_section(position, row, anchor, mapper: SiteMapper, rules, layers, lang
 _MAX_ID_CHARS = 160
 # A site page lists at most this many of the input's own attributes, each cut to this many characters.
 _MAX_INPUT_FACTS, _MAX_INPUT_CHARS = 20, 120
+
+
+def _input_facts(columns: Sequence[str], lang: str) -> list[tuple[str, str]]:
+    """The input's columns to list on a site page, each with its label, in the report's language.
+
+    A column ``X`` with a Bahasa Malaysia twin ``X_ms`` (the convention of
+    reegeo's own data, e.g. ``source``/``source_ms``) is one fact: an English
+    report lists ``X``, a Malay one ``X_ms`` under the label ``X``.
+    """
+    present = set(columns)
+    twins = {column[: -len("_ms")] for column in columns if column.endswith("_ms") and column[: -len("_ms")] in present}
+    facts = []
+    for column in columns:
+        if column in twins:
+            facts.append((f"{column}_ms" if lang == "ms" else column, column))
+        elif not (column.endswith("_ms") and column[: -len("_ms")] in twins):
+            facts.append((column, column))
+    return facts
 
 
 def _map_caption(epsg: int, nearest: tuple[str, str, float] | None, lang: str) -> str:

@@ -354,8 +354,8 @@ def _table(
         padding=(0.8, 1.2),
     ) as pdf_table:
         header = pdf_table.row()
-        for text in table.header:
-            header.cell(_clean(text))
+        for column, text in enumerate(table.header):  # aligned as its column (fpdf2 justifies a wrapped heading)
+            header.cell(_clean(text), align="RIGHT" if numeric_from is not None and column >= numeric_from else "LEFT")
         for index, values in enumerate(table.rows):
             row = pdf_table.row()
             for column, text in enumerate(values):
