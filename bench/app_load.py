@@ -36,6 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # bench.proxy, when run as a script
 CHROMIUM = "/usr/bin/chromium"
 TICKS = os.sysconf("SC_CLK_TCK")
+from bench.proxy import stop_process  # noqa: E402  (after the path above)
+
 ROUND_SESSIONS = 5  # a round of fewer sessions is repeated until about this many have run
 
 
@@ -100,7 +102,7 @@ def _start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
                 return server, url
         except OSError:
             time.sleep(0.3)
-    server.kill()
+    stop_process(server)
     raise SystemExit("streamlit did not start")
 
 
@@ -174,13 +176,13 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="reegeo-bench-") as data_dir:
         server, url = _start_server(data_dir)
-        try:
+        with contextlib.ExitStack() as running:
+            running.callback(stop_process, server)  # last: after the proxy in front of it
             asyncio.run(_round(url, 1, int(args.timeout_s * 1000)))  # warm-up: loads and caches what every session shares
-            proxied = contextlib.ExitStack()
             if "proxied" in args.browsers:
                 from bench.proxy import local_proxy
 
-                proxy_url = proxied.enter_context(local_proxy([url], Path(data_dir) / "proxy"))
+                proxy_url = running.enter_context(local_proxy([url], Path(data_dir) / "proxy"))
                 asyncio.run(_round(proxy_url, 1, int(args.timeout_s * 1000)))  # warm-up: the proxy keeps the frontend files
             for kind in args.browsers:
                 for n in args.sessions:
@@ -207,9 +209,6 @@ def main() -> int:
                         "rss_per_session_mb": statistics.median(rss),
                     })
                     print(rows[-1], file=sys.stderr)
-            proxied.close()
-        finally:
-            server.terminate()
     lines = [
         "# Dashboard load benchmark",
         "",

@@ -30,7 +30,8 @@ class ProxyError(RuntimeError):
 def proxy_config(replicas: Sequence[str], folder: Path, port: int, *, replica_header: bool = False) -> str:
     """deploy/nginx.conf with ``replicas`` (app URLs) as its upstream servers, listening on 127.0.0.1:``port``, its files in ``folder``."""
     conf = (REPO / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    servers = "".join(f"\n        server {urlparse(url).hostname}:{urlparse(url).port} max_fails=1 fail_timeout=30s;" for url in replicas)
+    # 127.0.0.1, not localhost, which nginx would resolve to two upstreams where it also names ::1.
+    servers = "".join(f"\n        server {_ipv4(urlparse(url).hostname)}:{urlparse(url).port} max_fails=1 fail_timeout=30s;" for url in replicas)
     conf, changed = re.subn(r"(\n\s*server app\w*:8501[^;]*;)+", servers, conf, count=1)
     if changed != 1:
         raise ProxyError("deploy/nginx.conf names no app replicas (server appN:8501) to replace with local servers")
@@ -39,6 +40,10 @@ def proxy_config(replicas: Sequence[str], folder: Path, port: int, *, replica_he
         conf = conf.replace("proxy_pass http://reegeo;", "proxy_pass http://reegeo;\n            add_header X-Test-Replica $upstream_addr always;")
     paths = "".join(f"\n    {name}_temp_path {folder / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return conf.replace("http {", "http {\n    access_log off;" + paths, 1)
+
+
+def _ipv4(host: str | None) -> str:
+    return "127.0.0.1" if host in (None, "localhost") else host
 
 
 @contextlib.contextmanager
@@ -62,12 +67,21 @@ def local_proxy(replicas: Sequence[str], folder: Path, *, replica_header: bool =
                 break
         except OSError as exc:
             if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
+                stop_process(server)
                 errors = (folder / "error.log").read_text(errors="replace") if (folder / "error.log").exists() else ""
                 raise ProxyError(f"nginx did not start on port {port}: {errors[-3000:] or exc}") from None
             time.sleep(0.2)
     try:
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_process(server)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop ``process`` and wait for it: asked first, killed if it does not go."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

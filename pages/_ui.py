@@ -281,8 +281,13 @@ def map_content(*parts: object) -> str:
 
 
 def layers_token() -> tuple:
-    """What the session's layers are, by content: each layer's name and file hash."""
-    return tuple((name, layer.sha256) for name, layer in sorted(layers().items()))
+    """What the session's layers are, by content: each layer's name, file hash, and what is claimed of it.
+
+    One file given as authoritative or not, or as covering other states, is
+    drawn differently (labels, the incomplete-coverage overlay), so the claims
+    are part of the key.
+    """
+    return tuple((name, layer.sha256, layer.authoritative, tuple(layer.coverage.to_list())) for name, layer in sorted(layers().items()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=48, ttl=3600)

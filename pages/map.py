@@ -4,8 +4,9 @@ import streamlit as st
 
 from pages import _ui
 from reegeo.i18n import count_sites, t, verdict_label
+from reegeo.layers.coverage import prohibiting_layers
 from reegeo.vocab import VERDICTS
-from reegeo.web.features import MAP_MAX_SITES
+from reegeo.web import features
 from reegeo.web.map import base_map, site_overlay
 
 lang, ws, _ = _ui.page(__file__)
@@ -25,8 +26,11 @@ if show_surface:
         surface, totals = _ui.attempt(_ui.eligibility_surface, cell_km * 1000.0) or (None, None)
 
 incomplete = _ui.incomplete_overlay(lang) if show_incomplete else None
+with_sites = ws.results is not None and len(ws.results) > 0
+# The rules shape this map only through the surface and which layers prohibit (the incomplete overlay).
 content = _ui.map_content(
-    "overview", lang, _ui.layers_token(), ws.rules, tiles, cell_label if surface is not None else None, show_incomplete, ws.results is not None,
+    "overview", lang, _ui.layers_token(), tiles, show_incomplete, with_sites,
+    (cell_label, tuple(ws.rules)) if surface is not None else None, tuple(prohibiting_layers(ws.rules)) if show_incomplete else None,
 )
 _ui.show_cached_map(
     content,
@@ -38,7 +42,7 @@ _ui.show_cached_map(
         surface=surface,
         surface_label=t("map.surface_label", lang, cell=cell_label),
         incomplete=incomplete,
-        with_sites=ws.results is not None and len(ws.results) > 0,
+        with_sites=with_sites,
         deferred_control=True,
     ),
     key="overview_map",
@@ -48,8 +52,8 @@ _ui.show_cached_map(
     overlay_content=_ui.map_content(ws.uid, ws.revision, lang) if ws.results is not None else "",
 )
 
-if ws.results is not None and len(ws.results) > MAP_MAX_SITES:
-    st.caption(t("map.sites_capped", lang, shown=f"{MAP_MAX_SITES:,}", total=count_sites(len(ws.results), lang)))
+if ws.results is not None and len(ws.results) > features.MAP_MAX_SITES:
+    st.caption(t("map.sites_capped", lang, shown=f"{features.MAP_MAX_SITES:,}", total=count_sites(len(ws.results), lang)))
 
 if totals is not None:
     st.caption(t("map.surface_caption", lang, cell=cell_label))

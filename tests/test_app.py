@@ -514,17 +514,124 @@ def test_a_bad_cluster_setting_is_shown_and_the_server_screens_here(monkeypatch)
 
 
 def test_a_workspace_keeps_its_built_exports_within_a_byte_bound(monkeypatch):
-    """Exports are kept for reruns, but a session's kept files stay under EXPORTS_MAX_BYTES (the newest always stays)."""
+    """Exports and reports are kept for reruns, but a session's kept files stay under EXPORTS_MAX_BYTES: the oldest go first, the newest always stays."""
     from reegeo.web import workspace as workspace_module
 
     ws = workspace_module.Workspace(rules=default_rules())
     ws.screen(load_example_sites(), load_layers(), source="examples")
-    csv, geojson = ws.export("csv"), ws.export("geojson")
-    assert ws.has_export("csv") and ws.has_export("geojson")
-    monkeypatch.setattr(workspace_module, "EXPORTS_MAX_BYTES", len(geojson) + len(csv) // 2)
-    assert ws.export("csv") == csv  # kept: given from the cache
-    ws._exports.pop("csv")
-    assert ws.export("csv") == csv  # built again, the same bytes; the oldest (geojson) had to go
-    assert ws.has_export("csv") and not ws.has_export("geojson")
+    layers = load_layers()
+    report = workspace_module.report_key("html", "en")
+    built = {"csv": ws.export("csv"), "geojson": ws.export("geojson"), report: ws.report("html", layers)}
+    assert all(ws.has_export(key) for key in built)
+    assert len(built["csv"]) < len(built["geojson"]) < len(built[report])  # so dropping the oldest is not dropping the biggest
+    assert ws.export("csv") is built["csv"]  # kept: given from the cache
+
+    ws._exports.clear()
+    monkeypatch.setattr(workspace_module, "EXPORTS_MAX_BYTES", len(built["geojson"]) + len(built[report]))
+    assert ws.export("csv") == built["csv"] and ws.export("geojson") == built["geojson"]
+    assert len(ws.report("html", layers)) == len(built[report])  # (stamped with the time it was made) the three are over the bound: the oldest (csv) goes
+    assert list(ws._exports) == ["geojson", report]
+    assert ws.export("csv") == built["csv"]  # built again: now geojson is the oldest and goes
+    assert list(ws._exports) == [report, "csv"]
+
     monkeypatch.setattr(workspace_module, "EXPORTS_MAX_BYTES", 1)
-    assert ws.export("geojson") == geojson and list(ws._exports) == ["geojson"]
+    assert ws.export("geojson") == built["geojson"] and list(ws._exports) == ["geojson"]  # bigger than the bound, kept alone
+
+
+def test_an_export_of_results_that_changed_while_it_was_built_is_not_kept(monkeypatch):
+    """A download builds its file in a worker thread; if the session rescreens meanwhile, the file of the old results is not served later."""
+    from dataclasses import replace
+
+    from reegeo.web import workspace as workspace_module
+
+    ws = workspace_module.Workspace(rules=default_rules())
+    ws.screen(load_example_sites(), load_layers(), source="examples")
+    csv = workspace_module.EXPORTS["csv"]
+    old_results = ws.results
+
+    def built_while_the_session_rescreens(results):
+        data = csv.to_bytes(results)
+        ws.screen(load_example_sites().iloc[:3], load_layers(), source="three examples")  # what the script thread does meanwhile
+        return data
+
+    monkeypatch.setitem(workspace_module.EXPORTS, "csv", replace(csv, to_bytes=built_while_the_session_rescreens))
+    assert ws.export("csv") == csv.to_bytes(old_results)  # the click gets the file it asked for
+    assert not ws.has_export("csv")  # but it is not kept for the new results
+    monkeypatch.setitem(workspace_module.EXPORTS, "csv", csv)
+    assert len(ws.results) == 3 and ws.export("csv") == csv.to_bytes(ws.results) and ws.has_export("csv")
+
+
+def test_the_shared_map_is_keyed_by_what_it_draws(monkeypatch):
+    """A planner's edited buffer distance does not give them a national map of their own (the map draws no buffer),
+    but a layer claimed complete in other states does (its incomplete-coverage overlay differs)."""
+    from dataclasses import replace
+
+    from pages import _ui
+    from reegeo.layers.coverage import Coverage
+    from reegeo.screening.rules import update_rule
+    from reegeo.web import map as map_module
+
+    built: list[bool] = []
+    real_base_map = map_module.base_map
+    monkeypatch.setattr(map_module, "base_map", lambda *args, **kwargs: built.append(True) or real_base_map(*args, **kwargs))
+    first = _app().run()
+    assert not first.exception
+    before = len(built)
+    edited = _app().run()
+    _workspace(edited).rules = update_rule(_workspace(edited).rules, "forest_reserve_buffer", distance_m=4321.0)
+    edited.run()
+    assert not edited.exception and len(built) == before  # the same shared map: nothing rendered for the other rules
+
+    layers = load_layers()
+    monkeypatch.setattr(_ui, "layers", lambda: layers)
+    as_bundled = _ui.layers_token()
+    claimed = {**layers, "forest_reserves": replace(layers["forest_reserves"], coverage=Coverage.of(["Kedah"], "my file"))}
+    monkeypatch.setattr(_ui, "layers", lambda: claimed)
+    assert _ui.layers_token() != as_bundled  # same file, other claims: another map
+
+
+def test_the_map_page_says_when_it_draws_only_some_of_the_sites(monkeypatch):
+    from reegeo.web import features
+
+    at = _screen_examples(_app().run())
+    at.switch_page("pages/map.py").run()
+    assert not any("The map shows" in c.value for c in at.caption)  # 11 sites: all drawn, nothing to say
+    monkeypatch.setattr(features, "MAP_MAX_SITES", 3)
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith("The map shows 3 of 11 sites: the prohibited sites first") for c in at.caption), [c.value for c in at.caption]
+
+
+def test_hostile_names_reach_the_shared_maps_overlay_escaped(monkeypatch):
+    """A site id and a layer feature name that are markup, sent through the overlay path (feature group, evidence, layer control)."""
+    import streamlit_folium
+
+    from pages import _ui
+    from reegeo.layers.load import layer_from_frame
+    from reegeo.web.features import focus_evidence
+    from reegeo.web.map import base_map, site_overlay
+
+    hostile_site, hostile_reserve = "<img src=x onerror=alert(1)>", "</script><script>alert('reserve')</script>"
+    layers = load_layers()
+    layers.update({
+        name: layer_from_frame(name, layers[name].frame.assign(name=hostile_reserve), title=f"{name} {hostile_reserve}", approximate=True)
+        for name in ("forest_reserves", "water_catchments", "protected_areas")
+    })
+    results = screen_sites(load_example_sites().iloc[:3].assign(site_id=["a", hostile_site, "c"]), layers, default_rules())
+    row = results.iloc[1]  # outside every constraint: its map draws the labelled line to the nearest
+    evidence = focus_evidence(row, layers, default_rules())
+    assert hostile_reserve in evidence.label  # the line is labelled with the feature's name: it must arrive escaped
+    sent: list[dict] = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kwargs: sent.append(kwargs) or {})
+    _ui.show_cached_map(
+        _ui.map_content("hostile overlay"),
+        lambda: base_map(layers, site_map=True, deferred_control=True),
+        key="hostile",
+        overlay=lambda: site_overlay(results.iloc[[1]], rules=default_rules(), focus=row.geometry, evidence=evidence),
+        overlay_content="hostile",
+    )
+    (call,) = sent
+    for script in (call["script"], call["feature_group"], call["layer_control"]):
+        assert "<img" not in script and "<script>alert" not in script.lower(), script[:200]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in call["feature_group"] or "\\u0026lt;img" in call["feature_group"]
+    assert "&lt;/script&gt;" in call["feature_group"] or "\\u0026lt;/script\\u0026gt;" in call["feature_group"]

@@ -269,21 +269,24 @@ def test_a_sites_own_map_frames_its_nearest_constraint_with_the_measured_line(te
     assert inside.line is None and inside.label == ""  # inside the reserve: 0 m, nothing to draw
 
 
-def test_a_map_draws_at_most_its_limit_of_sites_the_worst_first(test_layers, rules):
+def test_a_map_draws_at_most_its_limit_of_sites_the_worst_first(test_layers, rules, monkeypatch):
     import pandas as pd
 
     from reegeo.layers.load import load_example_sites
     from reegeo.screening.engine import screen_sites
+    from reegeo.web import features
     from reegeo.web.features import sites_for_map
     from reegeo.web.map import site_overlay
 
-    results = screen_sites(load_example_sites(), test_layers, rules)
-    many = pd.concat([results] * 4, ignore_index=True)
-    verdicts = many["verdict"].astype(str)
-    worst = sites_for_map(many, limit=5)
-    assert len(worst) == 5 and list(worst.index) == sorted(worst.index)  # drawn in input order
-    prohibited = int((verdicts == "prohibited").sum())
-    assert (worst["verdict"].astype(str) == "prohibited").sum() == min(5, prohibited)
-    assert sites_for_map(many, limit=len(many)) is many
+    results = screen_sites(load_example_sites(), test_layers, rules).iloc[:8].reset_index(drop=True)
+    mixed = results.assign(verdict=["eligible", "review", "prohibited", "eligible", "prohibited", "review", "review", "eligible"])
+    assert list(sites_for_map(mixed, limit=3).index) == [1, 2, 4]  # both prohibited, then the first needing review; in input order
+    assert list(sites_for_map(mixed, limit=6).index) == [0, 1, 2, 4, 5, 6]  # then the first eligible
+    assert sites_for_map(mixed, limit=8) is mixed
+
+    many = pd.concat([mixed] * 3, ignore_index=True)
+    assert (site_overlay(many, rules=rules).sites_shown, site_overlay(many, rules=rules).sites_total) == (24, 24)
+    monkeypatch.setattr(features, "MAP_MAX_SITES", 6)
     overlay = site_overlay(many, rules=rules)
-    assert (overlay.sites_shown, overlay.sites_total) == (len(many), len(many))
+    assert (overlay.sites_shown, overlay.sites_total) == (6, 24)
+    assert set(sites_for_map(many)["verdict"]) == {"prohibited"}  # the default limit is read when called

@@ -151,8 +151,9 @@ def prepare_layers(
     return {name: _display_layer(layers[name], lang=lang, tolerance_m=tolerance_m, bounded=bounded) for name in ordered}
 
 
-def sites_for_map(results: gpd.GeoDataFrame, limit: int = MAP_MAX_SITES) -> gpd.GeoDataFrame:
-    """The sites a map draws: all of them, or ``limit`` of them, prohibited first, then needs review, then eligible, each in input order."""
+def sites_for_map(results: gpd.GeoDataFrame, limit: int | None = None) -> gpd.GeoDataFrame:
+    """The sites a map draws: all of them, or ``limit`` (by default :data:`MAP_MAX_SITES`) of them, prohibited first, then needs review, then eligible, each in input order."""
+    limit = MAP_MAX_SITES if limit is None else limit
     if len(results) <= limit:
         return results
     rank = results["verdict"].astype(str).map({str(v): i for i, v in enumerate(VERDICTS)}).fillna(len(VERDICTS))

@@ -14,6 +14,7 @@ saved as a project (:meth:`Workspace.to_project`) and opened again
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -91,6 +92,9 @@ class Workspace:
     engine: Engine = field(default_factory=lambda: Engine(), compare=False)
     uid: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
     _exports: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # A download button builds its file on click in a worker thread while the session's script may be
+    # rescreening: the kept exports change under this lock, and a file built from older results is not kept.
+    _exports_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def id_column(self) -> str | None:
@@ -237,8 +241,9 @@ class Workspace:
             self._changed()
 
     def _changed(self) -> None:
-        self._exports.clear()
-        self.revision += 1
+        with self._exports_lock:
+            self._exports.clear()
+            self.revision += 1
 
     def export(self, fmt: str) -> bytes:
         """The results as ``csv``, ``geojson`` or ``gpkg`` bytes (computed once per result set)."""
@@ -246,9 +251,11 @@ class Workspace:
             raise ValueError("no results to export: screen sites first")
         if fmt not in EXPORTS:
             raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORTS)}")
-        if fmt not in self._exports:
-            return self._keep(fmt, EXPORTS[fmt].to_bytes(self.results))
-        return self._exports[fmt]
+        kept = self._kept(fmt)
+        if kept is not None:
+            return kept
+        revision, results = self.revision, self.results
+        return self._keep(fmt, EXPORTS[fmt].to_bytes(results), revision)
 
     def rules_file(self) -> bytes | None:
         """The rules as a file: as uploaded, or the edited rules as TOML; None for the bundled rules."""
@@ -264,22 +271,37 @@ class Workspace:
             raise ValueError("no results to report: screen sites first")
         options = replace(self.report_options, rule_changes=self.rule_changes)
         key = report_key(fmt, lang, options)
-        if key not in self._exports:
-            audit = build_audit(self.sites_file.data, self.rules_file(), layers, sites_name=self.source)
-            render = {"pdf": render_pdf, "html": render_html}[fmt]
-            return self._keep(key, render(self.results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress, options=options))
-        return self._exports[key]
+        kept = self._kept(key)
+        if kept is not None:
+            return kept
+        revision, results = self.revision, self.results
+        audit = build_audit(self.sites_file.data, self.rules_file(), layers, sites_name=self.source)
+        render = {"pdf": render_pdf, "html": render_html}[fmt]
+        return self._keep(key, render(results, rules=self.rules, layers=layers, audit=audit, lang=lang, progress=progress, options=options), revision)
 
-    def _keep(self, key: str, data: bytes) -> bytes:
-        """Keep a built export for these results; the oldest go when they hold more than ``EXPORTS_MAX_BYTES`` (the newest always stays)."""
-        self._exports[key] = data
-        while len(self._exports) > 1 and sum(len(kept) for kept in self._exports.values()) > EXPORTS_MAX_BYTES:
-            del self._exports[next(iter(self._exports))]
+    def _kept(self, key: str) -> bytes | None:
+        with self._exports_lock:
+            return self._exports.get(key)
+
+    def _keep(self, key: str, data: bytes, revision: int) -> bytes:
+        """Keep an export built from the results of ``revision``; the oldest go when they hold more than ``EXPORTS_MAX_BYTES``.
+
+        The newest always stays, so one export bigger than the bound is kept
+        alone. An export of results that changed while it was built is
+        returned but not kept.
+        """
+        with self._exports_lock:
+            if revision != self.revision:
+                return data
+            self._exports[key] = data
+            while len(self._exports) > 1 and sum(len(kept) for kept in self._exports.values()) > EXPORTS_MAX_BYTES:
+                del self._exports[next(iter(self._exports))]
         return data
 
     def has_export(self, key: str) -> bool:
         """Whether an export (``csv``...) or a report (:func:`report_key`) is already built for these results."""
-        return key in self._exports
+        with self._exports_lock:
+            return key in self._exports
 
     def report_key_for(self, fmt: str, lang: str) -> str:
         """The key this workspace's report in ``fmt`` and ``lang`` is kept under (see :meth:`has_export`)."""
