@@ -248,6 +248,9 @@ def save_session() -> None:
     ws = workspace()
     state = (ws.revision, lang())
     if ws.revision == 0 or st.session_state.get("saved") == state:
+        kept_id = st.session_state.get("session_id")
+        if kept_id and not st.session_state.get("session_unsaved") and st.query_params.get("project") != kept_id:
+            st.query_params["project"] = kept_id  # another page opened from the sidebar has a URL without it
         return
     session_id = st.session_state.get("session_id") or SessionStore.new_id()
     try:

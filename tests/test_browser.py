@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -205,6 +205,15 @@ def test_a_bookmark_to_a_page_opens_it_on_a_fresh_server_and_a_reload_keeps_the_
     assert page.url == session_url
     metrics = page.locator("[data-testid='stMetric']")
     assert "1" in metrics.nth(0).inner_text()  # the prohibited site is still there, without uploading again
+
+    # Another page opened from the sidebar: its URL carries the project again, so a reload there keeps the work too.
+    project = parse_qs(urlparse(session_url).query)["project"][0]
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rules").click()
+    page.get_by_role("heading", name="Rules", exact=True).wait_for()
+    page.wait_for_function("(id) => new URL(window.location.href).searchParams.get('project') === id", arg=project)
+    page.reload()
+    page.get_by_role("heading", name="Rules", exact=True).wait_for()
+    page.get_by_test_id("stSidebar").get_by_text("Prohibited:").wait_for()  # the sidebar's counts: the work is back
 
 
 def _map_click(page, fx: float, fy: float) -> None:
