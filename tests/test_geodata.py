@@ -323,15 +323,23 @@ def test_state_areas_agree_with_dosm():
     assert not bad, bad
 
 
-def test_parks_are_copied_from_the_forest_sketches_and_cover_no_state():
+def test_parks_are_protected_areas_not_forest_reserves_and_cover_no_state():
+    """A park is gazetted under park law, not as Permanent Reserved Forest: the National Forestry Act is not its basis."""
     m = manifest()
     assert m["protected_areas"]["coverage"] == [] and m["forest_reserves"]["coverage"] == [] and m["water_catchments"]["coverage"] == []
     parks = gpd.read_file(GEODATA / "protected_areas.geojson")
-    forests = gpd.read_file(GEODATA / "forest_reserves.geojson").set_index("name")
+    forests = gpd.read_file(GEODATA / "forest_reserves.geojson")
     assert set(parks["category"]) == {"national_park", "state_park"}
     assert parks.loc[parks["category"] == "national_park", "name"].tolist() == ["Taman Negara National Park"]
-    for name, geometry in zip(parks["name"], parks.geometry):
-        assert geometry.equals(forests.loc[name, "geometry"])
+    assert forests["category"].str.startswith("Permanent Reserved Forest").all()
+    assert not set(parks["name"]) & set(forests["name"])
+    assert "parks" not in m["forest_reserves"]["title"]
+    from reegeo.geo import metric_crs_for
+
+    for name, park in zip(parks["name"], parks.geometry):  # no reserve outline is drawn over a park (areas in metres)
+        epsg = int(metric_crs_for([park.centroid.x])[0])
+        park_m = gpd.GeoSeries([park], crs=parks.crs).to_crs(epsg).iloc[0]
+        assert forests.geometry.to_crs(epsg).intersection(park_m).area.max() < 1e-6 * park_m.area, name
 
 
 def test_deposits_include_the_usgs_and_gsc_records_with_states_from_the_states_layer():

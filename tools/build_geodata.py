@@ -892,8 +892,18 @@ def build_areas(table, states_by_name):
     return feats
 
 
+def is_park(feature) -> bool:
+    """A national or state park: gazetted under park law, not as a Permanent Reserved Forest."""
+    return feature["category"].split(" (")[0] in ("national park", "state park")
+
+
 def build_parks(forests):
-    """National and state parks, copied from the forest-reserve sketches (they are PRF as well as parks).
+    """National and state parks, drawn with the forest-reserve sketches.
+
+    They are gazetted under park law (the National Parks Act 1980, state parks
+    enactments, Sabah's Parks Enactment), not as Permanent Reserved Forest, so
+    they go in protected_areas only: the National Forestry Act's prohibition
+    is not their legal basis.
 
     ``category`` is a code the rules filter on: ``national_park`` (prohibited),
     ``state_park`` (review).
@@ -901,7 +911,7 @@ def build_parks(forests):
     parks = []
     for f in forests:
         kind = f["category"].split(" (")[0]
-        if kind in ("national park", "state park"):
+        if is_park(f):
             parks.append({**f, "category": kind.replace(" ", "_"), "designation": f["category"]})
     return parks
 
@@ -980,13 +990,14 @@ def main(argv=None) -> int:
     deposits = deposits + minmod
     ports = build_ports()
     examples = build_examples()
-    forests = build_areas(FOREST_RESERVES, states_by_name)
+    drawn = build_areas(FOREST_RESERVES, states_by_name)
     catchments = build_areas(WATER_CATCHMENTS, states_by_name)
-    parks = build_parks(forests)
+    parks = build_parks(drawn)
+    forests = [f for f in drawn if not is_park(f)]
 
     # ---- invariants the screening tool relies on
     lamp_pt, port_pt = Point(LAMP[1], LAMP[0]), Point(103.43, 3.98)
-    for f in forests + catchments:
+    for f in drawn + catchments:
         for label, p in (("Lynas plant", lamp_pt), ("Kuantan Port", port_pt)):
             if f["geometry"].intersects(p.buffer(0.01)):
                 raise SystemExit(f"{f['name']} is within ~1 km of the {label}")
@@ -1118,15 +1129,15 @@ def main(argv=None) -> int:
         ),
         "forest_reserves": dict(
             coverage=[],
-            title="Forest reserves and parks (Permanent Reserved Forest), approximate",
-            title_ms="Hutan Simpan Kekal dan taman (anggaran)",
+            title="Forest reserves (Permanent Reserved Forest), approximate",
+            title_ms="Hutan Simpan Kekal (anggaran)",
             file="forest_reserves.geojson", role="constraint",
             source=("Approximate outlines drawn for reegeo from landmarks and published areas "
                     "in public reporting (JPSM and state forestry figures, "
-                    "park websites, press). No authoritative PRF layer (JPSM) was available."),
+                    "press). No authoritative PRF layer (JPSM) was available."),
             source_ms=("Garis sempadan anggaran yang dilukis untuk reegeo berdasarkan mercu tanda dan "
                        "keluasan yang diterbitkan dalam laporan awam (angka JPSM dan jabatan perhutanan "
-                       "negeri, laman web taman, akhbar). Tiada lapisan Hutan Simpan Kekal (PRF) JPSM "
+                       "negeri, akhbar). Tiada lapisan Hutan Simpan Kekal (PRF) JPSM "
                        "yang berautoriti tersedia."),
             licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=forests, geometry_type="Polygon",
@@ -1138,8 +1149,8 @@ def main(argv=None) -> int:
                    "larger. Areas measured in EPSG:3375 (Peninsula) / EPSG:3376 (Sabah). "
                    "An ellipse drawn to the published area only gets the SIZE right, not the shape. "
                    "Drawn vs published: " + area_table(forests) + ". Temengor FR is drawn "
-                   "including Tasik Temenggor; Taman Negara is one outline across Pahang, "
-                   "Kelantan and Terengganu; the Lipis and Raub blocks are placeholders for "
+                   "including Tasik Temenggor; the national and state parks (gazetted under park "
+                   "law, not as PRF) are in protected_areas, not here; the Lipis and Raub blocks are placeholders for "
                    "reserves whose names and areas were not found. Sanity check: the "
                    f"Peninsular outlines total about {pen_forest:,.0f} ha, i.e. a small part of "
                    "the ~4.8 Mha of Peninsular PRF (Pahang alone ~1.59 Mha): a site OUTSIDE "
@@ -1154,8 +1165,9 @@ def main(argv=None) -> int:
                       "diukur dalam EPSG:3375 (Semenanjung) / EPSG:3376 (Sabah). Elips yang dilukis "
                       "mengikut keluasan yang diterbitkan hanya tepat dari segi SAIZ, bukan bentuknya. "
                       "Dilukis berbanding diterbitkan: " + area_table(forests, "ms") + ". Temengor FR "
-                      "dilukis termasuk Tasik Temenggor; Taman Negara ialah satu garis sempadan yang "
-                      "merentasi Pahang, Kelantan dan Terengganu; blok Lipis dan Raub hanyalah penanda "
+                      "dilukis termasuk Tasik Temenggor; taman negara dan taman negeri (diwartakan di bawah "
+                      "undang-undang taman, bukan sebagai Hutan Simpan Kekal) berada dalam "
+                      "protected_areas, bukan di sini; blok Lipis dan Raub hanyalah penanda "
                       "tempat bagi hutan simpan yang nama dan keluasannya tidak ditemui. Semakan "
                       f"munasabah: jumlah garis sempadan di Semenanjung ialah kira-kira {pen_forest:,.0f} "
                       "ha, iaitu sebahagian kecil daripada ~4.8 Mha Hutan Simpan Kekal di Semenanjung "
@@ -1169,25 +1181,29 @@ def main(argv=None) -> int:
             title="National and state parks, approximate",
             title_ms="Taman negara dan taman negeri (anggaran)",
             file="protected_areas.geojson", role="constraint",
-            source=("The park outlines of the forest-reserve sketches (drawn for reegeo from "
+            source=("Park outlines drawn for reegeo like the forest-reserve sketches (from "
                     "landmarks and published areas in public reporting: park websites, state "
                     "figures, press). No WDPA or park-authority boundary was available."),
-            source_ms=("Garis sempadan taman daripada lakaran hutan simpan (dilukis untuk reegeo "
+            source_ms=("Garis sempadan taman yang dilukis untuk reegeo seperti lakaran hutan simpan ("
                        "berdasarkan mercu tanda dan keluasan yang diterbitkan dalam laporan awam: laman "
                        "web taman, angka negeri, akhbar). Tiada sempadan WDPA atau sempadan pihak "
                        "berkuasa taman yang tersedia."),
             licence=PROJECT_LICENCE, licence_ms=PROJECT_LICENCE_MS, date=DATE, accuracy_m=5000.0, authoritative=False,
             approximate=True, feats=parks, geometry_type="Polygon",
             sort=lambda f: f["name"],
-            notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES: the same outlines as the parks in "
-                   "forest_reserves (Taman Negara, Royal Belum, Gunung Stong, Selangor State "
-                   "Park, Crocker Range). category: national_park (Taman Negara; prohibited under "
+            notes=("APPROXIMATIONS, NOT GAZETTED BOUNDARIES, drawn like the forest-reserve "
+                   "sketches: Taman Negara (one outline across Pahang, Kelantan and Terengganu), "
+                   "Royal Belum, Gunung Stong, Selangor State Park, Crocker Range. Parks are "
+                   "gazetted under park law, not as PRF, so they are not in forest_reserves. "
+                   "category: national_park (Taman Negara; prohibited under "
                    "the rules) or state_park (review). Wildlife reserves and sanctuaries are not "
                    "drawn. Complete in no state: load WDPA ('data import protected_areas "
                    "WDPA_....zip') or OpenStreetMap ('data fetch-osm protected_areas --state ...')."),
-            notes_ms=("ANGGARAN, BUKAN SEMPADAN YANG DIWARTAKAN: garis sempadan yang sama seperti "
-                      "taman dalam forest_reserves (Taman Negara, Royal Belum, Gunung Stong, Selangor "
-                      "State Park, Crocker Range). category: national_park (Taman Negara; dilarang di "
+            notes_ms=("ANGGARAN, BUKAN SEMPADAN YANG DIWARTAKAN, dilukis seperti lakaran hutan "
+                      "simpan: Taman Negara (satu garis sempadan merentasi Pahang, Kelantan dan "
+                      "Terengganu), Royal Belum, Gunung Stong, Selangor State Park, Crocker Range. "
+                      "Taman diwartakan di bawah undang-undang taman, bukan sebagai Hutan Simpan "
+                      "Kekal, maka ia tiada dalam forest_reserves. category: national_park (Taman Negara; dilarang di "
                       "bawah peraturan) atau state_park (perlu semakan). Rizab dan santuari hidupan liar "
                       "tidak dilukis. Tidak lengkap bagi mana-mana negeri: muatkan WDPA ('data import "
                       "protected_areas WDPA_....zip') atau OpenStreetMap ('data fetch-osm "
