@@ -450,8 +450,12 @@ def read_upload_once(upload: Any, reader: Callable[..., ReadResult], *, key: str
     except ReegeoError as exc:
         show_error(exc)
         forget(token)
-        # A table whose coordinates were not found lists its columns, for the pickers.
-        st.session_state[f"{key}_columns"] = (upload.file_id, list(getattr(exc, "columns", []) or []), True)
+        # A table whose coordinates were not found lists its columns, for the pickers. An error that
+        # names none (a bad pick of columns) keeps the file's columns, so the pick can be undone.
+        named = list(getattr(exc, "columns", []) or [])
+        file_id = st.session_state.get(f"{key}_columns", (None, [], False))[0]
+        if named or file_id != upload.file_id:
+            st.session_state[f"{key}_columns"] = (upload.file_id, named, True)
         return None
     columns = [str(c) for c in read.frame.columns if c != read.frame.geometry.name]
     st.session_state[f"{key}_columns"] = (upload.file_id, columns, read.format in TABLE_READ_FORMATS)

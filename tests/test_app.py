@@ -402,6 +402,13 @@ def test_column_pickers_choose_the_coordinates_and_the_ids_of_a_table():
     assert (ws.sites_file.x_column, ws.sites_file.y_column, ws.id_column) == ("E", "N", "Nama Tapak")
     assert any("site ids from column 'Nama Tapak'" in c.value.replace("\\", "") for c in at.caption)
 
+    _picker(at, "Longitude (x, easting)").set_value("Nama Tapak").run()  # a wrong pick: text, not coordinates
+    assert at.error and not at.exception
+    assert _workspace(at).results["site_id"].tolist() == ["Gebeng lot 5", "Kemaman"]  # the earlier results stay
+    assert _picker(at, "Longitude (x, easting)").options == ["(automatic)", "Nama Tapak", "E", "N", "Keluasan"]  # and the pick can be undone
+    _picker(at, "Longitude (x, easting)").set_value("E").run()
+    assert not at.error and _workspace(at).sites_file.x_column == "E"
+
 
 def test_a_reload_restores_the_workspace_and_a_saved_project_opens(tmp_path, monkeypatch):
     from reegeo.project import project_to_bytes
