@@ -454,3 +454,15 @@ def test_a_world_sized_layer_polygon_is_cut_to_the_region_and_still_covers_malay
     sites = read_sites(b"name,latitude,longitude\nKuantan,3.8,103.3\nKuching,1.55,110.35\n", filename="s.csv").frame
     results = screen_sites(sites, layers, default_rules())
     assert results["verdict"].tolist() == ["prohibited", "prohibited"]  # inside it, in both RSO zones
+
+
+def test_a_table_with_a_few_coordinates_out_of_range_names_the_rows_not_a_missing_crs():
+    data = b"name,lat,lon\ngood,3.8,103.3\nbad,95,103.3\nworse,4.1,200\n"
+    with pytest.raises(UploadError) as caught:
+        read_sites(data, filename="sites.csv")
+    text = str(caught.value)
+    assert text.startswith("sites.csv: columns 'lon'/'lat' are read as longitude/latitude in degrees, but rows 2, 3 have values outside")
+    assert "latitude 95" in text and "CRS" not in text
+    assert "lajur 'lon'/'lat' dibaca sebagai longitud/latitud" in caught.value.describe(lang="ms")
+    with pytest.raises(UploadError, match="has no coordinate system"):  # metres throughout: the file needs its CRS
+        read_sites(b"name,x,y\na,450000,420000\nb,451000,421000\n", filename="rso.csv")

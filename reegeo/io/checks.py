@@ -106,6 +106,14 @@ _M = Catalog("io.checks", {
               "sistem unjuran Malaysia seperti GDM2000 RSO (EPSG:3375/3376) dan Kertau RSO (EPSG:3167/3168) "
               "diterima. Bagi CSV, berikan longitud/latitud dalam darjah perpuluhan.",
     },
+    "columns_out_of_range": {
+        "en": "{file}: columns {lon_col!r}/{lat_col!r} are read as longitude/latitude in degrees, but {rows} "
+              "{verb} values outside longitude -180 to 180 or latitude -90 to 90 (e.g. longitude {lon:g}, latitude "
+              "{lat:g}). Fix or remove those rows, or pick the right columns under the upload.",
+        "ms": "{file}: lajur {lon_col!r}/{lat_col!r} dibaca sebagai longitud/latitud dalam darjah, tetapi {rows} "
+              "mempunyai nilai di luar longitud -180 hingga 180 atau latitud -90 hingga 90 (cth. longitud {lon:g}, "
+              "latitud {lat:g}). Betulkan atau buang baris itu, atau pilih lajur yang betul di bawah muat naik.",
+    },
     "wgs84_assumed_for_columns": {
         "en": "no CRS in file: coordinates in columns {lon_col!r}/{lat_col!r} fit longitude/latitude, taken as WGS84 (EPSG:4326).",
         "ms": "tiada CRS dalam fail: koordinat dalam lajur {lon_col!r}/{lat_col!r} sepadan dengan longitud/latitud, "
@@ -344,6 +352,26 @@ def _in_malaysia(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
 
 
+def _refuse_out_of_range_columns(frame: gpd.GeoDataFrame, name: str, raw: RawRead) -> None:
+    """A table's coordinate columns that are degrees but for some rows: name those rows, not a missing CRS.
+
+    When every row is far outside degrees (metres of a projected system, say),
+    the general no-CRS message says what to do instead.
+    """
+    if not raw.coordinate_columns:
+        return
+    lon, lat = _centres(frame)
+    bad = ~((-180 <= lon) & (lon <= 180) & (-90 <= lat) & (lat <= 90))
+    if bad.all() and (np.abs(lon) > 1000).all():
+        return
+    lat_col, lon_col = raw.coordinate_columns
+    first = int(np.flatnonzero(bad)[0])
+    raise UploadError(_M(
+        "columns_out_of_range", file=name, lon_col=lon_col, lat_col=lat_col, rows=list_rows(frame.index[bad]),
+        verb="has" if int(bad.sum()) == 1 else "have", lon=float(lon[first]), lat=float(lat[first]),
+    ))
+
+
 def settle_crs(frame: gpd.GeoDataFrame, name: str, raw: RawRead, notes: list[str]) -> gpd.GeoDataFrame:
     """Keep the file's CRS; without one, take WGS84 only when coordinates fit lon/lat."""
     crs = frame.crs
@@ -353,6 +381,7 @@ def settle_crs(frame: gpd.GeoDataFrame, name: str, raw: RawRead, notes: list[str
     fits_lonlat = -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
     if crs is None:
         if not fits_lonlat:
+            _refuse_out_of_range_columns(frame, name, raw)
             raise UploadError(_M("no_crs_not_lonlat", file=name, minx=minx, maxx=maxx, miny=miny, maxy=maxy))
         if raw.coordinate_columns:
             lat_col, lon_col = raw.coordinate_columns
