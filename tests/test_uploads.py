@@ -461,7 +461,8 @@ def test_a_table_with_a_few_coordinates_out_of_range_names_the_rows_not_a_missin
     with pytest.raises(UploadError) as caught:
         read_sites(data, filename="sites.csv")
     text = str(caught.value)
-    assert text.startswith("sites.csv: columns 'lon'/'lat' are read as longitude/latitude in degrees, but rows 2, 3 have values outside")
+    assert text.startswith("sites.csv: columns 'lon'/'lat' are read as longitude/latitude in degrees, but some values are outside")
+    assert "(rows 2, 3; e.g. longitude 103.3, latitude 95)" in text
     assert "latitude 95" in text and "CRS" not in text
     assert "lajur 'lon'/'lat' dibaca sebagai longitud/latitud" in caught.value.describe(lang="ms")
     with pytest.raises(UploadError, match="has no coordinate system"):  # metres throughout: the file needs its CRS

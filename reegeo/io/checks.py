@@ -107,11 +107,11 @@ _M = Catalog("io.checks", {
               "diterima. Bagi CSV, berikan longitud/latitud dalam darjah perpuluhan.",
     },
     "columns_out_of_range": {
-        "en": "{file}: columns {lon_col!r}/{lat_col!r} are read as longitude/latitude in degrees, but {rows} "
-              "{verb} values outside longitude -180 to 180 or latitude -90 to 90 (e.g. longitude {lon:g}, latitude "
-              "{lat:g}). Fix or remove those rows, or pick the right columns under the upload.",
-        "ms": "{file}: lajur {lon_col!r}/{lat_col!r} dibaca sebagai longitud/latitud dalam darjah, tetapi {rows} "
-              "mempunyai nilai di luar longitud -180 hingga 180 atau latitud -90 hingga 90 (cth. longitud {lon:g}, "
+        "en": "{file}: columns {lon_col!r}/{lat_col!r} are read as longitude/latitude in degrees, but some values are "
+              "outside longitude -180 to 180 or latitude -90 to 90 ({rows}; e.g. longitude {lon:g}, latitude {lat:g}). "
+              "Fix or remove those rows, or pick the right columns under the upload.",
+        "ms": "{file}: lajur {lon_col!r}/{lat_col!r} dibaca sebagai longitud/latitud dalam darjah, tetapi sesetengah "
+              "nilai berada di luar longitud -180 hingga 180 atau latitud -90 hingga 90 ({rows}; cth. longitud {lon:g}, "
               "latitud {lat:g}). Betulkan atau buang baris itu, atau pilih lajur yang betul di bawah muat naik.",
     },
     "wgs84_assumed_for_columns": {
@@ -368,7 +368,7 @@ def _refuse_out_of_range_columns(frame: gpd.GeoDataFrame, name: str, raw: RawRea
     first = int(np.flatnonzero(bad)[0])
     raise UploadError(_M(
         "columns_out_of_range", file=name, lon_col=lon_col, lat_col=lat_col, rows=list_rows(frame.index[bad]),
-        verb="has" if int(bad.sum()) == 1 else "have", lon=float(lon[first]), lat=float(lat[first]),
+        lon=float(lon[first]), lat=float(lat[first]),
     ))
 
 
