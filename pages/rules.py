@@ -30,6 +30,9 @@ def forget_rule_widgets() -> None:
 
 
 st.title(t("page.rules", lang))
+if "rules_effect" in st.session_state:  # what the last change did, said once after the page is redrawn
+    key, values = st.session_state.pop("rules_effect")
+    st.toast(t(key, lang, **values))
 st.caption(t("rules.intro", lang))
 with st.container(border=True):
     st.markdown(f"**{t('rules.note_title', lang)}**")
@@ -63,8 +66,11 @@ if edited != ws.rules:
     bar, progress = _ui.progress_bar()
     changed = _ui.attempt(ws.change_rules, edited, layers, progress=progress, author=author, reason=reason)
     bar.empty()
-    if changed is not None and ws.results is not None:
-        st.toast(t("rules.changes", lang, count=changed))
+    if changed is not None:
+        if ws.results is not None:
+            said = ("rules.changes_findings", {"findings": changed.findings}) if changed.findings else ("rules.changes", {})
+            st.session_state["rules_effect"] = (said[0], {"count": changed.verdicts, **said[1]})
+        st.rerun()  # the rules above were drawn before the change: draw them as they are now
 
 if ws.rules != default_rules():
     st.info(t("rules.edited", lang))

@@ -406,6 +406,10 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "rules.reset": {"en": "Back to the bundled rules", "ms": "Kembali kepada peraturan asal"},
     "rules.edited": {"en": "The rules differ from the bundled ones.", "ms": "Peraturan berbeza daripada yang asal."},
     "rules.changes": {"en": "Verdicts that changed: {count}", "ms": "Keputusan yang berubah: {count}"},
+    "rules.changes_findings": {
+        "en": "Verdicts that changed: {count}. Sites with other findings, the same verdict: {findings}",
+        "ms": "Keputusan yang berubah: {count}. Tapak dengan dapatan lain, keputusan yang sama: {findings}",
+    },
     "sources.intro": {
         "en": "Where each layer comes from, how accurate it is and whether it is authoritative.",
         "ms": "Asal setiap lapisan, ketepatannya dan sama ada ia sah.",

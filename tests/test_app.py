@@ -132,6 +132,24 @@ def test_buffer_edit_changes_verdicts():
     at.number_input(key="dist_forest_reserve_buffer").set_value(50_000.0).run()
     assert not at.exception and not at.error
     assert _workspace(at).results["flags"].str.contains("forest_reserve_buffer").sum() > before
+    # The page is drawn again with the rule as it now is, and says what the edit did beyond the verdicts.
+    shown = [m.value.replace("\\", "") for m in at.markdown]
+    assert any("within 50.0 km of forest reserves" in text for text in shown), [text for text in shown if "forest reserves" in text]
+    assert not any("within 500 m of forest reserves" in text for text in shown)
+    assert [toast.value for toast in at.toast] and at.toast[0].value.startswith("Verdicts that changed: ")
+    assert "Sites with other findings, the same verdict: " in at.toast[0].value
+
+
+def test_rules_effect_counts_verdicts_and_other_findings():
+    from reegeo.web.workspace import RulesEffect, rules_effect
+
+    before = screen_sites(load_example_sites(), load_layers(), default_rules())
+    after = before.copy()
+    after.loc[after.index[0], "verdict"] = "eligible"  # a verdict changed (and its findings with it)
+    after.loc[after.index[0], "flags"] = ""
+    after.loc[after.index[1], "advisories"] = "something_new"  # same verdict, another finding
+    assert rules_effect(before, after) == RulesEffect(verdicts=1, findings=1)
+    assert rules_effect(before, before) == RulesEffect(0, 0)
 
 
 def test_rules_upload_replaces_rules():

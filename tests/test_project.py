@@ -56,7 +56,7 @@ def test_a_project_opens_again_with_the_same_verdicts_columns_rules_and_settings
     assert project.sites is not None and project.sites.data == PLANNER_CSV
     assert (project.sites.x_column, project.sites.y_column, project.sites.id_column) == ("E", "N", "Nama Tapak")
     assert [c.author for c in project.rule_changes] == ["Nur Aisyah"]
-    assert project.rule_changes[0].change == "distance_m: 500 m -> 25000 m" and "25 km" in project.rule_changes[0].reason
+    assert project.rule_changes[0].change == "buffer distance: 500 m -> 25,000 m" and "25 km" in project.rule_changes[0].reason
     reopened = Workspace.from_project(open_project(project), load_layers())
     assert reopened.rules == workspace.rules
     assert reopened.results["site_id"].tolist() == ["Gebeng lot 5", "Kemaman", "Gurun"]

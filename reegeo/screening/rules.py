@@ -249,11 +249,11 @@ def describe_changes(before: Iterable[Rule], after: Iterable[Rule]) -> list[tupl
         if previous is None:
             changes.append((rule.id, "added"))
             continue
-        for name in ("severity", "distance_m"):
+        for name, label in (("severity", "severity"), ("distance_m", "buffer distance")):
             was, now = getattr(previous, name), getattr(rule, name)
             if was != now:
-                show = (lambda v: f"{v:g} m") if name == "distance_m" else str
-                changes.append((rule.id, f"{name}: {show(was) if was is not None else '-'} -> {show(now) if now is not None else '-'}"))
+                show = (lambda v: f"{v:,.0f} m") if name == "distance_m" else str
+                changes.append((rule.id, f"{label}: {show(was) if was is not None else '-'} -> {show(now) if now is not None else '-'}"))
     return changes
 
 

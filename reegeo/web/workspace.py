@@ -19,8 +19,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import geopandas as gpd
+import numpy as np
 
 from reegeo.io.exports import EXPORTS
 from reegeo.io.sites import ReadResult
@@ -32,12 +34,29 @@ from reegeo.screening.engine import check_layers, input_column_notes
 from reegeo.screening.rules import Rule, RuleChange, default_rules, describe_changes, dump_rules
 from reegeo.vocab import Progress
 
-__all__ = ["Workspace", "report_key"]
+__all__ = ["RulesEffect", "Workspace", "report_key", "rules_effect"]
 
 _MAX_RULE_CHANGES = 500
 # The exports and reports a workspace keeps for its results (so a download after a rerun is not
 # built again) hold at most this many bytes; one that had to go is built again when asked for.
 EXPORTS_MAX_BYTES = 64 * 1024 * 1024
+
+
+class RulesEffect(NamedTuple):
+    """What a change of rules did to the results: sites whose verdict changed, and others whose findings changed."""
+
+    verdicts: int
+    findings: int
+
+
+def rules_effect(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> RulesEffect:
+    """Compare two screenings of the same sites (row by row)."""
+    verdict = before["verdict"].astype(str).to_numpy() != after["verdict"].astype(str).to_numpy()
+    findings = np.zeros(len(after), dtype=bool)
+    for column in ("violations", "flags", "advisories"):
+        if column in before.columns and column in after.columns:
+            findings |= before[column].astype(str).to_numpy() != after[column].astype(str).to_numpy()
+    return RulesEffect(int(verdict.sum()), int((findings & ~verdict).sum()))
 
 
 @dataclass
@@ -178,16 +197,17 @@ class Workspace:
 
         Returns
         -------
-        int
-            How many sites' verdicts changed.
+        RulesEffect
+            How many sites' verdicts changed, and how many others' findings
+            (a flag or an advisory added or gone, the verdict the same).
         """
         rules = tuple(rules)
         check_layers(layers, rules)
-        changed = 0
+        changed = RulesEffect(0, 0)
         if self.sites is not None:
             results = self.engine.screen(self.sites, layers, rules, progress=progress, id_column=self.id_column)
             if self.results is not None:
-                changed = int((results["verdict"].to_numpy() != self.results["verdict"].to_numpy()).sum())
+                changed = rules_effect(self.results, results)
             self.results = results
         edits = [("*", change)] if change is not None else describe_changes(self.rules, rules)
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
