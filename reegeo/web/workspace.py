@@ -186,7 +186,7 @@ class Workspace:
         author: str = "",
         reason: str = "",
         change: str | None = None,
-    ) -> int:
+    ) -> RulesEffect:
         """Put ``rules`` in force and screen the current sites again.
 
         ``raw`` is the rules file as uploaded, so the reports' audit stamp
