@@ -96,6 +96,7 @@ _CSS = """
 .reegeo-legend { background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 18px; max-width: 300px; }
 .reegeo-legend b { font-size: 13px; }
+.reegeo-legend summary { cursor: pointer; }
 .reegeo-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px; vertical-align: middle;
   border: 1.5px solid; border-radius: 2px; }
 .reegeo-legend i.dot { border-radius: 50%; width: 11px; height: 11px; }
@@ -415,15 +416,20 @@ class _Register(branca.element.MacroElement):
 
 
 class _Legend(branca.element.MacroElement):
-    """A Leaflet control in the bottom-left corner (the Strait of Malacca) holding pre-escaped legend HTML."""
+    """A Leaflet control holding pre-escaped legend HTML, folded with a click on its heading.
+
+    Bottom right: at the view of Malaysia that is Kalimantan, outside the
+    country, where the bottom left covered the southern Peninsula.
+    """
 
     _template = branca.element.Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomleft"});
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
         {{ this.get_name() }}.onAdd = function() {
             var div = L.DomUtil.create("div", "reegeo-legend");
             div.innerHTML = {{ this.legend_html|tojson }};
+            L.DomEvent.disableClickPropagation(div);  // folding the legend does not click the map (or draw a site)
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});

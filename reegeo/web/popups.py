@@ -53,9 +53,10 @@ _T = {
         "{% else %}{% for column, value in ids %}<br>{{ column }}: {{ value }}{% endfor %}{% endif %}"
     ),
     "legend": _ENV.from_string(
-        "<b>{{ heading }}</b>"
+        "<details open><summary><b>{{ heading }}</b></summary>"
         "{% for row in rows %}<div><i class='{{ row.shape }}' style='{{ row.css }}'></i>{{ row.text }}</div>{% endfor %}"
         "{% if note %}<div style='margin-top:4px;color:#8a5300'>{{ note }}</div>{% endif %}"
+        "</details>"
     ),
 }
 
