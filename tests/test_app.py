@@ -187,7 +187,10 @@ def test_typed_coordinates_are_screened():
     at.text_area(key="typed_sites").set_value("5.65, 100.49, Gurun\n4.0034, 103.3775, next to Lynas").run()
     at.button(key="typed_run").click().run()
     assert not at.exception and not at.error
-    assert _workspace(at).results["site_id"].tolist() == ["Gurun", "next to Lynas"]
+    results = _workspace(at).results
+    assert results["site_id"].tolist() == ["Gurun", "next to Lynas"]
+    assert results.geometry.y.round(4).tolist() == [5.65, 4.0034] and "input_latitude" not in results.columns
+    assert not any("input_latitude" in c.value for c in at.caption)  # no "your column 'latitude'" note: nothing was uploaded
 
 
 def test_typed_coordinates_with_a_bad_line_name_it():

@@ -108,7 +108,8 @@ def sites_from_text(text: str) -> ReadResult:
         writer.writerow([parts[0], parts[1], name])
     read = read_sites(buffer.getvalue().encode("utf-8"), filename=f"{TYPED_FILENAME}.csv")
     notes = tuple(_in_lines(note) for note in read.notes if not note.startswith(_FILE_NOTES))
-    return replace(read, filename=TYPED_FILENAME, notes=notes)
+    # The typed numbers are the geometry: the results give each site's latitude and longitude themselves.
+    return replace(read, frame=read.frame.drop(columns=["latitude", "longitude"]), filename=TYPED_FILENAME, notes=notes)
 
 
 def _in_lines(note: str) -> str:

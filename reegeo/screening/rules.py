@@ -58,16 +58,16 @@ _M = Catalog("screening.rules", {
         "ms": "{source} bukan teks UTF-8 (bait {byte}): simpan sebagai TOML UTF-8",
     },
     "not_toml": {
-        "en": "{source} is not valid TOML ({reason}): fix the syntax or start from geodata/rules.toml",
-        "ms": "{source} bukan TOML yang sah ({reason}): betulkan sintaksnya atau mulakan daripada geodata/rules.toml",
+        "en": "{source} is not valid TOML ({reason}): fix the syntax, or start from the bundled rules (the Rules page's download, or geodata/rules.toml in the project)",
+        "ms": "{source} bukan TOML yang sah ({reason}): betulkan sintaksnya, atau mulakan daripada peraturan yang disertakan (muat turun di halaman Peraturan, atau geodata/rules.toml dalam projek)",
     },
     "unknown_top_level": {
         "en": "{source}: unknown top-level key(s) {keys}: a rules file holds only [[rules]] tables",
         "ms": "{source}: kunci peringkat atas yang tidak dikenali {keys}: fail peraturan hanya mengandungi jadual [[rules]]",
     },
     "no_rules": {
-        "en": "{source} has no [[rules]] tables: add at least one rule (see geodata/rules.toml)",
-        "ms": "{source} tiada jadual [[rules]]: tambah sekurang-kurangnya satu peraturan (lihat geodata/rules.toml)",
+        "en": "{source} has no [[rules]] tables: add at least one rule (see the bundled rules: the Rules page's download, or geodata/rules.toml in the project)",
+        "ms": "{source} tiada jadual [[rules]]: tambah sekurang-kurangnya satu peraturan (lihat peraturan yang disertakan: muat turun di halaman Peraturan, atau geodata/rules.toml dalam projek)",
     },
     "too_many_rules": {
         "en": "{source} has {count} rules; at most {maximum} are allowed",
