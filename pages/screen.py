@@ -169,6 +169,8 @@ def show_results(results) -> None:
     st.vega_lite_chart(data, spec, width="stretch")
 
     st.subheader(t("screen.downloads", lang))
+    if len(shown) < len(results):
+        st.caption(t("screen.downloads_all", lang, total=count_sites(len(results), lang), shown=f"{len(shown):,}"))
     _ui.download_results(ws, key="results_download")
     _ui.download_reports(ws, layers, key="report_download")
 
@@ -215,16 +217,14 @@ def show_results(results) -> None:
         )
         st.caption(_ui.literal(" · ".join(part for part in (drawn.label, drawn.ring_label) if part)))
 
-    # What was checked at the site, layer by layer: full width, so every column shows.
+    # What was checked at the site, layer by layer: a static table whose cells wrap, so every word shows.
+    # st.table reads its cells as Markdown: every cell (feature names come from uploaded layers) is escaped.
     header, checked = proximity(row, ws.rules, layers, lang=lang)
     st.markdown(f"**{t('proximity.title', lang)}**")
-    st.dataframe(
-        pd.DataFrame(list(checked), columns=list(header)),
+    st.table(
+        pd.DataFrame([[_ui.literal(cell) for cell in line] for line in checked], columns=[_ui.literal(name) for name in header]),
         hide_index=True,
-        width="stretch",
-        key="proximity_table",
-        # Fixed widths that fit the page, so the result column is always on screen (long cells show in full on hover).
-        column_config={name: st.column_config.TextColumn(width="small" if name == header[2] else "medium") for name in header},
+        border="horizontal",
     )
 
 

@@ -5,7 +5,7 @@ import os
 import streamlit as st
 
 from pages import _ui
-from reegeo.i18n import layer_label, t
+from reegeo.i18n import TEXTS, layer_label, t
 from reegeo.io.sites import read_layer
 from reegeo.layers.coverage import (
     ALL_STATES,
@@ -57,7 +57,8 @@ for name, layer in layers.items():
             if layer.approximate
             else (f":green-badge[{t('sources.authoritative_yes', lang)}]" if layer.authoritative else "")
         )
-        head.markdown(f"#### {_ui.literal(title)}\n`{name}` · {layer.origin} {badge}")
+        origin = t(f"origin.{layer.origin}", lang) if f"origin.{layer.origin}" in TEXTS else layer.origin
+        head.markdown(f"#### {_ui.literal(title)}\n`{name}` · {_ui.literal(origin)} {badge}")
         count.metric(t("sources.features", lang), f"{layer.feature_count:,}")
         accuracy.metric(t("map.accuracy", lang), f"± {format_distance(layer.accuracy_m)}")
         st.markdown(

@@ -391,6 +391,10 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "screen.no_sites": {"en": "No sites screened yet: choose a source above.", "ms": "Belum ada tapak disaring: pilih sumber di atas."},
     "screen.downloads": {"en": "Download results", "ms": "Muat turun keputusan"},
     "screen.shown": {"en": "{shown} of {total} shown", "ms": "{shown} daripada {total} dipaparkan"},
+    "screen.downloads_all": {
+        "en": "The downloads and reports hold all {total}, not only the {shown} the filters show.",
+        "ms": "Muat turun dan laporan memuatkan kesemua {total}, bukan hanya {shown} yang dipaparkan oleh penapis.",
+    },
     "screen.report": {"en": "Build the {fmt} report", "ms": "Sediakan laporan {fmt}"},
     "screen.report_download": {"en": "Download the {fmt} report", "ms": "Muat turun laporan {fmt}"},
     "rules.intro": {
@@ -405,6 +409,9 @@ TEXTS: dict[str, Mapping[str, str]] = {
     "rules.upload": {"en": "Load a rules.toml", "ms": "Muatkan rules.toml"},
     "rules.reset": {"en": "Back to the bundled rules", "ms": "Kembali kepada peraturan asal"},
     "rules.edited": {"en": "The rules differ from the bundled ones.", "ms": "Peraturan berbeza daripada yang asal."},
+    "origin.bundled": {"en": "bundled", "ms": "disertakan"},
+    "origin.installed": {"en": "installed", "ms": "dipasang"},
+    "origin.file": {"en": "uploaded for this session", "ms": "dimuat naik untuk sesi ini"},
     "rules.changes": {"en": "Verdicts that changed: {count}", "ms": "Keputusan yang berubah: {count}"},
     "rules.changes_findings": {
         "en": "Verdicts that changed: {count}. Sites with other findings, the same verdict: {findings}",

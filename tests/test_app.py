@@ -663,3 +663,37 @@ def test_hostile_names_reach_the_shared_maps_overlay_escaped(monkeypatch):
         assert "<img" not in script and "<script>alert" not in script.lower(), script[:200]
     assert "&lt;img src=x onerror=alert(1)&gt;" in call["feature_group"] or "\\u0026lt;img" in call["feature_group"]
     assert "&lt;/script&gt;" in call["feature_group"] or "\\u0026lt;/script\\u0026gt;" in call["feature_group"]
+
+
+def test_data_sources_say_where_each_layer_comes_from_in_the_apps_language():
+    at = _app().run()
+    at.session_state["lang"] = "ms"
+    at.switch_page("pages/sources.py").run()
+    assert not at.exception
+    heads = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert heads and all("disertakan" in head and "bundled" not in head for head in heads), heads[:2]
+
+
+def test_a_filtered_table_says_the_downloads_hold_every_site():
+    at = _screen_examples(_app().run())
+    assert not any("not only the" in c.value for c in at.caption)
+    at.multiselect(key="filter_verdict").set_value(["prohibited"]).run()
+    assert not at.exception
+    assert any(c.value == "The downloads and reports hold all 11 sites, not only the 1 the filters show." for c in at.caption)
+
+
+def test_what_was_checked_is_a_static_table_with_uploaded_names_escaped(monkeypatch):
+    """st.table reads cells as Markdown: a feature name that is Markdown shows as typed."""
+    from pages import _ui
+    from reegeo.layers.load import layer_from_frame
+
+    layers = load_layers()
+    marked = "**Hutan** [x](http://evil.example)"
+    reserves = layer_from_frame("forest_reserves", layers["forest_reserves"].frame.assign(name=marked), title="reserves", approximate=True)
+    monkeypatch.setattr(_ui, "server_layers", lambda: {**layers, "forest_reserves": reserves})
+    at = _screen_examples(_app().run())
+    assert not at.exception
+    checked = at.table[-1].value  # the last static table: the evidence for the first site
+    assert len(checked) == len(layers) - 1  # every layer but the states
+    cells = checked.astype(str).to_numpy().ravel().tolist()
+    assert _ui.literal(marked) in cells and marked not in cells
