@@ -83,10 +83,10 @@ def test_upload_gives_verdicts(inside_reserve_and_clear_sites):
     assert flags["gurun"] == "forest_reserves_unverified;protected_areas_unverified;water_catchments_unverified"
     assert [m.label for m in at.metric] == ["Prohibited", "Needs review", "Eligible"]
     assert [m.value for m in at.metric] == ["1", "1", "0"]
-    assert len(at.dataframe) == 2 and len(at.table) == 1  # the results and what was checked; a static table of the sites the data could not clear
+    assert len(at.dataframe) == 1 and len(at.table) == 2  # the results; static tables of the sites the data could not clear and of what was checked
     unverified = at.table[0].value
     assert unverified.index[0] == "forest reserves" and unverified.iloc[0].tolist()[:2] == ["Kedah", 1]
-    checked = at.dataframe[1].value
+    checked = at.table[1].value
     assert list(checked.columns) == ["Layer", "Nearest feature", "Distance", "Rule thresholds", "Data here", "Result"]
     assert checked.iloc[0]["Layer"] == "Forest reserves" and checked.iloc[0]["Result"] != ""
 
