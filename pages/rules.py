@@ -68,8 +68,8 @@ if edited != ws.rules:
     bar.empty()
     if changed is not None:
         if ws.results is not None:
-            said = ("rules.changes_findings", {"findings": changed.findings}) if changed.findings else ("rules.changes", {})
-            st.session_state["rules_effect"] = (said[0], {"count": changed.verdicts, **said[1]})
+            key = "rules.changes_findings" if changed.findings else "rules.changes"
+            st.session_state["rules_effect"] = (key, {"count": changed.verdicts, "findings": changed.findings})
         st.rerun()  # the rules above were drawn before the change: draw them as they are now
 
 if ws.rules != default_rules():

@@ -51,11 +51,10 @@ class RulesEffect(NamedTuple):
 
 def rules_effect(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> RulesEffect:
     """Compare two screenings of the same sites (row by row)."""
-    verdict = before["verdict"].astype(str).to_numpy() != after["verdict"].astype(str).to_numpy()
-    findings = np.zeros(len(after), dtype=bool)
-    for column in ("violations", "flags", "advisories"):
-        if column in before.columns and column in after.columns:
-            findings |= before[column].astype(str).to_numpy() != after[column].astype(str).to_numpy()
+    def differ(columns: list[str]) -> np.ndarray:
+        return (before[columns].astype(str).to_numpy() != after[columns].astype(str).to_numpy()).any(axis=1)
+
+    verdict, findings = differ(["verdict"]), differ(["violations", "flags", "advisories"])
     return RulesEffect(int(verdict.sum()), int((findings & ~verdict).sum()))
 
 
